@@ -1,0 +1,72 @@
+# Developer entry points; CI runs `make test` through .ci/run.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-builtin-rules
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Reinstall when pyproject.toml changes or a top-level package appears: the
+# editable install only maps the packages that existed when it ran.
+STAMP := $(VENV)/.installed
+PACKAGES := app graph resolvers registry storage subscriptions
+SERVICES_ENV := .services/env
+PYTEST_ARGS ?=
+
+.PHONY: help install run services services-stop services-status lint test bench clean distclean
+
+help:
+	@echo "make install   venv ($(VENV)) + dev extras"
+	@echo "make run       serve on 127.0.0.1:8000 (SQLite + memory:// unless REGISTRY_* say otherwise)"
+	@echo "make services  local PostgreSQL + Redis (scripts/services.sh start; stop: make services-stop)"
+	@echo "make lint      ruff format --check, ruff check, mypy"
+	@echo "make test      install + services + lint + pytest (unit, integration, e2e)"
+	@echo "make bench     load/ benchmarks against the local services"
+	@echo "make clean     remove venv and caches (distclean also stops services, removes .services/)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml $(wildcard $(addsuffix /__init__.py,$(PACKAGES))) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/llm-schema-registry serve
+
+services:
+	scripts/services.sh start
+
+services-stop:
+	scripts/services.sh stop
+
+services-status:
+	scripts/services.sh status
+
+lint: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# REGISTRY_REQUIRE_SERVICES=1 makes the integration/e2e fixtures fail rather
+# than skip when PostgreSQL or Redis is unreachable.
+test: install services lint
+	. ./$(SERVICES_ENV) && export REGISTRY_REQUIRE_SERVICES=1 && \
+		$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+bench: install services
+	. ./$(SERVICES_ENV) && \
+		$(BIN)/python -m load.bench_reads && \
+		$(BIN)/python -m load.bench_fanout
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	find . -path ./.services -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	-scripts/services.sh stop
+	rm -rf .services

@@ -1,0 +1,1 @@
+"""The runnable service: settings, Starlette app, lifespan, operations endpoints, CLI."""

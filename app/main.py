@@ -1,0 +1,158 @@
+"""The Starlette application: GraphQL, health, metrics; the lifespan wires implementations."""
+
+from __future__ import annotations
+
+import gc
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import strawberry
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.extensions.tracing import OpenTelemetryExtension
+
+from app.metrics import HttpMetricsMiddleware, Metrics, graphql_metrics_extension
+from app.response_cache import ResponseCache
+from app.settings import Settings
+from app.tracing import configure_tracing
+from graph.context import GraphContext
+from graph.errors import RegistryErrorExtension
+from graph.schema import build_schema
+from registry.errors import RegistryError
+from registry.model import ChangeEvent
+from resolvers.context import Services
+from storage.migrate import upgrade_async
+from storage.store import DatabaseStore
+from subscriptions.broadcast import create_broadcast
+from subscriptions.hub import EventHub
+
+logger = logging.getLogger(__name__)
+
+
+class RegistryGraphQL(GraphQL[GraphContext, None]):
+    def __init__(self, schema: strawberry.Schema, settings: Settings) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if settings.graphiql else None,
+            keep_alive=True,
+            keep_alive_interval=settings.websocket_ping_interval,
+        )
+        self.services: Services | None = None
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> GraphContext:
+        if self.services is None:
+            raise RuntimeError("the registry is not started")
+        return GraphContext(services=self.services, request=request, response=response)
+
+
+def _executable_schema(settings: Settings, metrics: Metrics) -> strawberry.Schema:
+    schema = build_schema()
+    extensions: list[Any] = [graphql_metrics_extension(metrics), RegistryErrorExtension()]
+    if configure_tracing(settings):
+        extensions.append(OpenTelemetryExtension)
+    extensions.extend(e for e in schema.extensions if not isinstance(e, RegistryErrorExtension))
+    schema.extensions = extensions
+    return schema
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+    metrics = Metrics()
+    store = DatabaseStore(
+        settings.database_url,
+        pool_min_size=settings.db_pool_min_size,
+        pool_max_size=settings.db_pool_max_size,
+    )
+    broadcast = create_broadcast(settings.broadcast_url)
+    graphql_app = RegistryGraphQL(_executable_schema(settings, metrics), settings)
+    cache = ResponseCache(
+        graphql_app,
+        path="/graphql",
+        max_entries=settings.response_cache_entries,
+        on_hit=metrics.response_cache_hits.inc,
+    )
+    hub_holder: dict[str, EventHub] = {}
+
+    def on_event(event: ChangeEvent) -> None:
+        metrics.events_delivered.labels(event.kind.value).inc()
+        cache.observe(event)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            await upgrade_async(settings.database_url)
+        await store.connect()
+        await broadcast.connect()
+        hub = EventHub(
+            store,
+            broadcast,
+            settings.broadcast_channel,
+            poll_interval=settings.event_poll_interval,
+            max_queue=settings.subscriber_queue_size,
+            on_event=on_event,
+        )
+        await hub.start()
+        hub_holder["hub"] = hub
+        metrics.subscribers.set_function(lambda: hub.subscriber_count)
+        graphql_app.services = Services(
+            store=store, publisher=hub, feed=hub, max_schema_bytes=settings.max_schema_bytes
+        )
+        # Objects created at startup live for the process: keep them out of every
+        # collection, and collect less often, so GC pauses stay off the event path.
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(50_000, 20, 20)
+        logger.info("registry ready (database %s, broadcast %s)",
+                    store.url.split("://")[0], settings.broadcast_url.split("://")[0])
+        try:
+            yield
+        finally:
+            graphql_app.services = None
+            await hub.stop()
+            await broadcast.disconnect()
+            await store.disconnect()
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        hub = hub_holder.get("hub")
+        try:
+            await store.ping()
+        except RegistryError as exc:
+            return JSONResponse({"status": "unavailable", "reason": exc.message}, 503)
+        if hub is None:
+            return JSONResponse({"status": "starting"}, 503)
+        return JSONResponse({"status": "ok", "lastSequence": hub.last_sequence})
+
+    async def metrics_endpoint(request: Request) -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    async def registry_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RegistryError)
+        return JSONResponse({"code": exc.code, "message": exc.message}, exc.http_status)
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
+            Route("/graphql", cache),
+            WebSocketRoute("/graphql", cache),
+        ],
+        lifespan=lifespan,
+        exception_handlers={RegistryError: registry_error},
+    )
+    app.add_middleware(HttpMetricsMiddleware, metrics=metrics)
+    app.state.settings = settings
+    app.state.response_cache = cache
+    return app

@@ -1,0 +1,104 @@
+"""Prometheus metrics. Labels are route templates and operation names, never raw input."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from strawberry.extensions import SchemaExtension
+
+from app.response_cache import ASGIApp, Message, Receive, Scope, Send
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.http_requests = Counter(
+            "registry_http_requests_total", "HTTP requests by route, method and status.",
+            ["route", "method", "status"], registry=self.registry,
+        )
+        self.http_duration = Histogram(
+            "registry_http_request_duration_seconds", "HTTP request latency by route.",
+            ["route"], registry=self.registry,
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+        )
+        self.graphql_operations = Counter(
+            "registry_graphql_operations_total",
+            "GraphQL operations by type, root field and outcome (ok or an error code).",
+            ["type", "field", "outcome"], registry=self.registry,
+        )
+        self.response_cache_hits = Counter(
+            "registry_response_cache_hits_total", "Schema-by-id reads served from the cache.",
+            registry=self.registry,
+        )
+        self.events_delivered = Counter(
+            "registry_events_total", "Change events delivered to this replica's hub.",
+            ["kind"], registry=self.registry,
+        )
+        self.subscribers = Gauge(
+            "registry_subscribers", "Open schemaChanges subscriptions on this replica.",
+            registry=self.registry,
+        )
+
+
+_KNOWN_ROUTES = ("/graphql", "/metrics", "/healthz", "/readyz")
+
+
+class HttpMetricsMiddleware:
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self._app = app
+        self._metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        path = scope["path"]
+        route = path if path in _KNOWN_ROUTES else "other"
+        started = time.perf_counter()
+        status = 500
+
+        async def observe(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self._app(scope, receive, observe)
+        finally:
+            self._metrics.http_requests.labels(route, scope["method"], str(status)).inc()
+            self._metrics.http_duration.labels(route).observe(time.perf_counter() - started)
+
+
+def graphql_metrics_extension(metrics: Metrics) -> type[SchemaExtension]:
+    """A strawberry extension counting operations by root field and outcome."""
+
+    class GraphQLMetrics(SchemaExtension):
+        def on_operation(self) -> Iterator[None]:
+            yield
+            context = self.execution_context
+            op_type = context.operation_type.value if context.operation_type else "unknown"
+            fields = sorted(
+                {
+                    sel.name.value
+                    for definition in (context.graphql_document.definitions
+                                       if context.graphql_document else ())
+                    for sel in getattr(getattr(definition, "selection_set", None),
+                                       "selections", ())
+                    if hasattr(sel, "name")
+                }
+            ) or ["unknown"]
+            errors = getattr(context.result, "errors", None) or []
+            outcome = "ok"
+            if errors:
+                extensions = errors[0].extensions or {}
+                outcome = str(extensions.get("code", "ERROR"))
+            if outcome in ("GRAPHQL_PARSE_FAILED", "GRAPHQL_VALIDATION_FAILED"):
+                # Unvalidated documents may name any field: keep label values bounded.
+                fields = ["invalid"]
+            for field in fields[:4]:
+                metrics.graphql_operations.labels(op_type, field, outcome).inc()
+
+    return GraphQLMetrics

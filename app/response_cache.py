@@ -1,0 +1,217 @@
+"""A fast path for the hottest read: a schema by id.
+
+Schema contents never change for an id (ids are never reused), so the response to a
+query that selects only immutable fields of ``schema(id)`` can be served again byte for
+byte, keyed by the request itself (GET query string or POST body), without running
+GraphQL. Responses carry an ETag; GET responses are also cacheable by HTTP caches.
+Permanent deletions can make an id unresolvable, so they clear the cache (every replica
+sees them through the event hub).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import orjson
+from graphql import (
+    FieldNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    parse,
+)
+
+from registry.model import ChangeEvent
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+_IMMUTABLE_SCHEMA_FIELDS = frozenset({"id", "schema", "format", "__typename"})
+_MAX_KEY_BYTES = 16 * 1024
+
+
+def _only_immutable(selection_set: SelectionSetNode | None) -> bool:
+    if selection_set is None:
+        return False
+    return all(
+        isinstance(sel, FieldNode)
+        and sel.name.value in _IMMUTABLE_SCHEMA_FIELDS
+        and not sel.directives
+        and sel.selection_set is None
+        for sel in selection_set.selections
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def is_cacheable_document(query: str) -> bool:
+    """True for a single query operation whose root fields are all ``schema(...)`` with
+    only immutable subfields (no fragments, no directives)."""
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return False
+    if len(document.definitions) != 1:
+        return False
+    operation = document.definitions[0]
+    if not isinstance(operation, OperationDefinitionNode):
+        return False
+    if operation.operation is not OperationType.QUERY or operation.directives:
+        return False
+    return all(
+        isinstance(sel, FieldNode)
+        and sel.name.value == "schema"
+        and not sel.directives
+        and _only_immutable(sel.selection_set)
+        for sel in operation.selection_set.selections
+    )
+
+
+def _query_of(method: str, raw: bytes) -> str | None:
+    """The GraphQL document a request carries, or None when it cannot be read cheaply."""
+    try:
+        if method == "GET":
+            from urllib.parse import parse_qs
+
+            values = parse_qs(raw.decode("utf-8"), strict_parsing=False).get("query")
+            return values[0] if values else None
+        payload = orjson.loads(raw)
+        query = payload.get("query") if isinstance(payload, dict) else None
+        return query if isinstance(query, str) else None
+    except (UnicodeDecodeError, orjson.JSONDecodeError):
+        return None
+
+
+def _response_is_cacheable(body: bytes) -> bool:
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return False
+    data = payload.get("data") if isinstance(payload, dict) else None
+    if not isinstance(data, dict) or payload.get("errors"):
+        return False
+    return all(value is not None for value in data.values())
+
+
+class _Entry:
+    __slots__ = ("body", "etag")
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.etag = b'"' + hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b'"'
+
+
+class ResponseCache:
+    def __init__(self, app: ASGIApp, *, path: str, max_entries: int,
+                 on_hit: Callable[[], None] | None = None) -> None:
+        self._app = app
+        self._path = path
+        self._max_entries = max_entries
+        self._entries: OrderedDict[tuple[str, bytes], _Entry] = OrderedDict()
+        self._on_hit = on_hit
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def observe(self, event: ChangeEvent) -> None:
+        if event.is_permanent:
+            self.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            self._max_entries == 0
+            or scope["type"] != "http"
+            or scope["path"] != self._path
+            or scope["method"] not in ("GET", "POST")
+        ):
+            await self._app(scope, receive, send)
+            return
+        method: str = scope["method"]
+        if method == "GET":
+            raw: bytes = scope.get("query_string", b"")
+        else:
+            raw, receive = await _buffer_body(receive)
+        if len(raw) > _MAX_KEY_BYTES:
+            await self._app(scope, receive, send)
+            return
+        key = (method, raw)
+        entry = self._entries.get(key)
+        if entry is not None:
+            if self._on_hit is not None:
+                self._on_hit()
+            await _send_cached(scope, send, entry, is_get=method == "GET")
+            return
+        query = _query_of(method, raw)
+        if query is None or not is_cacheable_document(query):
+            await self._app(scope, receive, send)
+            return
+        await self._app(scope, receive, self._capturing(send, key))
+
+    def _capturing(self, send: Send, key: tuple[str, bytes]) -> Send:
+        status = 0
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False) and status == 200:
+                    body = b"".join(chunks)
+                    if _response_is_cacheable(body):
+                        self._store(key, body)
+            await send(message)
+
+        return capture
+
+    def _store(self, key: tuple[str, bytes], body: bytes) -> None:
+        self._entries[key] = _Entry(body)
+        while len(self._entries) > self._max_entries:
+            self._entries.popitem(last=False)
+
+
+async def _buffer_body(receive: Receive) -> tuple[bytes, Receive]:
+    chunks: list[bytes] = []
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    body = b"".join(chunks)
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
+
+
+async def _send_cached(scope: Scope, send: Send, entry: _Entry, *, is_get: bool) -> None:
+    headers = [(b"content-type", b"application/json"), (b"etag", entry.etag)]
+    if is_get:
+        headers.append((b"cache-control", b"public, max-age=31536000, immutable"))
+        for name, value in scope.get("headers", ()):
+            if name == b"if-none-match" and entry.etag in value:
+                await send({"type": "http.response.start", "status": 304, "headers": headers})
+                await send({"type": "http.response.body", "body": b""})
+                return
+    headers.append((b"content-length", str(len(entry.body)).encode()))
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": entry.body})

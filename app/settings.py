@@ -1,0 +1,42 @@
+"""All configuration, read once from REGISTRY_* environment variables."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Defaults need no services: SQLite file + in-process broadcast."""
+
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_", frozen=True, extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///registry.db",
+        description="sqlite+aiosqlite:///path.db or postgresql+asyncpg://user:pw@host/db",
+    )
+    broadcast_url: str = Field(
+        default="memory://",
+        description="memory:// (one process) or redis://host:6379 (replicas share events)",
+    )
+    broadcast_channel: str = Field(default="llm-schema-registry.events")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    max_schema_bytes: int = Field(default=1024 * 1024, ge=1)
+    migrate_on_start: bool = True
+    db_pool_min_size: int = Field(default=2, ge=1)
+    db_pool_max_size: int = Field(default=10, ge=1)
+    event_poll_interval: float = Field(
+        default=1.0, gt=0, description="Seconds between outbox checks for missed events."
+    )
+    subscriber_queue_size: int = Field(default=10_000, ge=1)
+    response_cache_entries: int = Field(default=10_000, ge=0)
+    graphiql: bool = True
+    websocket_per_message_deflate: bool = False
+    websocket_ping_interval: float = Field(default=20.0, gt=0)
+    shutdown_timeout: float = Field(default=10.0, ge=0)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    otel_exporter: Literal["none", "console"] = "none"
+    otel_service_name: str = "llm-schema-registry"

@@ -1,0 +1,109 @@
+"""Turns exceptions into GraphQL errors with a stable ``extensions.code``.
+
+Domain errors keep their message and code (and, for INCOMPATIBLE_SCHEMA, the structured
+incompatibilities). Anything unexpected is logged with a trace id and masked as
+INTERNAL_ERROR, so no stack trace or internal message ever reaches a client.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import GraphQLError
+from opentelemetry import trace
+from strawberry.extensions import SchemaExtension
+
+from registry.errors import IncompatibleSchemaError, RegistryError
+
+logger = logging.getLogger(__name__)
+
+INTERNAL_ERROR = "INTERNAL_ERROR"
+BAD_USER_INPUT = "BAD_USER_INPUT"
+GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+
+
+def _trace_id() -> str:
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        return f"{context.trace_id:032x}"
+    return uuid.uuid4().hex
+
+
+def _domain_extensions(error: RegistryError) -> dict[str, Any]:
+    extensions: dict[str, Any] = {"code": error.code}
+    if isinstance(error, IncompatibleSchemaError):
+        extensions["messages"] = [item.describe() for item in error.incompatibilities]
+        extensions["incompatibilities"] = [
+            {
+                "code": item.code,
+                "message": item.message,
+                "oldPath": item.old_path,
+                "newPath": item.new_path,
+                "direction": item.direction.value,
+                "version": item.version,
+            }
+            for item in error.incompatibilities
+        ]
+    return extensions
+
+
+def _with(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions=extensions,
+    )
+
+
+def format_error(error: GraphQLError) -> GraphQLError:
+    """The client-facing version of one error."""
+    original = error.original_error
+    if isinstance(original, GraphQLError):
+        original = original.original_error
+    if isinstance(original, RegistryError):
+        return _with(error, original.message, _domain_extensions(original))
+    if original is None:
+        if error.extensions and "code" in error.extensions:
+            return error
+        message = error.message
+        if message.startswith("Syntax Error"):
+            code = GRAPHQL_PARSE_FAILED
+        elif message.startswith(("Variable '$", "Int cannot represent", "Argument '")) or (
+            error.path is not None
+        ):
+            code = BAD_USER_INPUT
+        else:
+            code = GRAPHQL_VALIDATION_FAILED
+        return _with(error, message, {**(error.extensions or {}), "code": code})
+    trace_id = _trace_id()
+    logger.error("unexpected error (trace id %s)", trace_id, exc_info=original)
+    return _with(
+        error,
+        f"Internal server error (trace id {trace_id}).",
+        {"code": INTERNAL_ERROR, "traceId": trace_id},
+    )
+
+
+def _format_result(result: object) -> None:
+    errors = getattr(result, "errors", None)
+    if errors:
+        result.errors = [format_error(e) for e in errors]  # type: ignore[attr-defined]
+
+
+class RegistryErrorExtension(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        _format_result(self.execution_context.result)
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        """Subscriptions: each streamed result, before it is sent."""
+        _format_result(result)
+        yield

@@ -1,0 +1,189 @@
+"""Query, Mutation and Subscription roots, and the executable schema."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import ParserCache, QueryDepthLimiter, ValidationCache
+
+from graph.errors import RegistryErrorExtension
+from graph.types import (
+    CompatibilityCheck,
+    CompatibilityLevel,
+    Config,
+    GraphInfo,
+    RegisteredSchema,
+    Schema,
+    SchemaChangeEvent,
+    SchemaFormat,
+    SchemaVersion,
+    Subject,
+)
+from registry import model
+from resolvers import changes as change_resolvers
+from resolvers import config as config_resolvers
+from resolvers import schemas as schema_resolvers
+from resolvers import subjects as subject_resolvers
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Live subjects, optionally those whose name starts with prefix.")
+    async def subjects(
+        self, info: GraphInfo, prefix: str | None = None, include_deleted: bool = False
+    ) -> list[Subject]:
+        services = info.context.services
+        names = await subject_resolvers.list_subjects(services, prefix, include_deleted)
+        found = [await subject_resolvers.find_subject(services, n, include_deleted) for n in names]
+        return [Subject.from_domain(s) for s in found if s is not None]
+
+    @strawberry.field(description="One subject by name; null when it does not exist.")
+    async def subject(
+        self, info: GraphInfo, name: str, include_deleted: bool = False
+    ) -> Subject | None:
+        found = await subject_resolvers.find_subject(info.context.services, name, include_deleted)
+        return None if found is None else Subject.from_domain(found)
+
+    @strawberry.field(description="A schema by global id; null when no version refers to it.")
+    async def schema(self, info: GraphInfo, id: int) -> Schema | None:
+        found = await schema_resolvers.find_schema(info.context.services, id)
+        return None if found is None else Schema.from_domain(found)
+
+    @strawberry.field(
+        description="The live version of subject holding this content (compared canonically)."
+    )
+    async def lookup_schema(
+        self,
+        info: GraphInfo,
+        subject: str,
+        schema: str,
+        format: SchemaFormat = model.SchemaFormat.JSON,  # type: ignore[valid-type]
+    ) -> SchemaVersion:
+        found = await schema_resolvers.lookup_schema(info.context.services, subject, schema, format)
+        return SchemaVersion.from_domain(found)
+
+    @strawberry.field(
+        description=(
+            "Dry run of a registration. With version: against that version only; without: "
+            "against every version the subject's level covers."
+        )
+    )
+    async def check_compatibility(
+        self,
+        info: GraphInfo,
+        subject: str,
+        schema: str,
+        format: SchemaFormat = model.SchemaFormat.JSON,  # type: ignore[valid-type]
+        version: int | None = None,
+    ) -> CompatibilityCheck:
+        report = await schema_resolvers.check_compatibility(
+            info.context.services, subject, schema, format, version
+        )
+        return CompatibilityCheck.from_domain(report)
+
+    @strawberry.field(description="Compatibility of a subject, or the global one without subject.")
+    async def config(self, info: GraphInfo, subject: str | None = None) -> Config:
+        return Config.from_domain(await config_resolvers.get_config(info.context.services, subject))
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description=(
+            "Register a schema as the next version of subject, if the subject's compatibility "
+            "level allows it. Idempotent for content already registered under the subject."
+        )
+    )
+    async def register_schema(
+        self,
+        info: GraphInfo,
+        subject: str,
+        schema: str,
+        format: SchemaFormat = model.SchemaFormat.JSON,  # type: ignore[valid-type]
+    ) -> RegisteredSchema:
+        result = await schema_resolvers.register_schema(
+            info.context.services, subject, schema, format
+        )
+        return RegisteredSchema.from_domain(result)
+
+    @strawberry.mutation(
+        description="Set the level of subject (global when omitted); level null removes it."
+    )
+    async def set_compatibility(
+        self,
+        info: GraphInfo,
+        level: CompatibilityLevel | None,  # type: ignore[valid-type]
+        subject: str | None = None,
+    ) -> Config:
+        view = await config_resolvers.set_compatibility(info.context.services, subject, level)
+        return Config.from_domain(view)
+
+    @strawberry.mutation(
+        description=(
+            "Soft-delete every version of subject; with permanent, remove a soft-deleted "
+            "subject for good. Returns the versions affected."
+        )
+    )
+    async def delete_subject(
+        self, info: GraphInfo, subject: str, permanent: bool = False
+    ) -> list[int]:
+        versions = await subject_resolvers.delete_subject(
+            info.context.services, subject, permanent
+        )
+        return list(versions)
+
+    @strawberry.mutation(
+        description="Soft-delete one version; with permanent, remove a soft-deleted version."
+    )
+    async def delete_schema_version(
+        self, info: GraphInfo, subject: str, version: int, permanent: bool = False
+    ) -> int:
+        return await subject_resolvers.delete_schema_version(
+            info.context.services, subject, version, permanent
+        )
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description=(
+            "Changes to subject, or to subjects starting with subjectPrefix, or to all. With "
+            "after, first every change after that sequence, then live ones: no gap, no "
+            "duplicate."
+        )
+    )
+    async def schema_changes(
+        self,
+        info: GraphInfo,
+        subject: str | None = None,
+        subject_prefix: str | None = None,
+        after: int | None = None,
+    ) -> AsyncGenerator[SchemaChangeEvent, None]:
+        stream = change_resolvers.watch_schema_changes(
+            info.context.services, subject, subject_prefix, after
+        )
+        async for event in stream:
+            yield SchemaChangeEvent.from_domain(event)
+
+
+class RegistrySchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Client mistakes are not server errors; RegistryErrorExtension logs the
+        unexpected ones with their trace id."""
+
+
+def build_schema() -> strawberry.Schema:
+    return RegistrySchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=[
+            RegistryErrorExtension(),
+            QueryDepthLimiter(max_depth=12),
+            ParserCache(maxsize=1024),
+            ValidationCache(maxsize=1024),
+        ],
+    )

@@ -1,0 +1,201 @@
+"""GraphQL types and their ``from_domain`` converters."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from graph.context import GraphContext
+from registry import compatibility as domain_compat
+from registry import model
+from registry.types import SchemaId, SubjectName
+from resolvers import config as config_resolvers
+from resolvers import schemas as schema_resolvers
+from resolvers import subjects as subject_resolvers
+
+CompatibilityLevel = strawberry.enum(
+    model.CompatibilityLevel,
+    name="CompatibilityLevel",
+    description="Which earlier versions a new version must stay compatible with.",
+)
+SchemaFormat = strawberry.enum(model.SchemaFormat, name="SchemaFormat")
+SchemaChangeKind = strawberry.enum(model.EventKind, name="SchemaChangeKind")
+CompatibilityDirection = strawberry.enum(domain_compat.Direction, name="CompatibilityDirection")
+
+GraphInfo = Info[GraphContext, None]
+
+
+@strawberry.type(description="A distinct schema content with its global id.")
+class Schema:
+    id: int
+    schema: str = strawberry.field(description="The canonical schema text.")
+    format: SchemaFormat  # type: ignore[valid-type]
+
+    @strawberry.field(description="Live subject versions that use this schema.")
+    async def versions(self, info: GraphInfo) -> list[SchemaVersion]:
+        found = await info.context.services.store.list_schema_versions(SchemaId(self.id))
+        return [SchemaVersion.from_domain(v) for v in found]
+
+    @classmethod
+    def from_domain(cls, schema: model.Schema) -> Schema:
+        return cls(id=schema.id, schema=schema.text, format=schema.format)
+
+
+@strawberry.type(description="One version of a subject.")
+class SchemaVersion:
+    subject: str
+    version: int
+    id: int = strawberry.field(description="The global id of this version's schema.")
+    schema: str
+    format: SchemaFormat  # type: ignore[valid-type]
+    deleted: bool = strawberry.field(description="True when soft-deleted.")
+
+    @classmethod
+    def from_domain(cls, version: model.SchemaVersion) -> SchemaVersion:
+        return cls(
+            subject=version.subject,
+            version=version.version,
+            id=version.schema.id,
+            schema=version.schema.text,
+            format=version.schema.format,
+            deleted=version.is_deleted,
+        )
+
+
+@strawberry.type(description="A named line of schema versions.")
+class Subject:
+    name: str
+    versions: list[int] = strawberry.field(description="Live version numbers, oldest first.")
+    deleted: bool
+
+    @strawberry.field(description="The newest live version.")
+    async def latest(self, info: GraphInfo) -> SchemaVersion | None:
+        found = await info.context.services.store.get_latest_version(SubjectName(self.name))
+        return None if found is None else SchemaVersion.from_domain(found)
+
+    @strawberry.field(description="One version by number; VERSION_NOT_FOUND if absent.")
+    async def version(self, info: GraphInfo, number: int) -> SchemaVersion:
+        found = await subject_resolvers.get_version(info.context.services, self.name, number)
+        return SchemaVersion.from_domain(found)
+
+    @strawberry.field(description="The level set on this subject; null when it inherits.")
+    async def compatibility(self, info: GraphInfo) -> CompatibilityLevel | None:  # type: ignore[valid-type]
+        view = await config_resolvers.get_config(info.context.services, self.name)
+        return view.configured
+
+    @strawberry.field(description="The level that applies: the subject's, else the global.")
+    async def effective_compatibility(self, info: GraphInfo) -> CompatibilityLevel:  # type: ignore[valid-type]
+        view = await config_resolvers.get_config(info.context.services, self.name)
+        return view.effective
+
+    @classmethod
+    def from_domain(cls, subject: model.Subject) -> Subject:
+        return cls(name=subject.name, versions=list(subject.versions), deleted=subject.is_deleted)
+
+
+@strawberry.type(description="The result of registerSchema.")
+class RegisteredSchema:
+    subject: str
+    version: int
+    id: int
+    schema: str
+    format: SchemaFormat  # type: ignore[valid-type]
+    is_new_version: bool = strawberry.field(
+        description="False when identical content was already registered (idempotent)."
+    )
+
+    @classmethod
+    def from_domain(cls, result: model.RegistrationResult) -> RegisteredSchema:
+        v = result.version
+        return cls(
+            subject=v.subject,
+            version=v.version,
+            id=v.schema.id,
+            schema=v.schema.text,
+            format=v.schema.format,
+            is_new_version=result.is_new_version,
+        )
+
+
+@strawberry.type(description="One reason a schema breaks a compatibility level.")
+class Incompatibility:
+    code: str
+    message: str
+    old_path: str = strawberry.field(description="JSON pointer into the earlier schema.")
+    new_path: str = strawberry.field(description="JSON pointer into the candidate schema.")
+    direction: CompatibilityDirection  # type: ignore[valid-type]
+    version: int | None = strawberry.field(description="The earlier version concerned.")
+
+    @classmethod
+    def from_domain(cls, item: domain_compat.Incompatibility) -> Incompatibility:
+        return cls(
+            code=item.code,
+            message=item.message,
+            old_path=item.old_path,
+            new_path=item.new_path,
+            direction=item.direction,
+            version=item.version,
+        )
+
+
+@strawberry.type(description="A dry-run compatibility verdict.")
+class CompatibilityCheck:
+    is_compatible: bool
+    level: CompatibilityLevel  # type: ignore[valid-type]
+    messages: list[str]
+    incompatibilities: list[Incompatibility]
+
+    @classmethod
+    def from_domain(cls, report: schema_resolvers.CompatibilityReport) -> CompatibilityCheck:
+        return cls(
+            is_compatible=report.is_compatible,
+            level=report.level,
+            messages=[i.describe() for i in report.incompatibilities],
+            incompatibilities=[Incompatibility.from_domain(i) for i in report.incompatibilities],
+        )
+
+
+@strawberry.type(description="Compatibility configuration of a subject, or the global one.")
+class Config:
+    subject: str | None
+    compatibility: CompatibilityLevel = strawberry.field(  # type: ignore[valid-type]
+        description="The level that applies."
+    )
+    configured: CompatibilityLevel | None = strawberry.field(  # type: ignore[valid-type]
+        description="The level set at this scope; null when inherited."
+    )
+
+    @classmethod
+    def from_domain(cls, view: config_resolvers.ConfigView) -> Config:
+        return cls(subject=view.subject, compatibility=view.effective, configured=view.configured)
+
+
+@strawberry.type(description="A committed change, numbered in commit order.")
+class SchemaChangeEvent:
+    sequence: int = strawberry.field(
+        description="Strictly increasing; resume a subscription with after: <sequence>."
+    )
+    kind: SchemaChangeKind  # type: ignore[valid-type]
+    subject: str | None = strawberry.field(description="Null for a global config change.")
+    version: int | None
+    id: int | None = strawberry.field(description="The schema id concerned.")
+    schema: str | None = strawberry.field(description="The schema text, for REGISTERED.")
+    format: SchemaFormat | None  # type: ignore[valid-type]
+    compatibility: CompatibilityLevel | None  # type: ignore[valid-type]
+    permanent: bool
+    timestamp: float = strawberry.field(description="Commit time, seconds since the epoch.")
+
+    @classmethod
+    def from_domain(cls, event: model.ChangeEvent) -> SchemaChangeEvent:
+        return cls(
+            sequence=event.sequence,
+            kind=event.kind,
+            subject=event.subject,
+            version=event.version,
+            id=event.schema_id,
+            schema=event.schema_text,
+            format=event.schema_format,
+            compatibility=event.compatibility,
+            permanent=event.is_permanent,
+            timestamp=event.created_at,
+        )

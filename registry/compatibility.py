@@ -1,0 +1,117 @@
+"""Compatibility levels and what each one checks.
+
+BACKWARD: consumers using the new schema can read data written with the previous one.
+FORWARD: consumers using the previous schema can read data written with the new one.
+FULL: both. The non-transitive levels compare the candidate with the latest live version;
+the *_TRANSITIVE levels compare it with every live (not soft-deleted) earlier version.
+NONE checks nothing. The per-format meaning of "can read" lives in ``registry.formats``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from registry.model import CompatibilityLevel
+from registry.types import Version
+
+if TYPE_CHECKING:
+    from registry.formats.base import FormatHandler, ParsedSchema
+
+
+class Direction(enum.Enum):
+    """Which way data flows between the two schemas of one pairwise check."""
+
+    BACKWARD = "BACKWARD"  # documents of the old schema must be accepted by the new one
+    FORWARD = "FORWARD"  # documents of the new schema must be accepted by the old one
+
+
+@dataclass(frozen=True, slots=True)
+class Incompatibility:
+    """One reason a candidate breaks a level: stable code, JSON pointers, plain sentence."""
+
+    code: str
+    message: str
+    old_path: str
+    new_path: str
+    direction: Direction = Direction.BACKWARD
+    version: Version | None = None
+
+    def describe(self) -> str:
+        where = f" (against version {self.version})" if self.version is not None else ""
+        return f"{self.direction.value} {self.code} at {self.new_path or '#'}{where}: {self.message}"
+
+
+_DIRECTIONS: dict[CompatibilityLevel, tuple[Direction, ...]] = {
+    CompatibilityLevel.NONE: (),
+    CompatibilityLevel.BACKWARD: (Direction.BACKWARD,),
+    CompatibilityLevel.BACKWARD_TRANSITIVE: (Direction.BACKWARD,),
+    CompatibilityLevel.FORWARD: (Direction.FORWARD,),
+    CompatibilityLevel.FORWARD_TRANSITIVE: (Direction.FORWARD,),
+    CompatibilityLevel.FULL: (Direction.BACKWARD, Direction.FORWARD),
+    CompatibilityLevel.FULL_TRANSITIVE: (Direction.BACKWARD, Direction.FORWARD),
+}
+
+
+def directions_for(level: CompatibilityLevel) -> tuple[Direction, ...]:
+    """The pairwise checks a level implies: FULL is BACKWARD and FORWARD."""
+    return _DIRECTIONS[level]
+
+
+def is_transitive(level: CompatibilityLevel) -> bool:
+    """Transitive levels check every live earlier version, the others only the latest."""
+    return level.value.endswith("_TRANSITIVE")
+
+
+def versions_to_check(
+    level: CompatibilityLevel, live_versions: Sequence[tuple[Version, ParsedSchema]]
+) -> list[tuple[Version, ParsedSchema]]:
+    """Earlier versions (oldest first) a candidate is compared with under ``level``."""
+    if level is CompatibilityLevel.NONE or not live_versions:
+        return []
+    if is_transitive(level):
+        return list(live_versions)
+    return [live_versions[-1]]
+
+
+def check_compatibility(
+    handler: FormatHandler,
+    level: CompatibilityLevel,
+    candidate: ParsedSchema,
+    live_versions: Sequence[tuple[Version, ParsedSchema]],
+) -> list[Incompatibility]:
+    """Every incompatibility of ``candidate`` against the versions ``level`` covers.
+
+    An empty list means the candidate may be registered. Each record names the earlier
+    version it concerns, so transitive failures say which version broke.
+    """
+    found: list[Incompatibility] = []
+    for version, previous in versions_to_check(level, live_versions):
+        if previous.format is not candidate.format:
+            found.append(
+                Incompatibility(
+                    code="SCHEMA_TYPE_CHANGED",
+                    message=(
+                        f"Schema type changed from {previous.format.value} to "
+                        f"{candidate.format.value}."
+                    ),
+                    old_path="#",
+                    new_path="#",
+                    version=version,
+                )
+            )
+            continue
+        for direction in directions_for(level):
+            for item in handler.find_incompatibilities(previous, candidate, direction):
+                found.append(replace(item, direction=direction, version=version))
+    return found
+
+
+def summarize(incompatibilities: Sequence[Incompatibility], level: CompatibilityLevel) -> str:
+    """A one-line error message for a refused registration."""
+    count = len(incompatibilities)
+    first = incompatibilities[0].describe() if incompatibilities else ""
+    more = f" (and {count - 1} more)" if count > 1 else ""
+    return f"Schema is incompatible under {level.value}: {first}{more}"

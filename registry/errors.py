@@ -1,0 +1,109 @@
+"""Domain errors. Every error carries a stable ``code`` (public API: add, never rename)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from registry.compatibility import Incompatibility
+
+
+class RegistryError(Exception):
+    code: ClassVar[str] = "REGISTRY_ERROR"
+    http_status: ClassVar[int] = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadUserInputError(RegistryError):
+    """An argument is malformed: an empty subject name, an oversized schema."""
+
+    code = "BAD_USER_INPUT"
+    http_status = 422
+
+
+class SubjectNotFoundError(RegistryError):
+    code = "SUBJECT_NOT_FOUND"
+    http_status = 404
+
+    def __init__(self, subject: str) -> None:
+        super().__init__(f"Subject '{subject}' not found.")
+        self.subject = subject
+
+
+class VersionNotFoundError(RegistryError):
+    code = "VERSION_NOT_FOUND"
+    http_status = 404
+
+    def __init__(self, subject: str, version: int | str) -> None:
+        super().__init__(f"Version {version} not found under subject '{subject}'.")
+        self.subject = subject
+        self.version = version
+
+
+class SchemaNotFoundError(RegistryError):
+    code = "SCHEMA_NOT_FOUND"
+    http_status = 404
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+
+class InvalidSchemaError(RegistryError):
+    code = "INVALID_SCHEMA"
+    http_status = 422
+
+
+class IncompatibleSchemaError(RegistryError):
+    code = "INCOMPATIBLE_SCHEMA"
+    http_status = 409
+
+    def __init__(self, message: str, incompatibilities: Sequence[Incompatibility]) -> None:
+        super().__init__(message)
+        self.incompatibilities = tuple(incompatibilities)
+
+
+class VersionConflictError(RegistryError):
+    code = "VERSION_CONFLICT"
+    http_status = 409
+
+
+class SubjectNotSoftDeletedError(RegistryError):
+    """Permanent deletion needs a soft delete first, as in Confluent Schema Registry."""
+
+    code = "SUBJECT_NOT_SOFT_DELETED"
+    http_status = 409
+
+    def __init__(self, subject: str) -> None:
+        super().__init__(
+            f"Subject '{subject}' must be soft-deleted before it can be deleted permanently."
+        )
+        self.subject = subject
+
+
+class VersionNotSoftDeletedError(RegistryError):
+    code = "VERSION_NOT_SOFT_DELETED"
+    http_status = 409
+
+    def __init__(self, subject: str, version: int) -> None:
+        super().__init__(
+            f"Version {version} of subject '{subject}' must be soft-deleted before it "
+            "can be deleted permanently."
+        )
+        self.subject = subject
+        self.version = version
+
+
+class UnsupportedFormatError(RegistryError):
+    code = "UNSUPPORTED_FORMAT"
+    http_status = 422
+
+
+class StorageUnavailableError(RegistryError):
+    """The backing database could not be reached or refused the operation."""
+
+    code = "STORAGE_UNAVAILABLE"
+    http_status = 503

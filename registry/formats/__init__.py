@@ -1,0 +1,44 @@
+"""Schema formats. One module per format, each exposing a ``FormatHandler``."""
+
+from __future__ import annotations
+
+import functools
+
+from registry.errors import UnsupportedFormatError
+from registry.formats.base import FormatHandler, ParsedSchema, fingerprint_of
+from registry.formats.json_schema import JSON_SCHEMA
+from registry.model import SchemaFormat
+
+_HANDLERS: dict[SchemaFormat, FormatHandler] = {SchemaFormat.JSON: JSON_SCHEMA}
+
+
+def handler_for(format: SchemaFormat) -> FormatHandler:
+    """The handler for ``format``; formats without one are refused clearly."""
+    try:
+        return _HANDLERS[format]
+    except KeyError:
+        supported = ", ".join(sorted(f.value for f in _HANDLERS))
+        raise UnsupportedFormatError(
+            f"Schema format {format.value} is not supported yet; supported: {supported}."
+        ) from None
+
+
+def supported_formats() -> list[SchemaFormat]:
+    return list(_HANDLERS)
+
+
+__all__ = [
+    "FormatHandler",
+    "ParsedSchema",
+    "fingerprint_of",
+    "handler_for",
+    "parse_schema",
+    "supported_formats",
+]
+
+
+@functools.lru_cache(maxsize=2048)
+def parse_schema(format: SchemaFormat, text: str) -> ParsedSchema:
+    """Parse with the format's handler. Parsing is pure, so results are memoized: earlier
+    versions are re-read on every compatibility check and need not be re-validated."""
+    return handler_for(format).parse(text)

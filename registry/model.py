@@ -1,0 +1,91 @@
+"""Domain records. Plain frozen dataclasses: storage builds them, graph converts them."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from registry.types import SchemaId, Sequence, SubjectName, Version
+
+
+class SchemaFormat(enum.Enum):
+    JSON = "JSON"
+    AVRO = "AVRO"
+    PROTOBUF = "PROTOBUF"
+
+
+class CompatibilityLevel(enum.Enum):
+    NONE = "NONE"
+    BACKWARD = "BACKWARD"
+    BACKWARD_TRANSITIVE = "BACKWARD_TRANSITIVE"
+    FORWARD = "FORWARD"
+    FORWARD_TRANSITIVE = "FORWARD_TRANSITIVE"
+    FULL = "FULL"
+    FULL_TRANSITIVE = "FULL_TRANSITIVE"
+
+
+DEFAULT_COMPATIBILITY = CompatibilityLevel.BACKWARD
+
+
+class EventKind(enum.Enum):
+    REGISTERED = "REGISTERED"
+    VERSION_DELETED = "VERSION_DELETED"
+    SUBJECT_DELETED = "SUBJECT_DELETED"
+    CONFIG_CHANGED = "CONFIG_CHANGED"
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    """A distinct schema content, identified by a global id."""
+
+    id: SchemaId
+    format: SchemaFormat
+    text: str
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaVersion:
+    """One version of a subject, pointing at a schema."""
+
+    subject: SubjectName
+    version: Version
+    schema: Schema
+    is_deleted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    name: SubjectName
+    versions: tuple[Version, ...]
+    is_deleted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigEntry:
+    """The compatibility level configured for a subject (or globally when subject is None)."""
+
+    subject: SubjectName | None
+    compatibility: CompatibilityLevel | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeEvent:
+    """One committed change, in the order of its sequence. ``schema`` is set for REGISTERED."""
+
+    sequence: Sequence
+    kind: EventKind
+    subject: SubjectName | None
+    version: Version | None = None
+    schema_id: SchemaId | None = None
+    schema_text: str | None = None
+    schema_format: SchemaFormat | None = None
+    compatibility: CompatibilityLevel | None = None
+    is_permanent: bool = False
+    created_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationResult:
+    version: SchemaVersion
+    is_new_version: bool

@@ -1,0 +1,137 @@
+"""What the use cases need from the outside world. storage/ and subscriptions/ implement these."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from collections.abc import Sequence as Seq
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol
+
+from registry.model import (
+    ChangeEvent,
+    CompatibilityLevel,
+    EventKind,
+    Schema,
+    SchemaFormat,
+    SchemaVersion,
+    Subject,
+)
+from registry.types import SchemaId, Sequence, SubjectName, Version
+
+
+class RegistryReader(Protocol):
+    """Reads that see committed data only."""
+
+    async def get_schema(self, schema_id: SchemaId) -> Schema | None:
+        """The schema with this id while any version (live or soft-deleted) refers to it."""
+        ...
+
+    async def list_schema_versions(self, schema_id: SchemaId) -> list[SchemaVersion]:
+        """Live versions, in any subject, that refer to this schema."""
+        ...
+
+    async def list_subjects(
+        self, prefix: str | None = None, include_deleted: bool = False
+    ) -> list[SubjectName]: ...
+
+    async def get_subject(
+        self, name: SubjectName, include_deleted: bool = False
+    ) -> Subject | None: ...
+
+    async def get_version(
+        self, subject: SubjectName, version: Version, include_deleted: bool = False
+    ) -> SchemaVersion | None: ...
+
+    async def get_latest_version(self, subject: SubjectName) -> SchemaVersion | None: ...
+
+    async def list_live_versions(self, subject: SubjectName) -> list[SchemaVersion]:
+        """Versions not soft-deleted, oldest first."""
+        ...
+
+    async def find_version_by_fingerprint(
+        self, subject: SubjectName, fingerprint: str
+    ) -> SchemaVersion | None:
+        """The live version of ``subject`` whose schema has this fingerprint."""
+        ...
+
+    async def get_compatibility(self, subject: SubjectName | None) -> CompatibilityLevel | None:
+        """The level set for ``subject`` (global when None); None when unset."""
+        ...
+
+    async def list_events_after(self, sequence: Sequence, limit: int) -> list[ChangeEvent]:
+        """Committed events with a greater sequence, in sequence order."""
+        ...
+
+    async def get_last_sequence(self) -> Sequence: ...
+
+
+class RegistryWriter(RegistryReader, Protocol):
+    """One write transaction. Writes are serialized registry-wide while it is open,
+    so what it reads stays true until it commits, and event sequences follow commit order."""
+
+    async def list_all_versions(self, subject: SubjectName) -> list[SchemaVersion]: ...
+
+    async def find_schema_by_fingerprint(self, fingerprint: str) -> Schema | None: ...
+
+    async def insert_schema(self, format: SchemaFormat, text: str, fingerprint: str) -> Schema: ...
+
+    async def insert_version(
+        self, subject: SubjectName, version: Version, schema_id: SchemaId
+    ) -> None:
+        """Add a version, creating the subject (or reviving a soft-deleted one)."""
+        ...
+
+    async def get_next_version(self, subject: SubjectName) -> Version:
+        """One past the highest version ever used, soft-deleted ones included."""
+        ...
+
+    async def soft_delete_versions(self, subject: SubjectName, versions: Seq[Version]) -> None: ...
+
+    async def purge_versions(self, subject: SubjectName, versions: Seq[Version]) -> None:
+        """Remove version rows for good; schema contents stay so ids are never reused."""
+        ...
+
+    async def set_compatibility(
+        self, subject: SubjectName | None, level: CompatibilityLevel | None
+    ) -> None:
+        """Set (or with None remove) the level of ``subject``, or the global one."""
+        ...
+
+    async def append_event(
+        self,
+        kind: EventKind,
+        subject: SubjectName | None,
+        *,
+        version: Version | None = None,
+        schema: Schema | None = None,
+        compatibility: CompatibilityLevel | None = None,
+        is_permanent: bool = False,
+    ) -> ChangeEvent:
+        """Record a change in the same transaction; it is published after commit."""
+        ...
+
+
+class RegistryStore(RegistryReader, Protocol):
+    def write(self) -> AbstractAsyncContextManager[RegistryWriter]:
+        """A transaction that commits on normal exit and rolls back on any exception."""
+        ...
+
+
+class EventPublisher(Protocol):
+    async def publish(self, events: Seq[ChangeEvent]) -> None:
+        """Announce committed events to every replica. Best effort: a lost publish is
+        recovered from the event table by the subscribers' catch-up."""
+        ...
+
+
+class ChangeFeed(Protocol):
+    def subscribe(
+        self,
+        subject: str | None = None,
+        subject_prefix: str | None = None,
+        after: Sequence | None = None,
+    ) -> AsyncIterator[ChangeEvent]:
+        """Events about ``subject`` (or subjects starting with ``subject_prefix``; global
+        config changes always match): first every committed event after ``after``, then
+        live ones, in sequence order, with no gap and no duplicate."""
+        ...

@@ -1,0 +1,45 @@
+"""Input rules that hold for every API: subject names and schema sizes."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from registry.errors import BadUserInputError
+from registry.types import SubjectName
+
+MAX_SUBJECT_LENGTH = 255
+
+
+def validate_subject_name(name: str) -> SubjectName:
+    """A subject name is 1..255 characters with no control characters."""
+    if not name:
+        raise BadUserInputError("Subject name must not be empty.")
+    if len(name) > MAX_SUBJECT_LENGTH:
+        raise BadUserInputError(
+            f"Subject name is {len(name)} characters long; at most {MAX_SUBJECT_LENGTH} "
+            "are allowed."
+        )
+    for index, char in enumerate(name):
+        if unicodedata.category(char) in ("Cc", "Cs"):
+            raise BadUserInputError(
+                f"Subject name contains a control character (U+{ord(char):04X}) at "
+                f"position {index}."
+            )
+    return SubjectName(name)
+
+
+def validate_schema_size(text: str, max_bytes: int) -> None:
+    """Schemas larger than the configured limit are refused before parsing."""
+    # Cheap upper bound first: UTF-8 never uses more than 4 bytes per character.
+    if len(text) * 4 <= max_bytes:
+        return
+    size = len(text.encode("utf-8", errors="surrogatepass"))
+    if size > max_bytes:
+        raise BadUserInputError(
+            f"Schema is {size} bytes; the limit is {max_bytes} bytes."
+        )
+
+
+def validate_version_number(version: int) -> None:
+    if version < 1:
+        raise BadUserInputError(f"Version must be a positive integer, got {version}.")

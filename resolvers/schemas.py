@@ -1,0 +1,153 @@
+"""Registering, looking up and checking schemas."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from registry import compatibility
+from registry.compatibility import Incompatibility
+from registry.errors import IncompatibleSchemaError, SchemaNotFoundError, SubjectNotFoundError, VersionNotFoundError
+from registry.formats import ParsedSchema, handler_for, parse_schema
+from registry.model import (
+    DEFAULT_COMPATIBILITY,
+    CompatibilityLevel,
+    EventKind,
+    RegistrationResult,
+    Schema,
+    SchemaFormat,
+    SchemaVersion,
+)
+from registry.ports import RegistryReader
+from registry.types import SchemaId, SubjectName, Version
+from registry.validation import validate_schema_size, validate_subject_name, validate_version_number
+from resolvers.context import Services
+
+
+@dataclass(frozen=True, slots=True)
+class CompatibilityReport:
+    level: CompatibilityLevel
+    incompatibilities: tuple[Incompatibility, ...]
+
+    @property
+    def is_compatible(self) -> bool:
+        return not self.incompatibilities
+
+
+def _parse(services: Services, text: str, format: SchemaFormat) -> ParsedSchema:
+    validate_schema_size(text, services.max_schema_bytes)
+    return parse_schema(format, text)
+
+
+async def effective_compatibility(
+    reader: RegistryReader, subject: SubjectName | None
+) -> CompatibilityLevel:
+    """The subject's level, else the global one, else BACKWARD."""
+    if subject is not None:
+        level = await reader.get_compatibility(subject)
+        if level is not None:
+            return level
+    return await reader.get_compatibility(None) or DEFAULT_COMPATIBILITY
+
+
+def _previous(versions: list[SchemaVersion]) -> list[tuple[Version, ParsedSchema]]:
+    return [(v.version, parse_schema(v.schema.format, v.schema.text)) for v in versions]
+
+
+async def register_schema(
+    services: Services, subject: str, text: str, format: SchemaFormat = SchemaFormat.JSON
+) -> RegistrationResult:
+    """Add ``text`` as the next version of ``subject`` if the subject's level allows it.
+
+    Identical content (after canonicalization) already live under the subject returns the
+    existing version and writes nothing; the same content under another subject reuses
+    its id. A refused schema leaves no trace.
+    """
+    name = validate_subject_name(subject)
+    parsed = _parse(services, text, format)
+    existing = await services.store.find_version_by_fingerprint(name, parsed.fingerprint)
+    if existing is not None:
+        return RegistrationResult(version=existing, is_new_version=False)
+
+    async with services.store.write() as tx:
+        existing = await tx.find_version_by_fingerprint(name, parsed.fingerprint)
+        if existing is not None:
+            return RegistrationResult(version=existing, is_new_version=False)
+        level = await effective_compatibility(tx, name)
+        live = await tx.list_live_versions(name)
+        found = compatibility.check_compatibility(
+            handler_for(format), level, parsed, _previous(live)
+        )
+        if found:
+            raise IncompatibleSchemaError(compatibility.summarize(found, level), found)
+        schema = await tx.find_schema_by_fingerprint(parsed.fingerprint)
+        if schema is None:
+            schema = await tx.insert_schema(format, parsed.canonical, parsed.fingerprint)
+        version = await tx.get_next_version(name)
+        await tx.insert_version(name, version, schema.id)
+        event = await tx.append_event(EventKind.REGISTERED, name, version=version, schema=schema)
+    await services.publisher.publish([event])
+    return RegistrationResult(
+        version=SchemaVersion(subject=name, version=version, schema=schema),
+        is_new_version=True,
+    )
+
+
+async def lookup_schema(
+    services: Services, subject: str, text: str, format: SchemaFormat = SchemaFormat.JSON
+) -> SchemaVersion:
+    """The live version of ``subject`` holding this content (compared canonically)."""
+    name = validate_subject_name(subject)
+    parsed = _parse(services, text, format)
+    found = await services.store.find_version_by_fingerprint(name, parsed.fingerprint)
+    if found is not None:
+        return found
+    if await services.store.get_subject(name) is None:
+        raise SubjectNotFoundError(name)
+    raise SchemaNotFoundError(f"Schema is not registered under subject '{name}'.")
+
+
+async def check_compatibility(
+    services: Services,
+    subject: str,
+    text: str,
+    format: SchemaFormat = SchemaFormat.JSON,
+    version: int | None = None,
+) -> CompatibilityReport:
+    """Dry run of a registration: with ``version``, against that version only, in the
+    directions of the subject's level; without it, against what the level covers."""
+    name = validate_subject_name(subject)
+    parsed = _parse(services, text, format)
+    store = services.store
+    level = await effective_compatibility(store, name)
+    if version is None:
+        versions = await store.list_live_versions(name)
+        found = compatibility.check_compatibility(
+            handler_for(format), level, parsed, _previous(versions)
+        )
+        return CompatibilityReport(level=level, incompatibilities=tuple(found))
+    validate_version_number(version)
+    if await store.get_subject(name) is None:
+        raise SubjectNotFoundError(name)
+    target = await store.get_version(name, Version(version))
+    if target is None:
+        raise VersionNotFoundError(name, version)
+    single_level = _non_transitive(level)
+    found = compatibility.check_compatibility(
+        handler_for(format), single_level, parsed, _previous([target])
+    )
+    return CompatibilityReport(level=level, incompatibilities=tuple(found))
+
+
+def _non_transitive(level: CompatibilityLevel) -> CompatibilityLevel:
+    return CompatibilityLevel(level.value.removesuffix("_TRANSITIVE"))
+
+
+async def get_schema(services: Services, schema_id: int) -> Schema:
+    schema = await services.store.get_schema(SchemaId(schema_id))
+    if schema is None:
+        raise SchemaNotFoundError(f"Schema {schema_id} not found.")
+    return schema
+
+
+async def find_schema(services: Services, schema_id: int) -> Schema | None:
+    return await services.store.get_schema(SchemaId(schema_id))

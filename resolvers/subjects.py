@@ -1,0 +1,109 @@
+"""Reading and deleting subjects and their versions (Confluent's soft/permanent semantics)."""
+
+from __future__ import annotations
+
+from registry.errors import (
+    SubjectNotFoundError,
+    SubjectNotSoftDeletedError,
+    VersionNotFoundError,
+    VersionNotSoftDeletedError,
+)
+from registry.model import EventKind, SchemaVersion, Subject
+from registry.types import SubjectName, Version
+from registry.validation import validate_subject_name, validate_version_number
+from resolvers.context import Services
+
+
+async def list_subjects(
+    services: Services, prefix: str | None = None, include_deleted: bool = False
+) -> list[SubjectName]:
+    return await services.store.list_subjects(prefix=prefix, include_deleted=include_deleted)
+
+
+async def find_subject(
+    services: Services, name: str, include_deleted: bool = False
+) -> Subject | None:
+    return await services.store.get_subject(validate_subject_name(name), include_deleted)
+
+
+async def get_subject(services: Services, name: str) -> Subject:
+    subject = await find_subject(services, name)
+    if subject is None:
+        raise SubjectNotFoundError(name)
+    return subject
+
+
+async def get_version(
+    services: Services, subject: str, version: int, include_deleted: bool = False
+) -> SchemaVersion:
+    name = validate_subject_name(subject)
+    validate_version_number(version)
+    found = await services.store.get_version(name, Version(version), include_deleted)
+    if found is not None:
+        return found
+    if await services.store.get_subject(name, include_deleted=True) is None:
+        raise SubjectNotFoundError(name)
+    raise VersionNotFoundError(name, version)
+
+
+async def get_latest_version(services: Services, subject: str) -> SchemaVersion:
+    name = validate_subject_name(subject)
+    found = await services.store.get_latest_version(name)
+    if found is None:
+        raise SubjectNotFoundError(name)
+    return found
+
+
+async def delete_subject(services: Services, subject: str, permanent: bool = False) -> list[Version]:
+    """Soft delete hides every version (ids stay resolvable); permanent delete removes the
+    versions for good and is allowed only once the subject is soft-deleted. Returns the
+    versions affected."""
+    name = validate_subject_name(subject)
+    async with services.store.write() as tx:
+        versions = await tx.list_all_versions(name)
+        live = [v.version for v in versions if not v.is_deleted]
+        if not versions or (not permanent and not live):
+            raise SubjectNotFoundError(name)
+        if permanent:
+            if live:
+                raise SubjectNotSoftDeletedError(name)
+            affected = [v.version for v in versions]
+            await tx.purge_versions(name, affected)
+        else:
+            affected = live
+            await tx.soft_delete_versions(name, affected)
+        event = await tx.append_event(EventKind.SUBJECT_DELETED, name, is_permanent=permanent)
+    await services.publisher.publish([event])
+    return affected
+
+
+async def delete_schema_version(
+    services: Services, subject: str, version: int, permanent: bool = False
+) -> Version:
+    """Soft delete hides one version; permanent delete needs a soft delete first."""
+    name = validate_subject_name(subject)
+    validate_version_number(version)
+    number = Version(version)
+    async with services.store.write() as tx:
+        found = await tx.get_version(name, number, include_deleted=True)
+        if found is None:
+            if await tx.get_subject(name, include_deleted=True) is None:
+                raise SubjectNotFoundError(name)
+            raise VersionNotFoundError(name, version)
+        if permanent:
+            if not found.is_deleted:
+                raise VersionNotSoftDeletedError(name, version)
+            await tx.purge_versions(name, [number])
+        else:
+            if found.is_deleted:
+                raise VersionNotFoundError(name, version)
+            await tx.soft_delete_versions(name, [number])
+        event = await tx.append_event(
+            EventKind.VERSION_DELETED,
+            name,
+            version=number,
+            schema=found.schema,
+            is_permanent=permanent,
+        )
+    await services.publisher.publish([event])
+    return number

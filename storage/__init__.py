@@ -1,0 +1,1 @@
+"""Persistence on PostgreSQL (asyncpg) and SQLite (aiosqlite) through ``databases``."""

@@ -1,0 +1,78 @@
+"""Table definitions shared by queries and migrations."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+# Content-addressed schemas. Rows are never deleted, so an id is never reused and
+# events can always show the text that was registered.
+schemas = sa.Table(
+    "schemas",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False, unique=True),
+    sa.Column("format", sa.String(16), nullable=False),
+    sa.Column("schema_text", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+subjects = sa.Table(
+    "subjects",
+    metadata,
+    sa.Column("name", sa.String(255), primary_key=True),
+    sa.Column("deleted", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+subject_versions = sa.Table(
+    "subject_versions",
+    metadata,
+    sa.Column(
+        "subject",
+        sa.String(255),
+        sa.ForeignKey("subjects.name", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("schema_id", sa.Integer, sa.ForeignKey("schemas.id"), nullable=False),
+    sa.Column("deleted", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Index("ix_subject_versions_schema_id", "schema_id"),
+)
+
+# Compatibility levels. The global level is the row whose subject is the empty string,
+# which no subject can be named.
+configs = sa.Table(
+    "configs",
+    metadata,
+    sa.Column("subject", sa.String(255), primary_key=True),
+    sa.Column("compatibility", sa.String(32), nullable=False),
+)
+
+# The outbox: one row per committed change, numbered in commit order.
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("sequence", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("subject", sa.String(255), nullable=True),
+    sa.Column("version", sa.Integer, nullable=True),
+    sa.Column("schema_id", sa.Integer, sa.ForeignKey("schemas.id"), nullable=True),
+    sa.Column("compatibility", sa.String(32), nullable=True),
+    sa.Column("permanent", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+# A single row. Every write transaction first updates it: on PostgreSQL the row lock
+# serializes writers across processes, so versions are consecutive and event sequences
+# follow commit order (a subscriber resuming after N can never miss a smaller one).
+registry_state = sa.Table(
+    "registry_state",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("last_sequence", sa.BigInteger, nullable=False),
+)
+
+GLOBAL_SCOPE = ""

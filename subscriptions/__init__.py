@@ -1,0 +1,1 @@
+"""Change events across replicas: broadcaster publish/subscribe, encoding, local fan-out."""

@@ -1,0 +1,49 @@
+"""Wire encoding of change events on the broadcast channel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from registry.model import ChangeEvent, CompatibilityLevel, EventKind, SchemaFormat
+from registry.types import SchemaId, Sequence, SubjectName, Version
+
+
+def encode_event(event: ChangeEvent) -> str:
+    return orjson.dumps(
+        {
+            "sequence": event.sequence,
+            "kind": event.kind.value,
+            "subject": event.subject,
+            "version": event.version,
+            "schema_id": event.schema_id,
+            "schema_text": event.schema_text,
+            "schema_format": None if event.schema_format is None else event.schema_format.value,
+            "compatibility": None if event.compatibility is None else event.compatibility.value,
+            "permanent": event.is_permanent,
+            "created_at": event.created_at,
+        }
+    ).decode()
+
+
+def decode_event(message: str | bytes) -> ChangeEvent:
+    """Inverse of ``encode_event``; raises ``ValueError`` on anything else."""
+    try:
+        data: dict[str, Any] = orjson.loads(message)
+        fmt = data.get("schema_format")
+        level = data.get("compatibility")
+        return ChangeEvent(
+            sequence=Sequence(int(data["sequence"])),
+            kind=EventKind(data["kind"]),
+            subject=None if data.get("subject") is None else SubjectName(data["subject"]),
+            version=None if data.get("version") is None else Version(int(data["version"])),
+            schema_id=None if data.get("schema_id") is None else SchemaId(int(data["schema_id"])),
+            schema_text=data.get("schema_text"),
+            schema_format=None if fmt is None else SchemaFormat(fmt),
+            compatibility=None if level is None else CompatibilityLevel(level),
+            is_permanent=bool(data.get("permanent", False)),
+            created_at=float(data.get("created_at", 0.0)),
+        )
+    except (KeyError, TypeError, orjson.JSONDecodeError) as exc:
+        raise ValueError(f"Not a change event: {exc}") from exc

@@ -1,0 +1,206 @@
+"""One process-wide listener that turns the broadcast channel into an ordered, gap-free
+stream and fans it out to local subscribers.
+
+Ordering: sequences are assigned in commit order (see storage.tables.registry_state), but
+replicas publish after commit, so messages may arrive out of order or not at all (a crash
+between commit and publish, a Redis hiccup). The hub delivers strictly increasing
+sequences: when a message skips ahead it first reads the missing events from the outbox,
+and a periodic check of the last sequence recovers lost publishes. That costs one query
+per gap per process, never one per subscriber.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from collections.abc import Sequence as Seq
+from dataclasses import dataclass
+
+from broadcaster import Broadcast
+
+from registry.model import ChangeEvent
+from registry.ports import RegistryReader
+from registry.types import Sequence
+from subscriptions.codec import decode_event, encode_event
+
+logger = logging.getLogger(__name__)
+
+_PAGE = 1000
+
+
+class SubscriberOverflowError(Exception):
+    """A subscriber fell too far behind; it should reconnect with ``after``."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    subject: str | None = None
+    subject_prefix: str | None = None
+
+    def matches(self, event: ChangeEvent) -> bool:
+        if self.subject is None and self.subject_prefix is None:
+            return True
+        # Global config changes concern every subject.
+        if event.subject is None:
+            return True
+        if self.subject is not None and event.subject != self.subject:
+            return False
+        return self.subject_prefix is None or event.subject.startswith(self.subject_prefix)
+
+
+class _Subscriber:
+    __slots__ = ("filter", "overflowed", "queue")
+
+    def __init__(self, event_filter: EventFilter, max_queue: int) -> None:
+        self.filter = event_filter
+        self.queue: asyncio.Queue[ChangeEvent] = asyncio.Queue(max_queue)
+        self.overflowed = False
+
+
+class EventHub:
+    def __init__(
+        self,
+        reader: RegistryReader,
+        broadcast: Broadcast,
+        channel: str,
+        *,
+        poll_interval: float = 1.0,
+        max_queue: int = 10_000,
+        on_event: Callable[[ChangeEvent], None] | None = None,
+    ) -> None:
+        self._reader = reader
+        self._broadcast = broadcast
+        self._channel = channel
+        self._poll_interval = poll_interval
+        self._max_queue = max_queue
+        self._on_event = on_event
+        self._subscribers: set[_Subscriber] = set()
+        self._last = Sequence(0)
+        self._advance_lock = asyncio.Lock()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._listening = asyncio.Event()
+
+    @property
+    def last_sequence(self) -> Sequence:
+        return self._last
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
+    async def start(self) -> None:
+        self._last = await self._reader.get_last_sequence()
+        self._tasks = [
+            asyncio.create_task(self._listen(), name="event-hub-listen"),
+            asyncio.create_task(self._poll(), name="event-hub-poll"),
+        ]
+        await self._listening.wait()
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+
+    async def publish(self, events: Seq[ChangeEvent]) -> None:
+        """Announce committed events; failures are logged, the poll recovers them."""
+        for event in events:
+            try:
+                await self._broadcast.publish(self._channel, encode_event(event))
+            except Exception:
+                logger.warning("publish of event %s failed; replicas will poll it",
+                               event.sequence, exc_info=True)
+
+    async def _listen(self) -> None:
+        async with self._broadcast.subscribe(self._channel) as subscriber:
+            self._listening.set()
+            async for message in subscriber:
+                if message is None:
+                    return
+                try:
+                    event = decode_event(message.message)
+                except ValueError:
+                    logger.warning("ignored a malformed message on %s", self._channel)
+                    continue
+                await self._advance(event)
+
+    async def _poll(self) -> None:
+        while True:
+            await asyncio.sleep(self._poll_interval)
+            try:
+                newest = await self._reader.get_last_sequence()
+                if newest > self._last:
+                    await self._advance(None, upto=newest)
+            except Exception:
+                logger.warning("event poll failed", exc_info=True)
+
+    async def _advance(self, event: ChangeEvent | None, upto: Sequence | None = None) -> None:
+        """Deliver everything up to ``event`` (or ``upto``) in order, exactly once."""
+        target = event.sequence if event is not None else upto
+        if target is None or target <= self._last:
+            return
+        async with self._advance_lock:
+            while self._last < target - (1 if event is not None else 0):
+                before = self._last
+                for item in await self._reader.list_events_after(self._last, _PAGE):
+                    if item.sequence > target:
+                        break
+                    self._deliver(item)
+                if self._last == before:
+                    break
+            if event is not None and event.sequence == self._last + 1:
+                self._deliver(event)
+
+    def _deliver(self, event: ChangeEvent) -> None:
+        if event.sequence <= self._last:
+            return
+        self._last = event.sequence
+        if self._on_event is not None:
+            self._on_event(event)
+        for sub in self._subscribers:
+            if sub.overflowed or not sub.filter.matches(event):
+                continue
+            try:
+                sub.queue.put_nowait(event)
+            except asyncio.QueueFull:
+                sub.overflowed = True
+
+    async def subscribe(
+        self,
+        subject: str | None = None,
+        subject_prefix: str | None = None,
+        after: Sequence | None = None,
+    ) -> AsyncIterator[ChangeEvent]:
+        """Events matching the filter: first those after ``after`` from the outbox, then
+        live ones, in sequence order with no gap and no duplicate."""
+        event_filter = EventFilter(subject, subject_prefix)
+        sub = _Subscriber(event_filter, self._max_queue)
+        self._subscribers.add(sub)
+        try:
+            cursor = after if after is not None else self._last
+            if after is not None:
+                while True:
+                    page = await self._reader.list_events_after(cursor, _PAGE)
+                    for event in page:
+                        cursor = event.sequence
+                        if event_filter.matches(event):
+                            yield event
+                    if len(page) < _PAGE:
+                        break
+            while True:
+                if sub.overflowed and sub.queue.empty():
+                    raise SubscriberOverflowError(
+                        f"Subscriber fell more than {self._max_queue} events behind; "
+                        f"reconnect with after: {cursor}."
+                    )
+                event = await sub.queue.get()
+                if event.sequence <= cursor:
+                    continue
+                cursor = event.sequence
+                yield event
+        finally:
+            self._subscribers.discard(sub)
