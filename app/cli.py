@@ -29,7 +29,7 @@ def _serve(settings: Settings, host: str, port: int) -> None:
         # permessage-deflate roughly doubles the memory each idle subscriber costs.
         ws_per_message_deflate=settings.websocket_per_message_deflate,
         ws_ping_interval=settings.websocket_ping_interval,
-        timeout_graceful_shutdown=settings.shutdown_timeout,
+        timeout_graceful_shutdown=round(settings.shutdown_timeout),
         lifespan="on",
     )
 
@@ -53,7 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         upgrade(settings.database_url)
         logging.getLogger(__name__).info("database is up to date")
         return 0
-    _serve(settings, args.host or settings.host, args.port if args.port is not None else settings.port)
+    _serve(
+        settings, args.host or settings.host, args.port if args.port is not None else settings.port
+    )
     return 0
 
 

@@ -23,7 +23,6 @@ from app.response_cache import ResponseCache
 from app.settings import Settings
 from app.tracing import configure_tracing
 from graph.context import GraphContext
-from graph.errors import RegistryErrorExtension
 from graph.schema import build_schema
 from registry.errors import RegistryError
 from registry.model import ChangeEvent
@@ -56,11 +55,12 @@ class RegistryGraphQL(GraphQL[GraphContext, None]):
 
 def _executable_schema(settings: Settings, metrics: Metrics) -> strawberry.Schema:
     schema = build_schema()
-    extensions: list[Any] = [graphql_metrics_extension(metrics), RegistryErrorExtension()]
+    # Metrics first so that it observes errors after RegistryErrorExtension formatted them
+    # (the "after" halves of the hooks run in reverse order).
+    extensions: list[Any] = [graphql_metrics_extension(metrics), *schema.extensions]
     if configure_tracing(settings):
         extensions.append(OpenTelemetryExtension)
-    extensions.extend(e for e in schema.extensions if not isinstance(e, RegistryErrorExtension))
-    schema.extensions = extensions
+    schema.extensions = tuple(extensions)
     return schema
 
 
@@ -111,8 +111,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, 20, 20)
-        logger.info("registry ready (database %s, broadcast %s)",
-                    store.url.split("://")[0], settings.broadcast_url.split("://")[0])
+        logger.info(
+            "registry ready (database %s, broadcast %s)",
+            store.url.split("://")[0],
+            settings.broadcast_url.split("://")[0],
+        )
         try:
             yield
         finally:

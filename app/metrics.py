@@ -15,29 +15,38 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.http_requests = Counter(
-            "registry_http_requests_total", "HTTP requests by route, method and status.",
-            ["route", "method", "status"], registry=self.registry,
+            "registry_http_requests_total",
+            "HTTP requests by route, method and status.",
+            ["route", "method", "status"],
+            registry=self.registry,
         )
         self.http_duration = Histogram(
-            "registry_http_request_duration_seconds", "HTTP request latency by route.",
-            ["route"], registry=self.registry,
+            "registry_http_request_duration_seconds",
+            "HTTP request latency by route.",
+            ["route"],
+            registry=self.registry,
             buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
         )
         self.graphql_operations = Counter(
             "registry_graphql_operations_total",
             "GraphQL operations by type, root field and outcome (ok or an error code).",
-            ["type", "field", "outcome"], registry=self.registry,
+            ["type", "field", "outcome"],
+            registry=self.registry,
         )
         self.response_cache_hits = Counter(
-            "registry_response_cache_hits_total", "Schema-by-id reads served from the cache.",
+            "registry_response_cache_hits_total",
+            "Schema-by-id reads served from the cache.",
             registry=self.registry,
         )
         self.events_delivered = Counter(
-            "registry_events_total", "Change events delivered to this replica's hub.",
-            ["kind"], registry=self.registry,
+            "registry_events_total",
+            "Change events delivered to this replica's hub.",
+            ["kind"],
+            registry=self.registry,
         )
         self.subscribers = Gauge(
-            "registry_subscribers", "Open schemaChanges subscriptions on this replica.",
+            "registry_subscribers",
+            "Open schemaChanges subscriptions on this replica.",
             registry=self.registry,
         )
 
@@ -83,10 +92,10 @@ def graphql_metrics_extension(metrics: Metrics) -> type[SchemaExtension]:
             fields = sorted(
                 {
                     sel.name.value
-                    for definition in (context.graphql_document.definitions
-                                       if context.graphql_document else ())
-                    for sel in getattr(getattr(definition, "selection_set", None),
-                                       "selections", ())
+                    for definition in (
+                        context.graphql_document.definitions if context.graphql_document else ()
+                    )
+                    for sel in getattr(getattr(definition, "selection_set", None), "selections", ())
                     if hasattr(sel, "name")
                 }
             ) or ["unknown"]

@@ -109,8 +109,9 @@ class _Entry:
 
 
 class ResponseCache:
-    def __init__(self, app: ASGIApp, *, path: str, max_entries: int,
-                 on_hit: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, *, path: str, max_entries: int, on_hit: Callable[[], None] | None = None
+    ) -> None:
         self._app = app
         self._path = path
         self._max_entries = max_entries

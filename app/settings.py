@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     graphiql: bool = True
     websocket_per_message_deflate: bool = False
     websocket_ping_interval: float = Field(default=20.0, gt=0)
-    shutdown_timeout: float = Field(default=10.0, ge=0)
+    shutdown_timeout: int = Field(default=10, ge=0, description="Seconds to drain on SIGTERM.")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     otel_exporter: Literal["none", "console"] = "none"
     otel_service_name: str = "llm-schema-registry"

@@ -6,10 +6,12 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
-from strawberry.extensions import ParserCache, QueryDepthLimiter, ValidationCache
+from graphql import ASTValidationRule, GraphQLError
+from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
+from strawberry.extensions.query_depth_limiter import create_validator
 
 from graph.errors import RegistryErrorExtension
+from graph.fanout import SharedEventExecutor, shared_event
 from graph.types import (
     CompatibilityCheck,
     CompatibilityLevel,
@@ -130,9 +132,7 @@ class Mutation:
     async def delete_subject(
         self, info: GraphInfo, subject: str, permanent: bool = False
     ) -> list[int]:
-        versions = await subject_resolvers.delete_subject(
-            info.context.services, subject, permanent
-        )
+        versions = await subject_resolvers.delete_subject(info.context.services, subject, permanent)
         return list(versions)
 
     @strawberry.mutation(
@@ -166,7 +166,7 @@ class Subscription:
             info.context.services, subject, subject_prefix, after
         )
         async for event in stream:
-            yield SchemaChangeEvent.from_domain(event)
+            yield shared_event(event)
 
 
 class RegistrySchema(strawberry.Schema):
@@ -175,15 +175,25 @@ class RegistrySchema(strawberry.Schema):
         unexpected ones with their trace id."""
 
 
+# Built once: ValidationCache keys on the rule classes, so a rule class created per
+# request (as QueryDepthLimiter does) would make every validation a cache miss.
+_DEPTH_LIMIT_RULES: list[type[ASTValidationRule]] = [
+    create_validator(max_depth=12, should_ignore=None)
+]
+
+
 def build_schema() -> strawberry.Schema:
     return RegistrySchema(
+        execution_context_class=SharedEventExecutor,
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        # Factories, so each request gets its own instances; both caches live at module
+        # level in strawberry and are shared across requests.
         extensions=[
-            RegistryErrorExtension(),
-            QueryDepthLimiter(max_depth=12),
-            ParserCache(maxsize=1024),
-            ValidationCache(maxsize=1024),
+            RegistryErrorExtension,
+            lambda: AddValidationRules(_DEPTH_LIMIT_RULES),
+            lambda: ParserCache(maxsize=1024),
+            lambda: ValidationCache(maxsize=1024),
         ],
     )

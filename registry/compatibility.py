@@ -12,13 +12,16 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from registry.model import CompatibilityLevel
 from registry.types import Version
 
 if TYPE_CHECKING:
     from registry.formats.base import FormatHandler, ParsedSchema
+
+
+T = TypeVar("T")
 
 
 class Direction(enum.Enum):
@@ -41,7 +44,9 @@ class Incompatibility:
 
     def describe(self) -> str:
         where = f" (against version {self.version})" if self.version is not None else ""
-        return f"{self.direction.value} {self.code} at {self.new_path or '#'}{where}: {self.message}"
+        return (
+            f"{self.direction.value} {self.code} at {self.new_path or '#'}{where}: {self.message}"
+        )
 
 
 _DIRECTIONS: dict[CompatibilityLevel, tuple[Direction, ...]] = {
@@ -65,9 +70,7 @@ def is_transitive(level: CompatibilityLevel) -> bool:
     return level.value.endswith("_TRANSITIVE")
 
 
-def versions_to_check(
-    level: CompatibilityLevel, live_versions: Sequence[tuple[Version, ParsedSchema]]
-) -> list[tuple[Version, ParsedSchema]]:
+def versions_to_check(level: CompatibilityLevel, live_versions: Sequence[T]) -> list[T]:
     """Earlier versions (oldest first) a candidate is compared with under ``level``."""
     if level is CompatibilityLevel.NONE or not live_versions:
         return []

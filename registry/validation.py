@@ -35,9 +35,7 @@ def validate_schema_size(text: str, max_bytes: int) -> None:
         return
     size = len(text.encode("utf-8", errors="surrogatepass"))
     if size > max_bytes:
-        raise BadUserInputError(
-            f"Schema is {size} bytes; the limit is {max_bytes} bytes."
-        )
+        raise BadUserInputError(f"Schema is {size} bytes; the limit is {max_bytes} bytes.")
 
 
 def validate_version_number(version: int) -> None:

@@ -6,7 +6,12 @@ from dataclasses import dataclass
 
 from registry import compatibility
 from registry.compatibility import Incompatibility
-from registry.errors import IncompatibleSchemaError, SchemaNotFoundError, SubjectNotFoundError, VersionNotFoundError
+from registry.errors import (
+    IncompatibleSchemaError,
+    SchemaNotFoundError,
+    SubjectNotFoundError,
+    VersionNotFoundError,
+)
 from registry.formats import ParsedSchema, handler_for, parse_schema
 from registry.model import (
     DEFAULT_COMPATIBILITY,
@@ -73,7 +78,7 @@ async def register_schema(
         if existing is not None:
             return RegistrationResult(version=existing, is_new_version=False)
         level = await effective_compatibility(tx, name)
-        live = await tx.list_live_versions(name)
+        live = compatibility.versions_to_check(level, await tx.list_live_versions(name))
         found = compatibility.check_compatibility(
             handler_for(format), level, parsed, _previous(live)
         )
@@ -120,7 +125,7 @@ async def check_compatibility(
     store = services.store
     level = await effective_compatibility(store, name)
     if version is None:
-        versions = await store.list_live_versions(name)
+        versions = compatibility.versions_to_check(level, await store.list_live_versions(name))
         found = compatibility.check_compatibility(
             handler_for(format), level, parsed, _previous(versions)
         )

@@ -54,7 +54,9 @@ async def get_latest_version(services: Services, subject: str) -> SchemaVersion:
     return found
 
 
-async def delete_subject(services: Services, subject: str, permanent: bool = False) -> list[Version]:
+async def delete_subject(
+    services: Services, subject: str, permanent: bool = False
+) -> list[Version]:
     """Soft delete hides every version (ids stay resolvable); permanent delete removes the
     versions for good and is allowed only once the subject is soft-deleted. Returns the
     versions affected."""

@@ -36,8 +36,12 @@ from storage.tables import (
     subjects,
 )
 
-_UNAVAILABLE = (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
-                sqlite3.OperationalError)
+_UNAVAILABLE = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    sqlite3.OperationalError,
+)
 
 
 class _NoResetConnection(asyncpg.Connection):  # type: ignore[misc]
@@ -116,9 +120,7 @@ class _Reads:
 
     async def get_schema(self, schema_id: SchemaId) -> Schema | None:
         referenced = sa.exists().where(subject_versions.c.schema_id == schemas.c.id)
-        row = await self._fetch_one(
-            sa.select(schemas).where(schemas.c.id == schema_id, referenced)
-        )
+        row = await self._fetch_one(sa.select(schemas).where(schemas.c.id == schema_id, referenced))
         return None if row is None else _schema_of(row)
 
     async def list_schema_versions(self, schema_id: SchemaId) -> list[SchemaVersion]:
@@ -141,9 +143,7 @@ class _Reads:
             query = query.where(sa.func.substr(subjects.c.name, 1, len(prefix)) == prefix)
         return [SubjectName(row["name"]) for row in await self._fetch_all(query)]
 
-    async def get_subject(
-        self, name: SubjectName, include_deleted: bool = False
-    ) -> Subject | None:
+    async def get_subject(self, name: SubjectName, include_deleted: bool = False) -> Subject | None:
         row = await self._fetch_one(sa.select(subjects).where(subjects.c.name == name))
         if row is None or (row["deleted"] and not include_deleted):
             return None
@@ -242,19 +242,26 @@ class _Transaction(_Reads):
     async def insert_schema(self, format: SchemaFormat, text: str, fingerprint: str) -> Schema:
         query = (
             schemas.insert()
-            .values(fingerprint=fingerprint, format=format.value, schema_text=text,
-                    created_at=time.time())
+            .values(
+                fingerprint=fingerprint,
+                format=format.value,
+                schema_text=text,
+                created_at=time.time(),
+            )
             .returning(schemas.c.id)
         )
         schema_id = await self._connection.fetch_val(query)
-        return Schema(id=SchemaId(int(schema_id)), format=format, text=text,
-                      fingerprint=fingerprint)
+        return Schema(
+            id=SchemaId(int(schema_id)), format=format, text=text, fingerprint=fingerprint
+        )
 
     async def insert_version(
         self, subject: SubjectName, version: Version, schema_id: SchemaId
     ) -> None:
         now = time.time()
-        existing = await self._fetch_one(sa.select(subjects.c.name).where(subjects.c.name == subject))
+        existing = await self._fetch_one(
+            sa.select(subjects.c.name).where(subjects.c.name == subject)
+        )
         if existing is None:
             await self._connection.execute(
                 subjects.insert().values(name=subject, deleted=False, created_at=now)
@@ -265,7 +272,10 @@ class _Transaction(_Reads):
             )
         await self._connection.execute(
             subject_versions.insert().values(
-                subject=subject, version=version, schema_id=schema_id, deleted=False,
+                subject=subject,
+                version=version,
+                schema_id=schema_id,
+                deleted=False,
                 created_at=now,
             )
         )
@@ -281,8 +291,10 @@ class _Transaction(_Reads):
     async def soft_delete_versions(self, subject: SubjectName, versions: Seq[Version]) -> None:
         await self._connection.execute(
             subject_versions.update()
-            .where(subject_versions.c.subject == subject,
-                   subject_versions.c.version.in_(list(versions)))
+            .where(
+                subject_versions.c.subject == subject,
+                subject_versions.c.version.in_(list(versions)),
+            )
             .values(deleted=True)
         )
         await self._sync_subject_deleted(subject)
@@ -338,9 +350,13 @@ class _Transaction(_Reads):
             .where(registry_state.c.id == 1)
             .values(last_sequence=registry_state.c.last_sequence + 1)
         )
-        sequence = Sequence(int(await self._connection.fetch_val(
-            sa.select(registry_state.c.last_sequence).where(registry_state.c.id == 1)
-        )))
+        sequence = Sequence(
+            int(
+                await self._connection.fetch_val(
+                    sa.select(registry_state.c.last_sequence).where(registry_state.c.id == 1)
+                )
+            )
+        )
         now = time.time()
         await self._connection.execute(
             events.insert().values(
@@ -399,8 +415,12 @@ class DatabaseStore(_Reads):
                 await held.__aenter__()
                 self._held = held
                 # WAL lets readers proceed during a write; FULL makes each commit durable.
-                for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON",
-                               "busy_timeout=5000"):
+                for pragma in (
+                    "journal_mode=WAL",
+                    "synchronous=FULL",
+                    "foreign_keys=ON",
+                    "busy_timeout=5000",
+                ):
                     await held.execute(f"PRAGMA {pragma}")
         except _UNAVAILABLE as exc:
             raise StorageUnavailableError(f"Cannot connect to the database: {exc}") from exc
@@ -436,4 +456,4 @@ class DatabaseStore(_Reads):
 
     async def ping(self) -> None:
         async with self._session() as connection:
-            await connection.fetch_val(sa.select(sa.literal(1)))
+            await connection.fetch_val(sa.text("SELECT 1"))

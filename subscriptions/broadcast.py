@@ -6,7 +6,7 @@ from broadcaster import Broadcast
 from broadcaster._backends.redis import RedisBackend
 
 
-class OrderedRedisBackend(RedisBackend):  # type: ignore[misc]
+class OrderedRedisBackend(RedisBackend):
     """broadcaster 0.3.1 wakes its listener before SUBSCRIBE has completed; with newer
     redis-py the listener then finds no subscription, returns, and nothing is ever
     delivered. Subscribing first, then waking the listener, fixes the ordering."""

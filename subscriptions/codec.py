@@ -31,6 +31,8 @@ def decode_event(message: str | bytes) -> ChangeEvent:
     """Inverse of ``encode_event``; raises ``ValueError`` on anything else."""
     try:
         data: dict[str, Any] = orjson.loads(message)
+        if not isinstance(data, dict):
+            raise TypeError(f"expected an object, got {type(data).__name__}")
         fmt = data.get("schema_format")
         level = data.get("compatibility")
         return ChangeEvent(
@@ -45,5 +47,5 @@ def decode_event(message: str | bytes) -> ChangeEvent:
             is_permanent=bool(data.get("permanent", False)),
             created_at=float(data.get("created_at", 0.0)),
         )
-    except (KeyError, TypeError, orjson.JSONDecodeError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"Not a change event: {exc}") from exc

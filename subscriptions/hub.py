@@ -19,6 +19,7 @@ from collections.abc import Sequence as Seq
 from dataclasses import dataclass
 
 from broadcaster import Broadcast
+from broadcaster._base import Unsubscribed
 
 from registry.model import ChangeEvent
 from registry.ports import RegistryReader
@@ -112,14 +113,19 @@ class EventHub:
             try:
                 await self._broadcast.publish(self._channel, encode_event(event))
             except Exception:
-                logger.warning("publish of event %s failed; replicas will poll it",
-                               event.sequence, exc_info=True)
+                logger.warning(
+                    "publish of event %s failed; replicas will poll it",
+                    event.sequence,
+                    exc_info=True,
+                )
 
     async def _listen(self) -> None:
         async with self._broadcast.subscribe(self._channel) as subscriber:
             self._listening.set()
-            async for message in subscriber:
-                if message is None:
+            while True:
+                try:
+                    message = await subscriber.get()
+                except Unsubscribed:
                     return
                 try:
                     event = decode_event(message.message)

@@ -97,7 +97,7 @@ def database_url(request: pytest.FixtureRequest) -> str:
 async def redis_client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
     client = aioredis.Redis.from_url(redis_url)
     try:
-        await client.ping()
+        await client.ping()  # type: ignore[misc]
     except (OSError, aioredis.ConnectionError) as exc:
         await client.aclose()
         if _services_required():

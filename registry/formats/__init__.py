@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import functools
+from collections import OrderedDict
 
 from registry.errors import UnsupportedFormatError
 from registry.formats.base import FormatHandler, ParsedSchema, fingerprint_of
@@ -37,8 +37,22 @@ __all__ = [
 ]
 
 
-@functools.lru_cache(maxsize=2048)
+_PARSED_LIMIT = 2048
+_parsed: OrderedDict[tuple[SchemaFormat, str], ParsedSchema] = OrderedDict()
+
+
 def parse_schema(format: SchemaFormat, text: str) -> ParsedSchema:
-    """Parse with the format's handler. Parsing is pure, so results are memoized: earlier
-    versions are re-read on every compatibility check and need not be re-validated."""
-    return handler_for(format).parse(text)
+    """Parse with the format's handler. Parsing is pure, so results are memoized, under
+    the submitted text and under the canonical text that storage keeps: earlier versions
+    are re-read on every compatibility check and need not be parsed again."""
+    key = (format, text)
+    found = _parsed.get(key)
+    if found is not None:
+        _parsed.move_to_end(key)
+        return found
+    parsed = handler_for(format).parse(text)
+    _parsed[key] = parsed
+    _parsed[(format, parsed.canonical)] = parsed
+    while len(_parsed) > _PARSED_LIMIT:
+        _parsed.popitem(last=False)
+    return parsed

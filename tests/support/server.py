@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -22,16 +23,27 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """One registry replica. ``start`` returns once /readyz answers 200."""
+    """One registry replica. ``start`` returns once ``ready_path`` (/readyz) answers 200."""
 
-    def __init__(self, env: dict[str, str], port: int | None = None,
-                 log_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        port: int | None = None,
+        log_path: Path | None = None,
+        *,
+        ready_path: str = "/readyz",
+    ) -> None:
         self.port = port or free_port()
-        self.env = {**os.environ, **env, "REGISTRY_PORT": str(self.port),
-                    "REGISTRY_HOST": "127.0.0.1"}
+        self.env = {
+            **os.environ,
+            **env,
+            "REGISTRY_PORT": str(self.port),
+            "REGISTRY_HOST": "127.0.0.1",
+        }
         self.log_path = log_path
+        self.ready_path = ready_path
         self._process: subprocess.Popen[bytes] | None = None
-        self._log = None
+        self._log: IO[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -46,8 +58,9 @@ class ServerProcess:
         return f"ws://127.0.0.1:{self.port}/graphql"
 
     def start(self, timeout: float = 30.0) -> ServerProcess:
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self._log = log if self.log_path else None
+        log: IO[bytes] | int = subprocess.DEVNULL
+        if self.log_path is not None:
+            log = self._log = open(self.log_path, "ab")  # noqa: SIM115
         self._process = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve"],
             cwd=ROOT,
@@ -58,16 +71,21 @@ class ServerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise RuntimeError(f"server exited early with {self._process.returncode}"
-                                   f"{self._log_tail()}")
+                raise RuntimeError(
+                    f"server exited early with {self._process.returncode}{self._log_tail()}"
+                )
             try:
-                if httpx.get(f"{self.url}/readyz", timeout=1.0).status_code == 200:
+                if httpx.get(f"{self.url}{self.ready_path}", timeout=1.0).status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
         self.kill()
         raise RuntimeError(f"server did not become ready in {timeout}s{self._log_tail()}")
+
+    @property
+    def is_running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
 
     def _log_tail(self) -> str:
         if self.log_path and self.log_path.exists():

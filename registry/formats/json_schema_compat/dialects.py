@@ -133,11 +133,9 @@ def normalize(raw: Mapping[str, Any], dialect: str) -> tuple[Mapping[str, Any], 
                 renames["items"] = "additionalItems"
     if dialect == DRAFT_07 and isinstance(raw.get("dependencies"), dict):
         dependencies: dict[str, Any] = view.pop("dependencies")
-        view["dependentRequired"] = {
-            key: value for key, value in dependencies.items() if isinstance(value, list)
-        }
-        view["dependentSchemas"] = {
-            key: value for key, value in dependencies.items() if not isinstance(value, list)
-        }
-        renames["dependentRequired"] = renames["dependentSchemas"] = "dependencies"
+        for keyword, is_list in (("dependentRequired", True), ("dependentSchemas", False)):
+            split = {k: v for k, v in dependencies.items() if isinstance(v, list) is is_list}
+            if split:
+                view[keyword] = split
+                renames[keyword] = "dependencies"
     return view, renames

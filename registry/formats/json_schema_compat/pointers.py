@@ -67,12 +67,12 @@ def describe(path: str) -> str:
         if token in _NAMED_CHILDREN and following is not None:
             parts.append(f".{following}" if parts else following)
             is_property, index = token == "properties", index + 2
+        elif token in ("items", "prefixItems") and following is not None and following.isdigit():
+            parts.append(f"[{following}]")
+            index += 2
         elif token in ("items", "additionalItems"):
             parts.append("[]")
             index += 1
-        elif token == "prefixItems" and following is not None:
-            parts.append(f"[{following}]")
-            index += 2
         elif token == "additionalProperties":
             parts.append(".*" if parts else "*")
             index += 1
@@ -82,4 +82,4 @@ def describe(path: str) -> str:
     where = f" of definition '{definition}'" if definition else ""
     if not name:
         return f"definition '{definition}'"
-    return f"{'property' if is_property else 'the values at'} '{name}'{where}"
+    return f"{'property ' if is_property else ''}'{name}'{where}"

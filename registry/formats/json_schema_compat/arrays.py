@@ -1,0 +1,89 @@
+"""Array keywords: tuples (prefixItems), items, minItems, maxItems, uniqueItems.
+
+Draft-07 and 2019-09 tuples (an ``items`` array plus ``additionalItems``) arrive here in
+2020-12 spelling, so every tuple shape is compared position by position.
+"""
+
+from __future__ import annotations
+
+from registry.formats.json_schema_compat.context import Comparison
+from registry.formats.json_schema_compat.nodes import Node
+from registry.formats.json_schema_compat.pointers import describe
+
+
+def _item_at(node: Node, index: int) -> Node | None:
+    """The schema position ``index`` must match; None when nothing constrains it."""
+    prefix = node.view.get("prefixItems")
+    if isinstance(prefix, list) and index < len(prefix):
+        return node.child("prefixItems", index)
+    return node.child("items")
+
+
+def check_array(writer: Node, reader: Node, ctx: Comparison) -> None:
+    """Every array the writer allows must pass the reader's array keywords."""
+    _check_items(writer, reader, ctx)
+    _check_counts(writer, reader, ctx)
+
+
+def _check_items(writer: Node, reader: Node, ctx: Comparison) -> None:
+    writer_max = writer.number("maxItems")
+    positions = max(len(writer.schemas("prefixItems")), len(reader.schemas("prefixItems")))
+    # Positions past the explicit tuples share one schema per side, so the tail is compared
+    # once, as position ``positions``.
+    for index in range(positions + 1):
+        if writer_max is not None and index >= writer_max:
+            return  # The writer never writes arrays this long.
+        reader_item = _item_at(reader, index)
+        if reader_item is None or not reader_item.asserts_anything():
+            continue
+        writer_item = _item_at(writer, index)
+        if writer_item is not None:
+            ctx.compare(writer_item, reader_item)
+        elif not ctx.holds(writer.true(), reader_item):
+            ctx.report(
+                "ITEMS_NARROWED",
+                f"The {ctx.reader_name} schema constrains {describe(reader_item.path)}, which "
+                f"the {ctx.writer_name} schema leaves unconstrained; documents written with "
+                f"the {ctx.writer_name} schema may hold any value there.",
+                writer.path,
+                reader_item.path,
+            )
+
+
+def _check_counts(writer: Node, reader: Node, ctx: Comparison) -> None:
+    writer_min = writer.number("minItems") or 0
+    reader_min = reader.number("minItems")
+    if reader_min is not None and reader_min > writer_min:
+        ctx.report(
+            "MIN_ITEMS_INCREASED",
+            f"The {ctx.reader_name} schema requires at least {reader_min} items in "
+            f"{describe(reader.path)}; "
+            f"the {ctx.writer_name} schema allows as few as {writer_min}.",
+            writer.path,
+            reader.path,
+        )
+    writer_max = writer.number("maxItems")
+    reader_max = reader.number("maxItems")
+    if reader_max is not None and (writer_max is None or writer_max > reader_max):
+        allowed = "any number" if writer_max is None else f"up to {writer_max}"
+        ctx.report(
+            "MAX_ITEMS_DECREASED",
+            f"The {ctx.reader_name} schema allows at most {reader_max} items in "
+            f"{describe(reader.path)}; "
+            f"the {ctx.writer_name} schema allows {allowed}.",
+            writer.path,
+            reader.path,
+        )
+    unique_needed = reader.view.get("uniqueItems") is True
+    unique_given = writer.view.get("uniqueItems") is True or (
+        writer_max is not None and writer_max <= 1
+    )
+    if unique_needed and not unique_given:
+        ctx.report(
+            "UNIQUE_ITEMS_ADDED",
+            f"The {ctx.reader_name} schema requires the items of {describe(reader.path)} to be "
+            "unique; the "
+            f"{ctx.writer_name} schema allows duplicates.",
+            writer.path,
+            reader.path,
+        )

@@ -1,0 +1,174 @@
+"""One comparison in progress: the work list, the assumed pairs, the findings."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from registry.compatibility import Incompatibility
+from registry.formats.json_schema_compat.codes import CODES
+from registry.formats.json_schema_compat.nodes import Node
+
+Step = Callable[[Node, Node, "Comparison"], None]
+PairKey = tuple[tuple[int, frozenset[str]], tuple[int, frozenset[str]]]
+
+# Nested proofs (one per anyOf branch tried) are bounded so that recursive schemas full of
+# combinators, or adversarially nested ones, end with a verdict instead of running away.
+MAX_NESTING = 24
+MAX_STEPS = 20_000  # pairs visited per top-level check, side proofs included
+
+
+@dataclass
+class Budget:
+    """What a top-level check and all its side proofs share: steps, and proved verdicts."""
+
+    steps_left: int = MAX_STEPS
+    # (pair) -> (verdict, writer raw, reader raw): the raws keep the ids in the key valid.
+    verdicts: dict[PairKey, tuple[bool, object, object]] = field(default_factory=dict)
+
+
+class Comparison:
+    """Proves "every document valid under the writer is valid under the reader".
+
+    Pairs of subschemas are checked from a work list (no recursion, so depth is no limit).
+    A pair met again is assumed to hold: recursive schemas are compared coinductively,
+    which is sound because the verdict is the conjunction over every pair ever visited.
+    Side proofs (``holds``) inherit those assumptions; their verdicts are remembered,
+    except a success that leaned on an inherited assumption, which holds only in context.
+    """
+
+    def __init__(
+        self,
+        *,
+        writer_is_old: bool,
+        step: Step,
+        parent: Comparison | None = None,
+        stop_at_first: bool = False,
+    ) -> None:
+        self.writer_is_old = writer_is_old
+        self.writer_name = "old" if writer_is_old else "new"
+        self.reader_name = "new" if writer_is_old else "old"
+        self.findings: list[Incompatibility] = []
+        self._step = step
+        self._parent = parent
+        self._depth: int = 0 if parent is None else parent._depth + 1
+        self._budget: Budget = Budget() if parent is None else parent._budget
+        self._stop_at_first = stop_at_first
+        self._leans_on_parent = False
+        self._queue: deque[tuple[Node, Node]] = deque()
+        # Values keep both raw schemas alive so their ids cannot be reused meanwhile.
+        self._visited: dict[PairKey, tuple[object, object]] = {}
+
+    def compare(self, writer: Node, reader: Node) -> None:
+        """Queue the proof that ``writer`` documents are accepted by ``reader``."""
+        key = (writer.key, reader.key)
+        if self._is_assumed(key):
+            return
+        self._visited[key] = (writer.raw, reader.raw)
+        self._queue.append((writer, reader))
+
+    def run(self) -> list[Incompatibility]:
+        while self._queue and not (self._stop_at_first and self.findings):
+            if self._budget.steps_left <= 0:
+                writer, reader = self._queue[0]
+                self.report(
+                    "UNDECIDABLE_CHANGE",
+                    "The schemas are too large or too deeply combined to compare fully; "
+                    "the rest of the comparison was skipped.",
+                    writer.path,
+                    reader.path,
+                )
+                break
+            self._budget.steps_left -= 1
+            writer, reader = self._queue.popleft()
+            self._step(writer, reader, self)
+        return self.findings
+
+    def explain(self, writer: Node, reader: Node) -> list[Incompatibility]:
+        """Every reason ``writer`` documents may fail ``reader``, proved on its own."""
+        return self._nested(writer, reader, stop_at_first=False)
+
+    def holds(self, writer: Node, reader: Node) -> bool:
+        """Whether ``writer`` is proved to fit ``reader``: a side proof, reporting nothing."""
+        key = (writer.key, reader.key)
+        known = self._budget.verdicts.get(key)
+        if known is not None:
+            return known[0]
+        leaned_before, self._leans_on_parent = self._leans_on_parent, False
+        verdict = not self._nested(writer, reader, stop_at_first=True)
+        if not (verdict and self._leans_on_parent):
+            self._budget.verdicts[key] = (verdict, writer.raw, reader.raw)
+        self._leans_on_parent = self._leans_on_parent or leaned_before
+        return verdict
+
+    def report(self, code: str, message: str, writer_path: str, reader_path: str) -> None:
+        if code not in CODES:
+            raise ValueError(f"undocumented incompatibility code {code}")
+        old_path, new_path = (
+            (writer_path, reader_path) if self.writer_is_old else (reader_path, writer_path)
+        )
+        self.findings.append(
+            Incompatibility(code=code, message=message, old_path=old_path, new_path=new_path)
+        )
+
+    def extend(self, findings: Iterable[Incompatibility]) -> None:
+        self.findings.extend(findings)
+
+    def is_same(self, writer: Node, reader: Node) -> bool:
+        """Equal subschemas need no walk: one digest comparison, computed once per node.
+
+        A subschema holding a reference is only "the same" when the two documents are too;
+        otherwise equal text may point at different definitions.
+        """
+        if writer.dropped != reader.dropped:
+            return False
+        return self.is_same_value(writer.view, reader.view, writer, reader)
+
+    def is_same_value(self, left: object, right: object, writer: Node, reader: Node) -> bool:
+        """Whether a keyword value means the same on both sides (see ``is_same``)."""
+        writer_side, reader_side = writer.side, reader.side
+        if writer_side.dialect != reader_side.dialect:
+            return False
+        prints = writer_side.fingerprints
+        if prints.digest(left) != prints.digest(right):
+            return False
+        return not prints.has_ref(left) or (
+            prints.digest(writer_side.document) == prints.digest(reader_side.document)
+        )
+
+    def _is_assumed(self, key: PairKey) -> bool:
+        if key in self._visited:
+            return True
+        comparison = self._parent
+        while comparison is not None:
+            if key in comparison._visited:
+                self._leans_on_parent = True
+                return True
+            comparison = comparison._parent
+        return False
+
+    def _nested(self, writer: Node, reader: Node, *, stop_at_first: bool) -> list[Incompatibility]:
+        if self._depth >= MAX_NESTING or self._budget.steps_left <= 0:
+            return [
+                Incompatibility(
+                    code="UNDECIDABLE_CHANGE",
+                    message=(
+                        "The schemas combine allOf/anyOf/oneOf too deeply or too widely to "
+                        "compare; the change is treated as breaking."
+                    ),
+                    old_path=writer.path if self.writer_is_old else reader.path,
+                    new_path=reader.path if self.writer_is_old else writer.path,
+                )
+            ]
+        nested = Comparison(
+            writer_is_old=self.writer_is_old,
+            step=self._step,
+            parent=self,
+            stop_at_first=stop_at_first,
+        )
+        nested.compare(writer, reader)
+        findings = nested.run()
+        # A side proof leaning on our assumptions makes our own verdict contextual too.
+        self._leans_on_parent = self._leans_on_parent or nested._leans_on_parent
+        return findings

@@ -1,0 +1,221 @@
+"""The two sides of a comparison and the subschemas walked on each."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from typing import Any
+
+from jsonschema.exceptions import ValidationError, best_match
+from referencing.exceptions import Unresolvable
+
+from registry.formats.json_schema_compat.dialects import (
+    ASSERTING,
+    DRAFT_07,
+    DRAFT_2020_12,
+    VALIDATORS,
+    dialect_of,
+    normalize,
+)
+from registry.formats.json_schema_compat.fingerprints import Fingerprints
+from registry.formats.json_schema_compat.pointers import follow, join
+
+UNVALIDATED = "(not validated)"
+"""The keyword of a rejection standing for "validation could not be carried out"."""
+
+# Values, not subschemas: a "$id" or "$anchor" inside them declares nothing.
+_DATA_KEYWORDS = frozenset({"enum", "const", "examples", "default"})
+
+
+def to_fraction(value: object) -> Fraction | None:
+    """A JSON number, exactly as written (``0.1`` is one tenth, not its binary neighbour)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return Fraction(value) if isinstance(value, int) else Fraction(repr(value))
+
+
+class Side:
+    """One document of the comparison: its draft, its references, its validator."""
+
+    def __init__(self, document: object, fingerprints: Fingerprints) -> None:
+        self.document = document
+        self.dialect = dialect_of(document)
+        self.fingerprints = fingerprints
+        self._anchors: dict[str, tuple[object, str]] | None = None
+        self._has_nested_ids = False
+        self._validator: Any = None
+
+    def node(self, raw: object, path: str) -> Node:
+        if isinstance(raw, bool):
+            return Node(self, raw, {}, path, is_false=not raw)
+        if not isinstance(raw, dict):
+            raise TypeError(f"not a schema at {path}: {type(raw).__name__}")
+        view, renames = normalize(raw, self.dialect)
+        return Node(self, raw, view, path, renames)
+
+    def resolve(self, ref: str) -> tuple[object, str] | None:
+        """The subschema a local reference points at; None when it cannot be followed.
+
+        References are resolved against the document root, like the parser's check. A
+        document that embeds other resources (a nested ``$id``) changes the base URI below
+        it, so its references are not followed at all rather than followed wrongly.
+        """
+        anchors = self._scan()
+        if self._has_nested_ids:
+            return None
+        if ref in ("#", "") or ref.startswith("#/"):
+            return follow(self.document, ref)
+        if ref.startswith("#"):
+            return anchors.get(ref[1:])
+        return None
+
+    def rejection(self, schema: object, value: object) -> ValidationError | None:
+        """Why ``schema`` (a subschema of this document) rejects ``value``; None if it accepts."""
+        if self._validator is None:
+            validator_class = VALIDATORS.get(self.dialect, VALIDATORS[DRAFT_2020_12])
+            self._validator = validator_class(
+                self.document, format_checker=validator_class.FORMAT_CHECKER
+            )
+        try:
+            errors = self._validator.evolve(schema=schema).iter_errors(value)
+            error: ValidationError | None = best_match(errors)
+        except (Unresolvable, RecursionError, TypeError, ValueError) as exc:
+            # Not knowing is not accepting: the caller reports it as undecidable. TypeError
+            # included because jsonschema's draft-07 additionalItems fails on "items": true.
+            return ValidationError(f"could not be validated ({exc!r})", validator=UNVALIDATED)
+        return error
+
+    def _scan(self) -> dict[str, tuple[object, str]]:
+        if self._anchors is not None:
+            return self._anchors
+        anchors: dict[str, tuple[object, str]] = {}
+        stack: list[tuple[object, str]] = [(self.document, "#")]
+        while stack:
+            value, path = stack.pop()
+            if isinstance(value, list):
+                stack.extend((item, join(path, i)) for i, item in enumerate(value))
+                continue
+            if not isinstance(value, dict):
+                continue
+            declared_id = value.get("$id")
+            if isinstance(declared_id, str) and path != "#":
+                if self.dialect == DRAFT_07 and declared_id.startswith("#"):
+                    anchors[declared_id[1:]] = (value, path)
+                else:
+                    self._has_nested_ids = True
+            for keyword in ("$anchor", "$dynamicAnchor"):
+                if isinstance(value.get(keyword), str):
+                    anchors[value[keyword]] = (value, path)
+            stack.extend(
+                (child, join(path, key))
+                for key, child in value.items()
+                if key not in _DATA_KEYWORDS
+            )
+        self._anchors = anchors
+        return anchors
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A subschema as the rules see it: keywords in 2020-12 spelling, and where it sits.
+
+    ``dropped`` names keywords a combinator step has already accounted for; ``key``
+    identifies the node for the comparison's set of assumed pairs.
+    """
+
+    side: Side
+    raw: object
+    view: Mapping[str, Any]
+    path: str
+    renames: Mapping[str, str] = field(default_factory=dict)
+    is_false: bool = False
+    dropped: frozenset[str] = frozenset()
+
+    @property
+    def key(self) -> tuple[int, frozenset[str]]:
+        return id(self.raw), self.dropped
+
+    def asserts_anything(self) -> bool:
+        return self.is_false or not ASSERTING.isdisjoint(self.view)
+
+    def at(self, keyword: str, *tokens: str | int) -> str:
+        return join(self.path, self.renames.get(keyword, keyword), *tokens)
+
+    def child(self, keyword: str, *tokens: str | int) -> Node | None:
+        """The subschema under ``keyword`` (and ``tokens``); None when there is none."""
+        value: object = self.view.get(keyword)
+        for token in tokens:
+            if isinstance(value, dict) and isinstance(token, str):
+                value = value.get(token)
+            elif isinstance(value, list) and isinstance(token, int) and token < len(value):
+                value = value[token]
+            else:
+                return None
+        if not isinstance(value, dict | bool):
+            return None
+        return self.side.node(value, self.at(keyword, *tokens))
+
+    def without(self, *keywords: str) -> Node:
+        if not any(keyword in self.view for keyword in keywords):
+            return self
+        view = {key: value for key, value in self.view.items() if key not in keywords}
+        return replace(self, view=view, dropped=self.dropped | frozenset(keywords))
+
+    def true(self) -> Node:
+        """The schema ``true`` on this side, standing where this node stands."""
+        return Node(self.side, True, {}, self.path)
+
+    def number(self, keyword: str) -> Fraction | None:
+        return to_fraction(self.view.get(keyword))
+
+    def members(self, keyword: str) -> Mapping[str, Any]:
+        value = self.view.get(keyword)
+        return value if isinstance(value, dict) else {}
+
+    def names(self, keyword: str) -> list[str]:
+        value = self.view.get(keyword)
+        return [name for name in value if isinstance(name, str)] if isinstance(value, list) else []
+
+    def schemas(self, keyword: str) -> list[Node]:
+        value = self.view.get(keyword)
+        if not isinstance(value, list):
+            return []
+        return [node for i in range(len(value)) if (node := self.child(keyword, i)) is not None]
+
+    def rejection(self, value: object) -> ValidationError | None:
+        """Why this schema rejects ``value`` under its own draft; None when it accepts it."""
+        schema = self.raw
+        if isinstance(schema, dict) and self.dropped:
+            schema = {key: item for key, item in schema.items() if key not in self.dropped}
+        return self.side.rejection(schema, value)
+
+
+# Keywords that only mean something together; splitting them across two merged nodes
+# would create a constraint that neither node had.
+_LINKED = (frozenset({"if", "then", "else"}), frozenset({"contains", "minContains", "maxContains"}))
+
+
+def merge(first: Node, second: Node, path: str | None = None) -> Node | None:
+    """One node with both nodes' keywords, when they share no asserting keyword.
+
+    Used for writers only: the merged node allows at least what both together allow
+    (a merged additionalProperties sees more declared properties, never fewer).
+    """
+    if first.side is not second.side or first.is_false or second.is_false:
+        return None
+    if not (ASSERTING & first.view.keys()).isdisjoint(second.view.keys()):
+        return None
+    if any(
+        not group.isdisjoint(first.view) and not group.isdisjoint(second.view) for group in _LINKED
+    ):
+        return None
+    raw_first = first.raw if isinstance(first.raw, dict) else {}
+    raw_second = second.raw if isinstance(second.raw, dict) else {}
+    raw = {
+        **{k: v for k, v in raw_first.items() if k not in first.dropped},
+        **{k: v for k, v in raw_second.items() if k not in second.dropped},
+    }
+    view = {**first.view, **second.view}
+    renames = {**first.renames, **second.renames}
+    return Node(second.side, raw, view, path or second.path, renames)

@@ -1,0 +1,62 @@
+"""The walker: takes pairs of subschemas off the work list and runs the catalog on them."""
+
+from __future__ import annotations
+
+from registry.compatibility import Incompatibility
+from registry.formats.json_schema_compat.catalog import KEYWORD_RULES, STRUCTURAL_RULES
+from registry.formats.json_schema_compat.context import Comparison
+from registry.formats.json_schema_compat.fingerprints import Fingerprints
+from registry.formats.json_schema_compat.json_types import shared_types
+from registry.formats.json_schema_compat.nodes import Node, Side
+from registry.formats.json_schema_compat.pointers import describe
+
+
+def find_breaking_changes(
+    writer: object, reader: object, *, writer_is_old: bool
+) -> list[Incompatibility]:
+    """Why a document valid under ``writer`` may be rejected by ``reader``.
+
+    An empty list means the checker proved every document valid under the writer valid
+    under the reader; whatever it cannot prove is reported (UNDECIDABLE_CHANGE at worst),
+    never assumed. BACKWARD calls this with (old, new, writer_is_old=True), FORWARD with
+    (new, old, writer_is_old=False); paths and messages are phrased in old/new terms.
+    Both documents must already be valid against their metaschema.
+    """
+    prints = Fingerprints()
+    writer_side, reader_side = Side(writer, prints), Side(reader, prints)
+    if writer_side.dialect == reader_side.dialect and prints.digest(writer) == prints.digest(
+        reader
+    ):
+        return []
+    comparison = Comparison(writer_is_old=writer_is_old, step=visit)
+    comparison.compare(writer_side.node(writer, "#"), reader_side.node(reader, "#"))
+    return comparison.run()
+
+
+def visit(writer: Node, reader: Node, ctx: Comparison) -> None:
+    """Check one pair of subschemas; nested pairs go back on the work list.
+
+    Unchanged subtrees cost one digest comparison and are not walked: see
+    ``Comparison.is_same``. Annotations (title, description, default, examples, ...)
+    are never read, so changing them is compatible both ways.
+    """
+    if writer.is_false:
+        return  # The writer allows no document, so none can be rejected.
+    if reader.is_false:
+        ctx.report(
+            "SCHEMA_BECAME_FALSE",
+            f"The {ctx.reader_name} schema is `false` at {describe(reader.path)}: it rejects "
+            f"every value, including those the {ctx.writer_name} schema allows.",
+            writer.path,
+            reader.path,
+        )
+        return
+    if not reader.asserts_anything() or ctx.is_same(writer, reader):
+        return
+    for structural in STRUCTURAL_RULES:
+        if structural(writer, reader, ctx):
+            return
+    shared = shared_types(writer, reader)
+    for rule in KEYWORD_RULES:
+        if rule.applies_to is None or not rule.applies_to.isdisjoint(shared):
+            rule.check(writer, reader, ctx)

@@ -1,0 +1,226 @@
+"""``schemaChanges`` over real websockets, on both subprotocols strawberry serves."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import (
+    DELETE_SUBJECT,
+    DELETE_VERSION,
+    GRAPHQL_TRANSPORT_WS,
+    LEGACY_GRAPHQL_WS,
+    GraphQLHttp,
+    Subscription,
+    object_schema,
+    unique_subject,
+)
+from tests.support.server import ServerProcess
+
+V1 = object_schema({"name": "string"}, ["name"])
+V2 = object_schema({"name": "string", "age": "integer"}, ["name"])
+
+
+@pytest.fixture(params=[GRAPHQL_TRANSPORT_WS, LEGACY_GRAPHQL_WS])
+def subprotocol(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+async def test_a_registration_reaches_a_subscriber_of_its_subject(
+    module_server: ServerProcess, gql_http: GraphQLHttp, subprotocol: str
+) -> None:
+    subject = unique_subject("sub")
+    after = await gql_http.last_sequence()
+
+    async with Subscription(
+        module_server.ws_url, {"subject": subject, "after": after}, subprotocol=subprotocol
+    ) as changes:
+        registered = await gql_http.register(subject, V1)
+        event = await changes.next()
+
+    assert changes.negotiated == subprotocol
+    assert event["kind"] == "REGISTERED"
+    assert event["sequence"] > after
+    assert event["subject"] == subject
+    assert event["version"] == 1
+    assert event["id"] == registered["id"]
+    assert json.loads(event["schema"]) == json.loads(V1)
+    assert event["format"] == "JSON"
+    assert event["permanent"] is False
+    assert event["timestamp"] > 0
+
+
+async def test_a_live_subscription_without_after_receives_later_changes_only(
+    module_server: ServerProcess, gql_http: GraphQLHttp, subprotocol: str
+) -> None:
+    subject = unique_subject("live")
+    await gql_http.register(subject, V1)
+    await gql_http.wait_for_subscribers(0)
+
+    async with Subscription(
+        module_server.ws_url, {"subject": subject}, subprotocol=subprotocol
+    ) as changes:
+        await gql_http.wait_for_subscribers(1)
+        await gql_http.register(subject, V2)
+        event = await changes.next()
+        await changes.assert_quiet(0.3)
+
+    assert (event["kind"], event["version"]) == ("REGISTERED", 2)
+
+
+async def test_deletions_are_announced_with_their_permanent_flag(
+    module_server: ServerProcess, gql_http: GraphQLHttp, subprotocol: str
+) -> None:
+    subject = unique_subject("del")
+    after = await gql_http.last_sequence()
+    await gql_http.register(subject, V1)
+    second = await gql_http.register(subject, V2)
+
+    async with Subscription(
+        module_server.ws_url, {"subject": subject, "after": after}, subprotocol=subprotocol
+    ) as changes:
+        await gql_http.data(DELETE_VERSION, {"subject": subject, "version": 2})
+        await gql_http.data(DELETE_SUBJECT, {"subject": subject})
+        await gql_http.data(DELETE_SUBJECT, {"subject": subject, "permanent": True})
+        events = await changes.take(5)
+
+    kinds = [(e["kind"], e["version"], e["permanent"]) for e in events]
+    assert kinds == [
+        ("REGISTERED", 1, False),
+        ("REGISTERED", 2, False),
+        ("VERSION_DELETED", 2, False),
+        ("SUBJECT_DELETED", None, False),
+        ("SUBJECT_DELETED", None, True),
+    ]
+    assert events[2]["id"] == second["id"]
+    assert all(e["subject"] == subject for e in events)
+
+
+async def test_a_global_config_change_reaches_a_subject_filtered_subscriber(
+    module_server: ServerProcess, gql_http: GraphQLHttp, subprotocol: str
+) -> None:
+    subject = unique_subject("cfg")
+    after = await gql_http.last_sequence()
+
+    async with Subscription(
+        module_server.ws_url, {"subject": subject, "after": after}, subprotocol=subprotocol
+    ) as changes:
+        # BACKWARD is the default: setting it changes nothing for other tests.
+        await gql_http.set_compatibility(None, "BACKWARD")
+        global_event = await changes.next()
+        await gql_http.set_compatibility(subject, "FULL")
+        subject_event = await changes.next()
+
+    assert global_event["kind"] == "CONFIG_CHANGED"
+    assert global_event["subject"] is None
+    assert global_event["compatibility"] == "BACKWARD"
+    assert subject_event["kind"] == "CONFIG_CHANGED"
+    assert subject_event["subject"] == subject
+    assert subject_event["compatibility"] == "FULL"
+    assert subject_event["sequence"] > global_event["sequence"]
+
+
+async def test_a_prefix_filter_excludes_other_subjects(
+    module_server: ServerProcess, gql_http: GraphQLHttp, subprotocol: str
+) -> None:
+    prefix = unique_subject("team") + "."
+    inside = [f"{prefix}one", f"{prefix}two"]
+    outside = unique_subject("other")
+    after = await gql_http.last_sequence()
+
+    async with Subscription(
+        module_server.ws_url, {"subjectPrefix": prefix, "after": after}, subprotocol=subprotocol
+    ) as changes:
+        await gql_http.register(inside[0], V1)
+        await gql_http.register(outside, V1)
+        await gql_http.register(prefix.rstrip("."), V1)
+        await gql_http.register(inside[1], V1)
+        events = await changes.take(2)
+        await changes.assert_quiet(0.5)
+
+    assert [e["subject"] for e in events] == inside
+
+
+async def test_an_unfiltered_subscription_sees_every_subject_in_sequence_order(
+    module_server: ServerProcess, gql_http: GraphQLHttp
+) -> None:
+    subjects = [unique_subject("all") for _ in range(3)]
+    after = await gql_http.last_sequence()
+
+    async with Subscription(module_server.ws_url, {"after": after}) as changes:
+        for subject in subjects:
+            await gql_http.register(subject, V1)
+        seen: list[dict[str, Any]] = []
+        while len(seen) < len(subjects):
+            event = await changes.next()
+            if event["subject"] in subjects:
+                seen.append(event)
+
+    assert [e["subject"] for e in seen] == subjects
+    sequences = [e["sequence"] for e in seen]
+    assert sequences == sorted(set(sequences))
+
+
+async def test_resuming_with_after_delivers_exactly_the_missed_changes_then_live_ones(
+    module_server: ServerProcess, gql_http: GraphQLHttp, subprotocol: str
+) -> None:
+    subject = unique_subject("resume")
+    start = await gql_http.last_sequence()
+    async with Subscription(
+        module_server.ws_url, {"subject": subject, "after": start}, subprotocol=subprotocol
+    ) as first:
+        await gql_http.register(subject, object_schema({"a": "string"}))
+        last_seen = (await first.next())["sequence"]
+
+    await gql_http.register(subject, object_schema({"a": "string", "b": "string"}))
+    await gql_http.set_compatibility(subject, "NONE")
+    await gql_http.data(DELETE_VERSION, {"subject": subject, "version": 1})
+
+    async with Subscription(
+        module_server.ws_url, {"subject": subject, "after": last_seen}, subprotocol=subprotocol
+    ) as resumed:
+        missed = await resumed.take(3)
+        await gql_http.register(subject, object_schema({"c": "integer"}))
+        live = await resumed.next()
+        await resumed.assert_quiet(0.5)
+
+    assert [(e["kind"], e["version"]) for e in missed] == [
+        ("REGISTERED", 2),
+        ("CONFIG_CHANGED", None),
+        ("VERSION_DELETED", 1),
+    ]
+    sequences = [e["sequence"] for e in [*missed, live]]
+    assert sequences[0] > last_seen
+    assert sequences == sorted(set(sequences))
+    assert (live["kind"], live["version"]) == ("REGISTERED", 3)
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [{"subject": ""}, {"subject": "x" * 256}, {"subject": "a\u0001b"}, {"after": -1}],
+    ids=["empty-subject", "long-subject", "control-character", "negative-after"],
+)
+async def test_invalid_subscription_arguments_fail_with_bad_user_input_before_any_event(
+    module_server: ServerProcess,
+    gql_http: GraphQLHttp,
+    subprotocol: str,
+    variables: dict[str, object],
+) -> None:
+    async with Subscription(module_server.ws_url, variables, subprotocol=subprotocol) as changes:
+        errors = await changes.next_error()
+
+    assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "Traceback" not in str(errors)
+
+
+async def test_a_subscription_with_a_wrongly_typed_variable_is_refused(
+    module_server: ServerProcess, subprotocol: str
+) -> None:
+    async with Subscription(
+        module_server.ws_url, {"after": "yesterday"}, subprotocol=subprotocol
+    ) as changes:
+        errors = await changes.next_error()
+
+    assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"

@@ -1,0 +1,420 @@
+"""register_schema, lookup_schema and check_compatibility on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from registry.errors import (
+    BadUserInputError,
+    IncompatibleSchemaError,
+    InvalidSchemaError,
+    SchemaNotFoundError,
+    SubjectNotFoundError,
+    VersionNotFoundError,
+)
+from registry.model import CompatibilityLevel, EventKind
+from registry.types import Sequence, SubjectName
+from resolvers.config import set_compatibility
+from resolvers.context import Services
+from resolvers.schemas import check_compatibility, get_schema, lookup_schema, register_schema
+from resolvers.subjects import delete_schema_version, find_subject, list_subjects
+from tests.integration.helpers import (
+    HubFactory,
+    StoreFactory,
+    object_schema,
+    sequences,
+    titled,
+)
+
+STRING_A = object_schema({"a": "string"})
+REQUIRED_A = object_schema({"a": "string"}, required=["a"])
+INTEGER_A = object_schema({"a": "integer"})
+
+
+async def _nothing_stored_since(services: Services, sequence: int) -> None:
+    assert await services.store.get_last_sequence() == sequence
+    assert sequences(await services.store.list_events_after(Sequence(0), 1000)) == list(
+        range(1, sequence + 1)
+    )
+
+
+# Versions and ids
+
+
+async def test_registering_new_contents_gives_versions_one_two_three(services):
+    results = [await register_schema(services, "orders", titled(n)) for n in range(1, 4)]
+
+    assert [r.version.version for r in results] == [1, 2, 3]
+    assert all(r.is_new_version for r in results)
+    assert [r.version.schema.id for r in results] == [1, 2, 3]
+    subject = await find_subject(services, "orders")
+    assert subject is not None
+    assert subject.versions == (1, 2, 3)
+
+
+async def test_registering_identical_content_twice_returns_the_existing_version(services):
+    first = await register_schema(
+        services, "orders", object_schema({"a": "string", "b": "integer"})
+    )
+    same_content = json.dumps(
+        {"properties": {"b": {"type": "integer"}, "a": {"type": "string"}}, "type": "object"},
+        indent=4,
+    )
+
+    again = await register_schema(services, "orders", same_content)
+
+    assert again.is_new_version is False
+    assert again.version.version == first.version.version == 1
+    assert again.version.schema.id == first.version.schema.id
+    await _nothing_stored_since(services, 1)
+
+
+async def test_the_stored_text_is_the_canonical_form(services):
+    result = await register_schema(services, "orders", object_schema(indent=2))
+
+    stored = await get_schema(services, result.version.schema.id)
+
+    assert stored.text == '{"properties":{"a":{"type":"string"}},"type":"object"}'
+
+
+async def test_the_same_content_under_two_subjects_shares_one_id(services):
+    orders = await register_schema(services, "orders", STRING_A)
+    invoices = await register_schema(services, "invoices", object_schema(sort_keys=True, indent=1))
+
+    assert invoices.is_new_version is True
+    assert invoices.version.version == 1
+    assert invoices.version.schema.id == orders.version.schema.id
+    assert await services.store.get_last_sequence() == 2
+
+
+async def test_registering_writes_one_registered_event_with_the_schema(services):
+    result = await register_schema(services, "orders", STRING_A)
+
+    [event] = await services.store.list_events_after(Sequence(0), 10)
+
+    assert (event.sequence, event.kind, event.subject, event.version) == (
+        1,
+        EventKind.REGISTERED,
+        "orders",
+        1,
+    )
+    assert event.schema_id == result.version.schema.id
+    assert event.schema_text == result.version.schema.text
+
+
+# Refusals leave no trace
+
+
+async def test_an_incompatible_schema_is_refused_naming_the_version_it_breaks(services):
+    await register_schema(services, "orders", STRING_A)
+    await register_schema(services, "orders", titled(2))
+
+    with pytest.raises(IncompatibleSchemaError) as refused:
+        await register_schema(services, "orders", REQUIRED_A)
+
+    assert refused.value.incompatibilities
+    assert {i.version for i in refused.value.incompatibilities} == {2}
+    assert refused.value.code == "INCOMPATIBLE_SCHEMA"
+
+
+async def test_a_refused_schema_leaves_no_schema_version_or_event(services):
+    first = await register_schema(services, "orders", STRING_A)
+
+    with pytest.raises(IncompatibleSchemaError):
+        await register_schema(services, "orders", INTEGER_A)
+
+    await _nothing_stored_since(services, 1)
+    subject = await find_subject(services, "orders", include_deleted=True)
+    assert subject is not None
+    assert subject.versions == (1,)
+    with pytest.raises(SchemaNotFoundError):
+        await lookup_schema(services, "orders", INTEGER_A)
+    # The refused schema took no id: the next new content gets the very next one.
+    accepted = await register_schema(services, "orders", titled(2))
+    assert accepted.version.schema.id == first.version.schema.id + 1
+    assert accepted.version.version == 2
+    assert await services.store.get_last_sequence() == 2
+
+
+async def test_a_refused_schema_under_a_new_subject_creates_no_subject(services):
+    await set_compatibility(services, "orders", CompatibilityLevel.FORWARD)
+    await register_schema(services, "orders", REQUIRED_A)
+    last = await services.store.get_last_sequence()
+
+    with pytest.raises(IncompatibleSchemaError):
+        await register_schema(services, "orders", INTEGER_A)
+
+    await _nothing_stored_since(services, last)
+    assert await list_subjects(services, include_deleted=True) == ["orders"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not json",
+        '{"type": 12}',
+        "[1, 2]",
+        '{"$ref": "#/definitions/missing"}',
+        '{"type": "object", "minimum": NaN}',
+    ],
+    ids=["not-json", "bad-type-keyword", "array", "dangling-ref", "nan"],
+)
+async def test_an_invalid_schema_is_refused_and_stores_nothing(services, text):
+    with pytest.raises(InvalidSchemaError):
+        await register_schema(services, "orders", text)
+
+    await _nothing_stored_since(services, 0)
+    assert await list_subjects(services, include_deleted=True) == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["", "x" * 256, "bad\x00name", "line\nbreak", "del\x7f", "lone\ud800surrogate"],
+    ids=["empty", "256-chars", "nul", "newline", "delete", "surrogate"],
+)
+async def test_a_bad_subject_name_is_refused_as_bad_user_input(services, name):
+    with pytest.raises(BadUserInputError):
+        await register_schema(services, name, STRING_A)
+
+    await _nothing_stored_since(services, 0)
+
+
+async def test_a_subject_name_of_255_characters_is_accepted(services):
+    name = "s" * 255
+
+    result = await register_schema(services, name, STRING_A)
+
+    assert result.version.subject == name
+    assert await list_subjects(services) == [name]
+
+
+async def test_a_schema_over_the_size_limit_is_refused_as_bad_user_input(store, hub):
+    services = Services(store=store, publisher=hub, feed=hub, max_schema_bytes=64)
+    small = '{"type":"string"}'
+    large = object_schema({f"property_{n}": "string" for n in range(10)})
+    assert len(large.encode()) > 64
+
+    with pytest.raises(BadUserInputError):
+        await register_schema(services, "orders", large)
+
+    await _nothing_stored_since(services, 0)
+    assert (await register_schema(services, "orders", small)).version.version == 1
+
+
+# Which versions a level checks
+
+
+async def _two_incompatible_versions(services: Services) -> None:
+    """orders v1 (a: string) and v2 (a: integer), registered with checks off."""
+    await set_compatibility(services, "orders", CompatibilityLevel.NONE)
+    await register_schema(services, "orders", STRING_A)
+    await register_schema(services, "orders", INTEGER_A)
+
+
+@pytest.mark.parametrize(
+    "level",
+    [
+        CompatibilityLevel.BACKWARD_TRANSITIVE,
+        CompatibilityLevel.FORWARD_TRANSITIVE,
+        CompatibilityLevel.FULL_TRANSITIVE,
+    ],
+)
+async def test_transitive_levels_check_every_live_version(services, level):
+    await _two_incompatible_versions(services)
+    await set_compatibility(services, "orders", level)
+    last = await services.store.get_last_sequence()
+
+    with pytest.raises(IncompatibleSchemaError) as refused:
+        await register_schema(services, "orders", object_schema({"a": "integer"}, title="v3"))
+
+    assert {i.version for i in refused.value.incompatibilities} == {1}
+    await _nothing_stored_since(services, last)
+
+
+@pytest.mark.parametrize(
+    "level", [CompatibilityLevel.BACKWARD, CompatibilityLevel.FORWARD, CompatibilityLevel.FULL]
+)
+async def test_non_transitive_levels_check_only_the_latest_version(services, level):
+    await _two_incompatible_versions(services)
+    await set_compatibility(services, "orders", level)
+
+    result = await register_schema(services, "orders", object_schema({"a": "integer"}, title="v3"))
+
+    assert result.version.version == 3
+
+
+async def test_soft_deleted_versions_are_left_out_of_compatibility_checks(services):
+    await _two_incompatible_versions(services)
+    await set_compatibility(services, "orders", CompatibilityLevel.FULL_TRANSITIVE)
+    await delete_schema_version(services, "orders", 1)
+
+    result = await register_schema(services, "orders", object_schema({"a": "integer"}, title="v3"))
+
+    assert result.version.version == 3
+
+
+async def test_a_soft_deleted_latest_version_is_not_the_one_checked(services):
+    await _two_incompatible_versions(services)
+    await set_compatibility(services, "orders", CompatibilityLevel.BACKWARD)
+    await delete_schema_version(services, "orders", 2)
+
+    with pytest.raises(IncompatibleSchemaError) as refused:
+        await register_schema(services, "orders", object_schema({"a": "integer"}, title="v3"))
+
+    assert {i.version for i in refused.value.incompatibilities} == {1}
+
+
+async def test_level_none_accepts_any_change(services):
+    await set_compatibility(services, "orders", CompatibilityLevel.NONE)
+    await register_schema(services, "orders", STRING_A)
+
+    result = await register_schema(services, "orders", INTEGER_A)
+
+    assert result.version.version == 2
+
+
+# Lookup
+
+
+async def test_lookup_finds_the_version_by_canonical_content(services):
+    await register_schema(services, "orders", titled(1))
+    await register_schema(services, "orders", STRING_A)
+
+    found = await lookup_schema(services, "orders", object_schema(sort_keys=True, indent=3))
+
+    assert found.version == 2
+    assert found.subject == "orders"
+
+
+async def test_lookup_tells_an_unknown_subject_from_unknown_content(services):
+    await register_schema(services, "orders", STRING_A)
+
+    with pytest.raises(SubjectNotFoundError):
+        await lookup_schema(services, "invoices", STRING_A)
+    with pytest.raises(SchemaNotFoundError):
+        await lookup_schema(services, "orders", titled(9))
+
+
+async def test_lookup_does_not_find_a_soft_deleted_version(services):
+    await register_schema(services, "orders", STRING_A)
+    await register_schema(services, "orders", titled(2))
+    await delete_schema_version(services, "orders", 1)
+
+    with pytest.raises(SchemaNotFoundError):
+        await lookup_schema(services, "orders", STRING_A)
+
+
+# Dry runs
+
+
+async def test_checking_compatibility_reports_problems_and_stores_nothing(services):
+    await register_schema(services, "orders", STRING_A)
+
+    refused = await check_compatibility(services, "orders", REQUIRED_A)
+    accepted = await check_compatibility(services, "orders", titled(2))
+
+    assert refused.is_compatible is False
+    assert refused.level is CompatibilityLevel.BACKWARD
+    assert {i.version for i in refused.incompatibilities} == {1}
+    assert accepted.is_compatible is True
+    await _nothing_stored_since(services, 1)
+    subject = await find_subject(services, "orders")
+    assert subject is not None
+    assert subject.versions == (1,)
+
+
+async def test_checking_against_one_version_ignores_the_others(services):
+    await _two_incompatible_versions(services)
+    await set_compatibility(services, "orders", CompatibilityLevel.BACKWARD_TRANSITIVE)
+
+    against_first = await check_compatibility(services, "orders", STRING_A, version=1)
+    against_second = await check_compatibility(services, "orders", STRING_A, version=2)
+
+    assert against_first.is_compatible is True
+    assert {i.version for i in against_second.incompatibilities} == {2}
+
+
+async def test_checking_against_a_missing_version_or_subject_is_refused(services):
+    await register_schema(services, "orders", STRING_A)
+
+    with pytest.raises(VersionNotFoundError):
+        await check_compatibility(services, "orders", STRING_A, version=5)
+    with pytest.raises(SubjectNotFoundError):
+        await check_compatibility(services, "invoices", STRING_A, version=1)
+
+
+async def test_checking_a_new_subject_is_compatible(services):
+    report = await check_compatibility(services, "fresh", REQUIRED_A)
+
+    assert report.is_compatible is True
+    assert await list_subjects(services, include_deleted=True) == []
+
+
+# Concurrent replicas (PostgreSQL serializes writers across processes with a row lock)
+
+
+async def _replicas(
+    postgres_url: str, open_store: StoreFactory, start_hub: HubFactory, count: int
+) -> list[Services]:
+    stores = [await open_store(postgres_url, pool_max_size=3) for _ in range(count)]
+    hub = await start_hub(stores[0])
+    return [Services(store=store, publisher=hub, feed=hub) for store in stores]
+
+
+async def test_concurrent_registrations_to_one_subject_get_versions_one_to_twenty(
+    postgres_url, open_store, start_hub
+):
+    replicas = await _replicas(postgres_url, open_store, start_hub, 4)
+
+    results = await asyncio.wait_for(
+        asyncio.gather(*(register_schema(replicas[n % 4], "orders", titled(n)) for n in range(20))),
+        60,
+    )
+
+    assert sorted(r.version.version for r in results) == list(range(1, 21))
+    assert sorted(r.version.schema.id for r in results) == list(range(1, 21))
+    store = replicas[0].store
+    subject = await store.get_subject(SubjectName("orders"))
+    assert subject is not None
+    assert subject.versions == tuple(range(1, 21))
+    events = await store.list_events_after(Sequence(0), 1000)
+    assert sequences(events) == list(range(1, 21))
+    assert sorted(e.version or 0 for e in events) == list(range(1, 21))
+
+
+async def test_concurrent_registrations_of_one_content_to_many_subjects_share_one_id(
+    postgres_url, open_store, start_hub
+):
+    replicas = await _replicas(postgres_url, open_store, start_hub, 4)
+    subjects = [f"subject-{n}" for n in range(10)]
+
+    results = await asyncio.wait_for(
+        asyncio.gather(
+            *(register_schema(replicas[n % 4], name, STRING_A) for n, name in enumerate(subjects))
+        ),
+        60,
+    )
+
+    assert {r.version.schema.id for r in results} == {1}
+    assert all(r.is_new_version and r.version.version == 1 for r in results)
+    store = replicas[0].store
+    assert sequences(await store.list_events_after(Sequence(0), 1000)) == list(range(1, 11))
+    assert await store.list_subjects() == sorted(subjects)
+
+
+async def test_concurrent_registrations_of_one_content_to_one_subject_make_one_version(
+    postgres_url, open_store, start_hub
+):
+    replicas = await _replicas(postgres_url, open_store, start_hub, 4)
+
+    results = await asyncio.wait_for(
+        asyncio.gather(*(register_schema(replicas[n % 4], "orders", STRING_A) for n in range(8))),
+        60,
+    )
+
+    assert {r.version.version for r in results} == {1}
+    assert sum(r.is_new_version for r in results) == 1
+    assert sequences(await replicas[0].store.list_events_after(Sequence(0), 1000)) == [1]

@@ -1,0 +1,155 @@
+"""storage.migrate on a fresh SQLite file and a fresh PostgreSQL database."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import asyncpg
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from registry.model import EventKind, SchemaFormat
+from registry.types import SubjectName, Version
+from storage.migrate import upgrade_async
+from storage.store import DatabaseStore
+from storage.tables import metadata
+from tests.integration.helpers import object_schema
+
+ROOT = Path(__file__).resolve().parents[3]
+EXPECTED_TABLES = {*metadata.tables, "alembic_version"}
+# storage/migrations/env.py: the advisory lock replicas take around their migration.
+MIGRATION_LOCK_KEY = 0x5C4E_4D41
+
+
+async def _tables(url: str) -> set[str]:
+    engine = create_async_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        async with engine.connect() as connection:
+            names = await connection.run_sync(lambda sync: sa.inspect(sync).get_table_names())
+    finally:
+        await engine.dispose()
+    return set(names)
+
+
+async def _rows(url: str, query: str) -> list[tuple[object, ...]]:
+    engine = create_async_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        async with engine.connect() as connection:
+            result = await connection.execute(sa.text(query))
+            return [tuple(row) for row in result]
+    finally:
+        await engine.dispose()
+
+
+async def test_upgrading_a_fresh_database_creates_every_table(database_url):
+    assert await _tables(database_url) == set()
+
+    await upgrade_async(database_url)
+
+    assert await _tables(database_url) == EXPECTED_TABLES
+    assert await _rows(database_url, "SELECT id, last_sequence FROM registry_state") == [(1, 0)]
+    assert await _rows(database_url, "SELECT version_num FROM alembic_version") == [("0001",)]
+
+
+async def test_upgrading_twice_is_a_no_op_that_keeps_the_data(database_url):
+    await upgrade_async(database_url)
+    store = DatabaseStore(database_url)
+    await store.connect()
+    try:
+        async with store.write() as tx:
+            schema = await tx.insert_schema(SchemaFormat.JSON, object_schema(), "f" * 64)
+            await tx.insert_version(SubjectName("kept"), Version(1), schema.id)
+            await tx.append_event(
+                EventKind.REGISTERED, SubjectName("kept"), version=Version(1), schema=schema
+            )
+    finally:
+        await store.disconnect()
+
+    await upgrade_async(database_url)
+
+    assert await _tables(database_url) == EXPECTED_TABLES
+    assert await _rows(database_url, "SELECT id, last_sequence FROM registry_state") == [(1, 1)]
+    assert await _rows(database_url, "SELECT subject, version FROM subject_versions") == [
+        ("kept", 1)
+    ]
+    assert await _rows(database_url, "SELECT version_num FROM alembic_version") == [("0001",)]
+
+
+def _upgrade_command(url: str, *, commit_delay: float = 0.0) -> list[str]:
+    """A replica's migration in its own interpreter (alembic's context is process-global,
+    so replicas are processes, not threads). ``commit_delay`` makes it slow to commit."""
+    code = (
+        "import sys, time\n"
+        "import sqlalchemy.engine\n"
+        "delay = float(sys.argv[2])\n"
+        "commit = sqlalchemy.engine.Connection.commit\n"
+        "def slow_commit(self):\n"
+        "    time.sleep(delay)\n"
+        "    commit(self)\n"
+        "sqlalchemy.engine.Connection.commit = slow_commit\n"
+        "from storage.migrate import upgrade\n"
+        "upgrade(sys.argv[1])\n"
+    )
+    return [sys.executable, "-c", code, url, str(commit_delay)]
+
+
+async def _spawn(command: list[str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        *command, cwd=ROOT, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+    )
+
+
+async def _failures(processes: list[asyncio.subprocess.Process]) -> list[str]:
+    outputs = await asyncio.wait_for(
+        asyncio.gather(*(process.communicate() for process in processes)), 60
+    )
+    return [
+        stderr.decode(errors="replace")[-3000:]
+        for process, (_, stderr) in zip(processes, outputs, strict=True)
+        if process.returncode != 0
+    ]
+
+
+async def test_two_replicas_upgrading_one_fresh_postgresql_database_at_once_both_succeed(
+    postgres_url,
+):
+    processes = [await _spawn(_upgrade_command(postgres_url)) for _ in range(2)]
+
+    assert await _failures(processes) == []
+    assert await _tables(postgres_url) == EXPECTED_TABLES
+    assert await _rows(postgres_url, "SELECT id, last_sequence FROM registry_state") == [(1, 0)]
+
+
+async def test_a_replica_waiting_for_the_migration_lock_finds_the_migration_committed(
+    postgres_url,
+):
+    # Line both replicas up behind a lock this test holds, so the first one (slow to
+    # commit) migrates while the second waits. The second must only get the lock once the
+    # first has committed; otherwise it sees an empty database and creates the tables again.
+    dsn = postgres_url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    holder = await asyncpg.connect(dsn)
+    try:
+        await holder.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
+        slow = await _spawn(_upgrade_command(postgres_url, commit_delay=0.5))
+        await _wait_for_lock_waiters(holder, 1)
+        quick = await _spawn(_upgrade_command(postgres_url))
+        await _wait_for_lock_waiters(holder, 2)
+        await holder.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_KEY)
+
+        assert await _failures([slow, quick]) == []
+    finally:
+        await holder.close()
+    assert await _tables(postgres_url) == EXPECTED_TABLES
+    assert await _rows(postgres_url, "SELECT id, last_sequence FROM registry_state") == [(1, 0)]
+
+
+async def _wait_for_lock_waiters(connection: asyncpg.Connection, count: int) -> None:
+    query = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+
+    async with asyncio.timeout(30):
+        while True:
+            if await connection.fetchval(query) >= count:
+                return
+            await asyncio.sleep(0.01)

@@ -1,0 +1,386 @@
+"""DatabaseStore on SQLite and PostgreSQL: the outbox, transactions, and the reads."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+
+import pytest
+
+from registry.errors import StorageUnavailableError
+from registry.model import CompatibilityLevel, EventKind, Schema, SchemaFormat
+from registry.ports import RegistryWriter
+from registry.types import SchemaId, Sequence, SubjectName, Version
+from resolvers.config import set_compatibility
+from resolvers.schemas import register_schema
+from resolvers.subjects import delete_schema_version, delete_subject
+from storage.store import DatabaseStore
+from tests.integration.helpers import StoreFactory, object_schema, sequences, titled
+
+ORDERS = SubjectName("orders")
+
+
+class BoomError(Exception):
+    pass
+
+
+def _fingerprint(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+async def _add_schema(store: DatabaseStore, text: str) -> Schema:
+    async with store.write() as tx:
+        return await tx.insert_schema(SchemaFormat.JSON, text, _fingerprint(text))
+
+
+async def _register(store: DatabaseStore, subject: str, text: str) -> Version:
+    """What register_schema persists, without its checks."""
+    name = SubjectName(subject)
+    async with store.write() as tx:
+        schema = await tx.find_schema_by_fingerprint(_fingerprint(text))
+        if schema is None:
+            schema = await tx.insert_schema(SchemaFormat.JSON, text, _fingerprint(text))
+        version = await tx.get_next_version(name)
+        await tx.insert_version(name, version, schema.id)
+        await tx.append_event(EventKind.REGISTERED, name, version=version, schema=schema)
+    return version
+
+
+# The outbox
+
+
+async def test_appended_events_get_consecutive_sequences_starting_at_one(store):
+    appended = []
+    for number in range(1, 4):
+        async with store.write() as tx:
+            schema = await tx.insert_schema(SchemaFormat.JSON, titled(number), str(number))
+            appended.append(await tx.append_event(EventKind.REGISTERED, ORDERS, schema=schema))
+    async with store.write() as tx:
+        appended.append(await tx.append_event(EventKind.CONFIG_CHANGED, None))
+
+    assert sequences(appended) == [1, 2, 3, 4]
+    assert await store.get_last_sequence() == 4
+
+
+async def test_every_change_through_the_resolvers_writes_exactly_one_event(services):
+    store = services.store
+    await register_schema(services, "orders", titled(1))
+    await register_schema(services, "orders", object_schema(title="revision 1", indent=2))
+    await register_schema(services, "orders", titled(2))
+    await register_schema(services, "invoices", titled(1))
+    await set_compatibility(services, "orders", CompatibilityLevel.FULL)
+    await delete_schema_version(services, "orders", 1)
+    await delete_schema_version(services, "orders", 1, permanent=True)
+    await delete_subject(services, "invoices")
+    await delete_subject(services, "invoices", permanent=True)
+
+    events = await store.list_events_after(Sequence(0), 100)
+
+    assert [(e.sequence, e.kind, e.subject) for e in events] == [
+        (1, EventKind.REGISTERED, "orders"),
+        (2, EventKind.REGISTERED, "orders"),
+        (3, EventKind.REGISTERED, "invoices"),
+        (4, EventKind.CONFIG_CHANGED, "orders"),
+        (5, EventKind.VERSION_DELETED, "orders"),
+        (6, EventKind.VERSION_DELETED, "orders"),
+        (7, EventKind.SUBJECT_DELETED, "invoices"),
+        (8, EventKind.SUBJECT_DELETED, "invoices"),
+    ]
+    assert await store.get_last_sequence() == 8
+
+
+async def test_events_read_back_in_sequence_order_from_after_the_given_one(store):
+    for number in range(1, 6):
+        await _register(store, f"subject-{number}", titled(number))
+
+    assert sequences(await store.list_events_after(Sequence(0), 100)) == [1, 2, 3, 4, 5]
+    assert sequences(await store.list_events_after(Sequence(2), 100)) == [3, 4, 5]
+    assert sequences(await store.list_events_after(Sequence(1), 2)) == [2, 3]
+    assert await store.list_events_after(Sequence(5), 100) == []
+
+
+async def test_a_registered_event_read_back_equals_the_one_appended_with_its_schema_text(store):
+    text = object_schema({"a": "string", "b": "integer"})
+    async with store.write() as tx:
+        schema = await tx.insert_schema(SchemaFormat.JSON, text, _fingerprint(text))
+        await tx.insert_version(ORDERS, Version(1), schema.id)
+        appended = await tx.append_event(
+            EventKind.REGISTERED, ORDERS, version=Version(1), schema=schema
+        )
+
+    [stored] = await store.list_events_after(Sequence(0), 10)
+
+    assert stored == appended
+    assert stored.schema_text == text
+    assert stored.schema_format is SchemaFormat.JSON
+    assert stored.schema_id == schema.id
+    assert stored.version == 1
+
+
+async def test_only_registered_events_carry_schema_text_when_read_back(store):
+    await _register(store, "orders", titled(1))
+    schema = await store.get_schema(SchemaId(1))
+    assert schema is not None
+    async with store.write() as tx:
+        await tx.soft_delete_versions(ORDERS, [Version(1)])
+        await tx.append_event(EventKind.VERSION_DELETED, ORDERS, version=Version(1), schema=schema)
+        await tx.set_compatibility(None, CompatibilityLevel.FULL)
+        await tx.append_event(EventKind.CONFIG_CHANGED, None, compatibility=CompatibilityLevel.FULL)
+
+    registered, deleted, config = await store.list_events_after(Sequence(0), 10)
+
+    assert registered.schema_text == titled(1)
+    assert (deleted.kind, deleted.schema_id, deleted.schema_text) == (
+        EventKind.VERSION_DELETED,
+        schema.id,
+        None,
+    )
+    assert deleted.is_permanent is False
+    assert (config.kind, config.subject, config.compatibility) == (
+        EventKind.CONFIG_CHANGED,
+        None,
+        CompatibilityLevel.FULL,
+    )
+
+
+async def test_a_rolled_back_write_leaves_no_event_and_no_sequence_gap(store):
+    await _register(store, "orders", titled(1))
+
+    with pytest.raises(BoomError):
+        async with store.write() as tx:
+            schema = await tx.insert_schema(SchemaFormat.JSON, titled(2), _fingerprint(titled(2)))
+            await tx.insert_version(ORDERS, Version(2), schema.id)
+            event = await tx.append_event(
+                EventKind.REGISTERED, ORDERS, version=Version(2), schema=schema
+            )
+            assert event.sequence == 2
+            raise BoomError
+
+    assert await store.get_last_sequence() == 1
+    assert sequences(await store.list_events_after(Sequence(0), 10)) == [1]
+    assert await store.get_version(ORDERS, Version(2), include_deleted=True) is None
+    assert await _register(store, "orders", titled(3)) == 2
+    assert sequences(await store.list_events_after(Sequence(0), 10)) == [1, 2]
+
+
+async def test_a_rolled_back_write_leaves_no_schema_subject_or_config(store):
+    with pytest.raises(BoomError):
+        async with store.write() as tx:
+            schema = await tx.insert_schema(SchemaFormat.JSON, titled(1), _fingerprint(titled(1)))
+            await tx.insert_version(ORDERS, Version(1), schema.id)
+            await tx.set_compatibility(ORDERS, CompatibilityLevel.NONE)
+            raise BoomError
+
+    assert await store.list_subjects(include_deleted=True) == []
+    assert await store.get_compatibility(ORDERS) is None
+    async with store.write() as tx:
+        assert await tx.find_schema_by_fingerprint(_fingerprint(titled(1))) is None
+
+
+async def test_uncommitted_writes_are_invisible_to_other_postgresql_connections(
+    postgres_url, open_store
+):
+    store = await open_store(postgres_url)
+    async with store.write() as tx:
+        await _register_in(tx, "orders")
+        assert await tx.get_last_sequence() == 1
+        # databases binds one pool connection per task: read from another task.
+        assert await asyncio.create_task(store.get_last_sequence()) == 0
+        assert await asyncio.create_task(store.list_subjects()) == []
+    assert await store.get_last_sequence() == 1
+    assert await store.list_subjects() == [ORDERS]
+
+
+async def _register_in(tx: RegistryWriter, subject: str) -> None:
+    schema = await tx.insert_schema(SchemaFormat.JSON, titled(1), _fingerprint(titled(1)))
+    await tx.insert_version(SubjectName(subject), Version(1), schema.id)
+    await tx.append_event(EventKind.REGISTERED, SubjectName(subject), schema=schema)
+
+
+async def test_a_postgresql_writer_waits_until_the_open_write_commits(
+    postgres_url: str, open_store: StoreFactory
+) -> None:
+    first = await open_store(postgres_url)
+    second = await open_store(postgres_url)
+    second_entered = asyncio.Event()
+
+    async def write_second() -> Sequence:
+        async with second.write() as tx:
+            second_entered.set()
+            event = await tx.append_event(EventKind.CONFIG_CHANGED, None)
+        return event.sequence
+
+    async with first.write() as tx:
+        await tx.append_event(EventKind.CONFIG_CHANGED, None)
+        task = asyncio.create_task(write_second())
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(second_entered.wait(), 0.3)
+    assert await asyncio.wait_for(task, 5) == 2
+
+
+# Subjects, versions, schemas
+
+
+async def test_next_version_counts_soft_deleted_versions(store):
+    await _register(store, "orders", titled(1))
+    await _register(store, "orders", titled(2))
+    async with store.write() as tx:
+        await tx.soft_delete_versions(ORDERS, [Version(2)])
+        assert await tx.get_next_version(ORDERS) == 3
+        assert [v.version for v in await tx.list_all_versions(ORDERS)] == [1, 2]
+
+    assert [v.version for v in await store.list_live_versions(ORDERS)] == [1]
+    latest = await store.get_latest_version(ORDERS)
+    assert latest is not None
+    assert latest.version == 1
+
+
+async def test_soft_deleting_every_version_marks_the_subject_deleted_and_a_new_version_revives_it(
+    store,
+):
+    await _register(store, "orders", titled(1))
+    async with store.write() as tx:
+        await tx.soft_delete_versions(ORDERS, [Version(1)])
+
+    assert await store.get_subject(ORDERS) is None
+    hidden = await store.get_subject(ORDERS, include_deleted=True)
+    assert hidden is not None
+    assert (hidden.is_deleted, hidden.versions) == (True, (1,))
+
+    assert await _register(store, "orders", titled(2)) == 2
+    revived = await store.get_subject(ORDERS)
+    assert revived is not None
+    assert (revived.is_deleted, revived.versions) == (False, (2,))
+
+
+async def test_purging_every_version_removes_the_subject_and_its_config(store):
+    await _register(store, "orders", titled(1))
+    async with store.write() as tx:
+        await tx.set_compatibility(ORDERS, CompatibilityLevel.FULL)
+        await tx.soft_delete_versions(ORDERS, [Version(1)])
+        await tx.purge_versions(ORDERS, [Version(1)])
+
+    assert await store.get_subject(ORDERS, include_deleted=True) is None
+    assert await store.list_subjects(include_deleted=True) == []
+    assert await store.get_compatibility(ORDERS) is None
+
+
+async def test_a_schema_is_readable_by_id_only_while_a_version_refers_to_it(store):
+    orphan = await _add_schema(store, titled(1))
+    assert await store.get_schema(orphan.id) is None
+
+    await _register(store, "orders", titled(2))
+    [version] = await store.list_live_versions(ORDERS)
+    async with store.write() as tx:
+        await tx.soft_delete_versions(ORDERS, [Version(1)])
+    assert await store.get_schema(version.schema.id) == version.schema
+    assert await store.list_schema_versions(version.schema.id) == []
+
+    async with store.write() as tx:
+        await tx.purge_versions(ORDERS, [Version(1)])
+    assert await store.get_schema(version.schema.id) is None
+
+
+async def test_schema_ids_are_not_reused_after_the_versions_using_them_are_purged(store):
+    await _register(store, "orders", titled(1))
+    await _register(store, "orders", titled(2))
+    async with store.write() as tx:
+        await tx.soft_delete_versions(ORDERS, [Version(1), Version(2)])
+        await tx.purge_versions(ORDERS, [Version(1), Version(2)])
+
+    fresh = await _add_schema(store, titled(3))
+
+    assert fresh.id == 3
+
+
+async def test_the_schema_versions_of_an_id_are_the_live_ones_in_every_subject(store):
+    text = titled(1)
+    await _register(store, "b-subject", text)
+    await _register(store, "a-subject", titled(2))
+    await _register(store, "a-subject", text)
+    await _register(store, "c-subject", text)
+    async with store.write() as tx:
+        await tx.soft_delete_versions(SubjectName("c-subject"), [Version(1)])
+    schema = await store.get_schema(SchemaId(1))
+    assert schema is not None
+
+    found = await store.list_schema_versions(schema.id)
+
+    assert [(v.subject, v.version) for v in found] == [("a-subject", 2), ("b-subject", 1)]
+
+
+async def test_subject_prefixes_match_percent_and_underscore_literally(store):
+    for name in ("a%b", "axb", "a_c", "abc", "b"):
+        await _register(store, name, titled(1))
+
+    assert await store.list_subjects(prefix="a%") == ["a%b"]
+    assert await store.list_subjects(prefix="a_") == ["a_c"]
+    assert await store.list_subjects(prefix="a") == ["a%b", "a_c", "abc", "axb"]
+    assert await store.list_subjects() == ["a%b", "a_c", "abc", "axb", "b"]
+
+
+async def test_soft_deleted_subjects_are_listed_only_when_asked_for(store):
+    await _register(store, "live", titled(1))
+    await _register(store, "gone", titled(1))
+    async with store.write() as tx:
+        await tx.soft_delete_versions(SubjectName("gone"), [Version(1)])
+
+    assert await store.list_subjects() == ["live"]
+    assert await store.list_subjects(include_deleted=True) == ["gone", "live"]
+
+
+async def test_a_version_is_found_by_fingerprint_only_while_it_is_live(store):
+    await _register(store, "orders", titled(1))
+    found = await store.find_version_by_fingerprint(ORDERS, _fingerprint(titled(1)))
+    assert found is not None
+    assert found.version == 1
+
+    async with store.write() as tx:
+        await tx.soft_delete_versions(ORDERS, [Version(1)])
+
+    assert await store.find_version_by_fingerprint(ORDERS, _fingerprint(titled(1))) is None
+
+
+async def test_the_global_level_and_subject_levels_are_stored_separately(store):
+    async with store.write() as tx:
+        await tx.set_compatibility(None, CompatibilityLevel.FORWARD)
+        await tx.set_compatibility(ORDERS, CompatibilityLevel.NONE)
+        await tx.set_compatibility(ORDERS, CompatibilityLevel.FULL)
+
+    assert await store.get_compatibility(None) is CompatibilityLevel.FORWARD
+    assert await store.get_compatibility(ORDERS) is CompatibilityLevel.FULL
+    assert await store.get_compatibility(SubjectName("other")) is None
+
+    async with store.write() as tx:
+        await tx.set_compatibility(ORDERS, None)
+
+    assert await store.get_compatibility(ORDERS) is None
+    assert await store.get_compatibility(None) is CompatibilityLevel.FORWARD
+
+
+async def test_subject_names_of_255_multibyte_characters_are_stored_whole(store):
+    name = "é" * 254 + "✓"
+    await _register(store, name, titled(1))
+
+    assert await store.list_subjects() == [name]
+    subject = await store.get_subject(SubjectName(name))
+    assert subject is not None
+    assert subject.versions == (1,)
+
+
+# Failures
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+asyncpg://nobody:secret@127.0.0.1:1/registry",
+        "sqlite+aiosqlite:////nonexistent-directory/registry.db",
+    ],
+    ids=["postgresql", "sqlite"],
+)
+async def test_an_unreachable_database_raises_storage_unavailable_on_connect(url):
+    store = DatabaseStore(url)
+
+    with pytest.raises(StorageUnavailableError):
+        await store.connect()

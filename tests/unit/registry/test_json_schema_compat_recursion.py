@@ -1,0 +1,104 @@
+"""Recursive, deeply nested and combinator-heavy schemas: the checker always ends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from registry.formats.json_schema_compat import find_breaking_changes, walker
+from registry.formats.json_schema_compat.context import Comparison
+from registry.formats.json_schema_compat.nodes import Node
+from tests.unit.registry.test_json_schema_cases_objects import obj, typed
+
+
+def _codes(old: object, new: object) -> tuple[list[str], list[str]]:
+    backward = find_breaking_changes(old, new, writer_is_old=True)
+    forward = find_breaking_changes(new, old, writer_is_old=False)
+    return [i.code for i in backward], [i.code for i in forward]
+
+
+def _nested(depth: int, leaf: dict[str, Any]) -> dict[str, Any]:
+    schema = leaf
+    for _ in range(depth):
+        schema = obj({"child": schema}, required=["child"])
+    return schema
+
+
+def test_a_self_referencing_tree_is_compared_without_looping() -> None:
+    def tree(value: dict[str, Any]) -> dict[str, Any]:
+        node = obj({"value": value, "children": typed("array", items={"$ref": "#/$defs/node"})})
+        return {"$defs": {"node": node}, "$ref": "#/$defs/node"}
+
+    old, new = tree(typed("string")), tree(typed(["string", "null"]))
+    assert find_breaking_changes(old, new, writer_is_old=True) == []
+    found = find_breaking_changes(new, old, writer_is_old=False)
+    assert [(i.code, i.old_path, i.new_path) for i in found] == [
+        ("TYPE_NARROWED", "#/$defs/node/properties/value", "#/$defs/node/properties/value")
+    ]
+
+
+def test_mutually_recursive_definitions_terminate() -> None:
+    def pair(leaf: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "$defs": {
+                "ping": obj({"pong": {"$ref": "#/$defs/pong"}, "n": leaf}),
+                "pong": obj({"ping": {"$ref": "#/$defs/ping"}}),
+            },
+            "$ref": "#/$defs/ping",
+        }
+
+    assert _codes(pair(typed("integer")), pair(typed("number"))) == ([], ["TYPE_NARROWED"])
+
+
+def test_a_cycle_of_bare_references_terminates() -> None:
+    loop = {"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}, "$ref": "#/$defs/a"}
+    assert _codes(loop, {**loop, "title": "still a loop"}) == ([], [])
+    assert _codes(loop, {**loop, "$defs": {"a": {"$ref": "#/$defs/a"}}}) == ([], [])
+
+
+def test_a_recursive_schema_with_nullable_anyof_links_is_proved_compatible() -> None:
+    def linked(value: dict[str, Any]) -> dict[str, Any]:
+        link = {"anyOf": [{"$ref": "#/$defs/node"}, typed("null")]}
+        return {"$defs": {"node": obj({"v": value, "next": link})}, "$ref": "#/$defs/node"}
+
+    assert _codes(linked(typed("string", maxLength=3)), linked(typed("string"))) == (
+        [],
+        ["MAX_LENGTH_DECREASED"],
+    )
+
+
+@pytest.mark.parametrize("depth", [500, 2000])
+def test_deep_nesting_does_not_overflow_the_stack(depth: int) -> None:
+    old = _nested(depth, typed("string"))
+    new = _nested(depth, typed("string", maxLength=3))
+    found = find_breaking_changes(old, new, writer_is_old=True)
+    assert [i.code for i in found] == ["MAX_LENGTH_DECREASED"]
+    assert found[0].new_path == "#" + "/properties/child" * depth
+    assert find_breaking_changes(new, old, writer_is_old=False) == []
+
+
+def test_unchanged_subtrees_are_not_walked(monkeypatch: pytest.MonkeyPatch) -> None:
+    visits: list[str] = []
+    original = walker.visit
+
+    def counting(writer: Node, reader: Node, ctx: Comparison) -> None:
+        visits.append(reader.path)
+        original(writer, reader, ctx)
+
+    monkeypatch.setattr(walker, "visit", counting)
+    old = _nested(2000, typed("string"))
+    new = {**_nested(2000, typed("string")), "title": "renamed"}
+    assert find_breaking_changes(old, new, writer_is_old=True) == []
+    assert visits == ["#", "#/properties/child"]
+
+
+def test_deeply_nested_changed_combinators_end_with_a_verdict() -> None:
+    old: dict[str, Any] = typed("string")
+    new: dict[str, Any] = typed("string", maxLength=3)
+    for _ in range(40):
+        old = {"anyOf": [old, typed("null"), typed("integer", minimum=len(str(old)))]}
+        new = {"anyOf": [new, typed("null"), typed("integer", minimum=len(str(new)))]}
+    backward, _ = _codes(old, new)
+    assert backward
+    assert set(backward) <= {"COMBINED_SCHEMA_CHANGED", "UNDECIDABLE_CHANGE"}
