@@ -82,7 +82,9 @@ class RegistryWriter(RegistryReader, Protocol):
         ...
 
     async def get_next_version(self, subject: SubjectName) -> Version:
-        """One past the highest version ever used, soft-deleted ones included."""
+        """One past the highest version stored, soft-deleted ones included. As in
+        Confluent Schema Registry, the number of a permanently deleted latest version
+        can be given again; schema ids are never reused."""
         ...
 
     async def soft_delete_versions(self, subject: SubjectName, versions: Seq[Version]) -> None: ...

@@ -12,7 +12,6 @@ per gap per process, never one per subscriber.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from collections.abc import Sequence as Seq
@@ -103,8 +102,12 @@ class EventHub:
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await task
+            except asyncio.CancelledError:
+                pass
+            except Exception:
+                logger.warning("event hub task %s had failed", task.get_name(), exc_info=True)
         self._tasks = []
 
     async def publish(self, events: Seq[ChangeEvent]) -> None:
@@ -132,7 +135,15 @@ class EventHub:
                 except ValueError:
                     logger.warning("ignored a malformed message on %s", self._channel)
                     continue
-                await self._advance(event)
+                try:
+                    await self._advance(event)
+                except Exception:
+                    # Typically the outbox read of a gap failed; the poll retries it.
+                    logger.warning(
+                        "delivery up to event %s failed; the poll will retry",
+                        event.sequence,
+                        exc_info=True,
+                    )
 
     async def _poll(self) -> None:
         while True:

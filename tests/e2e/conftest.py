@@ -107,22 +107,8 @@ def server_env(database_url: str, **overrides: str) -> dict[str, str]:
     return env
 
 
-def ready_path_for(database_url: str) -> str:
-    """The probe ``ServerProcess.start`` waits on.
-
-    On PostgreSQL /readyz answers 500 (storage.store.DatabaseStore.ping binds the literal 1
-    as a parameter asyncpg types as text); test_operations pins that bug. /healthz answers
-    only once uvicorn has run the lifespan startup, so it is a sound readiness signal here.
-    """
-    return "/healthz" if database_url.startswith("postgresql") else "/readyz"
-
-
 def new_server(database_url: str, log_path: Path | None = None, **env: str) -> ServerProcess:
-    return ServerProcess(
-        server_env(database_url, **env),
-        log_path=log_path,
-        ready_path=ready_path_for(database_url),
-    )
+    return ServerProcess(server_env(database_url, **env), log_path=log_path)
 
 
 def sqlite_file_url(directory: Path) -> str:

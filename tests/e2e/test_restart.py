@@ -120,11 +120,14 @@ async def test_a_graceful_restart_keeps_subjects_versions_ids_and_configs(
 
     async with replica.client() as client:
         after = await snapshot(client, prefix, ids)
+        # 4 registrations, 2 level changes, 1 deletion, numbered from 1 in a new database.
+        last_sequence = await client.last_sequence()
         next_registration = await client.register(
             f"{prefix}new", object_schema({"fresh": "string"})
         )
 
     assert after == before
+    assert last_sequence == 7
     assert [s["name"] for s in after["subjects"]] == [closed, orders, users]
     assert after["config"] == {"compatibility": "FORWARD", "configured": "FORWARD"}
     assert next_registration["id"] > max(ids)

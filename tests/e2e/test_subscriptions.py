@@ -224,3 +224,61 @@ async def test_a_subscription_with_a_wrongly_typed_variable_is_refused(
         errors = await changes.next_error()
 
     assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_subscribers_sharing_a_document_keep_their_own_filter_and_selection(
+    module_server: ServerProcess, gql_http: GraphQLHttp
+) -> None:
+    first, second = unique_subject("share"), unique_subject("share")
+    after = await gql_http.last_sequence()
+    narrow = """
+    subscription Changes($subject: String, $after: Int) {
+      schemaChanges(subject: $subject, after: $after) { sequence kind }
+    }
+    """
+
+    async with (
+        Subscription(module_server.ws_url, {"subject": first, "after": after}) as on_first,
+        Subscription(
+            module_server.ws_url,
+            {"subject": second, "after": after},
+            subprotocol=LEGACY_GRAPHQL_WS,
+        ) as on_second,
+        Subscription(
+            module_server.ws_url, {"subject": first, "after": after}, query=narrow
+        ) as narrow_first,
+    ):
+        await gql_http.register(first, V1)
+        await gql_http.register(second, V2)
+        event_first = await on_first.next()
+        event_second = await on_second.next()
+        event_narrow = await narrow_first.next()
+        await on_first.assert_quiet(0.3)
+
+    assert (event_first["subject"], json.loads(event_first["schema"])) == (first, json.loads(V1))
+    assert (event_second["subject"], json.loads(event_second["schema"])) == (
+        second,
+        json.loads(V2),
+    )
+    assert event_narrow == {"sequence": event_first["sequence"], "kind": "REGISTERED"}
+
+
+async def test_a_replayed_event_is_identical_to_the_live_one(
+    module_server: ServerProcess, gql_http: GraphQLHttp
+) -> None:
+    subject = unique_subject("replay")
+    after = await gql_http.last_sequence()
+    await gql_http.wait_for_subscribers(0)
+    async with Subscription(module_server.ws_url, {"subject": subject}) as live:
+        await gql_http.wait_for_subscribers(1)
+        await gql_http.register(subject, V1)
+        await gql_http.register(subject, V2)
+        await gql_http.set_compatibility(subject, "FULL")
+        await gql_http.data(DELETE_VERSION, {"subject": subject, "version": 1})
+        await gql_http.data(DELETE_SUBJECT, {"subject": subject})
+        seen_live = await live.take(5)
+
+    async with Subscription(module_server.ws_url, {"subject": subject, "after": after}) as replay:
+        replayed = await replay.take(5)
+
+    assert replayed == seen_live

@@ -23,15 +23,10 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """One registry replica. ``start`` returns once ``ready_path`` (/readyz) answers 200."""
+    """One registry replica. ``start`` returns once /readyz answers 200."""
 
     def __init__(
-        self,
-        env: dict[str, str],
-        port: int | None = None,
-        log_path: Path | None = None,
-        *,
-        ready_path: str = "/readyz",
+        self, env: dict[str, str], port: int | None = None, log_path: Path | None = None
     ) -> None:
         self.port = port or free_port()
         self.env = {
@@ -41,7 +36,6 @@ class ServerProcess:
             "REGISTRY_HOST": "127.0.0.1",
         }
         self.log_path = log_path
-        self.ready_path = ready_path
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
@@ -75,17 +69,13 @@ class ServerProcess:
                     f"server exited early with {self._process.returncode}{self._log_tail()}"
                 )
             try:
-                if httpx.get(f"{self.url}{self.ready_path}", timeout=1.0).status_code == 200:
+                if httpx.get(f"{self.url}/readyz", timeout=1.0).status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
         self.kill()
         raise RuntimeError(f"server did not become ready in {timeout}s{self._log_tail()}")
-
-    @property
-    def is_running(self) -> bool:
-        return self._process is not None and self._process.poll() is None
 
     def _log_tail(self) -> str:
         if self.log_path and self.log_path.exists():
