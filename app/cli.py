@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Sequence
+from types import FrameType
 
 import uvicorn
 
@@ -19,7 +21,7 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     if settings.migrate_on_start:
         upgrade(settings.database_url)
     app = create_app(settings.model_copy(update={"migrate_on_start": False}))
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -32,6 +34,18 @@ def _serve(settings: Settings, host: str, port: int) -> None:
         timeout_graceful_shutdown=round(settings.shutdown_timeout),
         lifespan="on",
     )
+    _Server(config).run()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn re-raises a caught SIGTERM once it has shut down, so the process ends
+    with status 143. For a replica, SIGTERM is the normal end of its life: once drained,
+    exit 0 so that process managers do not record a failure."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        if sig == signal.SIGTERM and sig in self._captured_signals:
+            self._captured_signals.remove(sig)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
 import strawberry
+from cross_web import HTTPException
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -46,6 +47,13 @@ class RegistryGraphQL(GraphQL[GraphContext, None]):
         )
         self.services: Services | None = None
 
+    def parse_json(self, data: str | bytes) -> Any:
+        parsed = super().parse_json(data)
+        # strawberry assumes an object (or a batch list); anything else would be a 500.
+        if not isinstance(parsed, dict | list):
+            raise HTTPException(400, "The request body must be a JSON object.")
+        return parsed
+
     def encode_json(self, data: object) -> str:
         # orjson is several times faster than json.dumps; a str (not bytes) keeps
         # websocket frames textual, as both subscription protocols require.
@@ -57,6 +65,21 @@ class RegistryGraphQL(GraphQL[GraphContext, None]):
         if self.services is None:
             raise RuntimeError("the registry is not started")
         return GraphContext(services=self.services, request=request, response=response)
+
+
+class _CacheFirstPublisher:
+    """Applies each committed event to this replica's response cache before announcing
+    it, so a read that follows a permanent delete here never sees the deleted schema.
+    Other replicas clear theirs when the event reaches them through the hub."""
+
+    def __init__(self, hub: EventHub, cache: ResponseCache) -> None:
+        self._hub = hub
+        self._cache = cache
+
+    async def publish(self, events: Sequence[ChangeEvent]) -> None:
+        for event in events:
+            self._cache.observe(event)
+        await self._hub.publish(events)
 
 
 def _executable_schema(settings: Settings, metrics: Metrics) -> strawberry.Schema:
@@ -110,7 +133,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         hub_holder["hub"] = hub
         metrics.subscribers.set_function(lambda: hub.subscriber_count)
         graphql_app.services = Services(
-            store=store, publisher=hub, feed=hub, max_schema_bytes=settings.max_schema_bytes
+            store=store,
+            publisher=_CacheFirstPublisher(hub, cache),
+            feed=hub,
+            max_schema_bytes=settings.max_schema_bytes,
         )
         # Objects created at startup live for the process: keep them out of every
         # collection, and collect less often, so GC pauses stay off the event path.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator
 
@@ -88,7 +89,11 @@ def graphql_metrics_extension(metrics: Metrics) -> type[SchemaExtension]:
         def on_operation(self) -> Iterator[None]:
             yield
             context = self.execution_context
-            op_type = context.operation_type.value if context.operation_type else "unknown"
+            op_type = "unknown"
+            if context.graphql_document is not None:
+                # operation_type raises when the document names no usable operation.
+                with contextlib.suppress(RuntimeError):
+                    op_type = context.operation_type.value
             fields = sorted(
                 {
                     sel.name.value

@@ -117,8 +117,10 @@ class ResponseCache:
         self._max_entries = max_entries
         self._entries: OrderedDict[tuple[str, bytes], _Entry] = OrderedDict()
         self._on_hit = on_hit
+        self._generation = 0
 
     def clear(self) -> None:
+        self._generation += 1
         self._entries.clear()
 
     def observe(self, event: ChangeEvent) -> None:
@@ -159,25 +161,51 @@ class ResponseCache:
         await self._app(scope, receive, self._capturing(send, key))
 
     def _capturing(self, send: Send, key: tuple[str, bytes]) -> Send:
-        status = 0
+        """Holds the response start until the body is known, so that a cacheable first
+        response already carries the ETag (and, for GET, Cache-Control) of later hits."""
+        generation = self._generation
+        start: Message | None = None
         chunks: list[bytes] = []
 
         async def capture(message: Message) -> None:
-            nonlocal status
+            nonlocal start
             if message["type"] == "http.response.start":
-                status = message["status"]
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-                if not message.get("more_body", False) and status == 200:
-                    body = b"".join(chunks)
-                    if _response_is_cacheable(body):
-                        self._store(key, body)
+                start = message
+                return
+            if message["type"] != "http.response.body" or start is None:
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
+                # Streamed responses are never cached; pass them through as they come.
+                await send(start)
+                start = None
+                for chunk in chunks[:-1]:
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                chunks.clear()
+                await send(message)
+                return
+            body = b"".join(chunks)
+            held, start = start, None
+            if held["status"] == 200 and _response_is_cacheable(body):
+                entry = _Entry(body)
+                # A purge that happened while this read ran may have made it stale.
+                if generation == self._generation:
+                    self._store(key, entry)
+                headers = [
+                    (name, value)
+                    for name, value in held.get("headers", [])
+                    if name.lower() not in (b"etag", b"cache-control")
+                ]
+                headers.extend(_cache_headers(entry, is_get=key[0] == "GET"))
+                held = {**held, "headers": headers}
+            await send(held)
             await send(message)
 
         return capture
 
-    def _store(self, key: tuple[str, bytes], body: bytes) -> None:
-        self._entries[key] = _Entry(body)
+    def _store(self, key: tuple[str, bytes], entry: _Entry) -> None:
+        self._entries[key] = entry
         while len(self._entries) > self._max_entries:
             self._entries.popitem(last=False)
 
@@ -204,10 +232,18 @@ async def _buffer_body(receive: Receive) -> tuple[bytes, Receive]:
     return body, replay
 
 
-async def _send_cached(scope: Scope, send: Send, entry: _Entry, *, is_get: bool) -> None:
-    headers = [(b"content-type", b"application/json"), (b"etag", entry.etag)]
+def _cache_headers(entry: _Entry, *, is_get: bool) -> list[tuple[bytes, bytes]]:
+    headers = [(b"etag", entry.etag)]
     if is_get:
+        # The content of an id never changes; only a permanent delete can make the id
+        # unresolvable, and a client holding the old content may keep using it.
         headers.append((b"cache-control", b"public, max-age=31536000, immutable"))
+    return headers
+
+
+async def _send_cached(scope: Scope, send: Send, entry: _Entry, *, is_get: bool) -> None:
+    headers = [(b"content-type", b"application/json"), *_cache_headers(entry, is_get=is_get)]
+    if is_get:
         for name, value in scope.get("headers", ()):
             if name == b"if-none-match" and entry.etag in value:
                 await send({"type": "http.response.start", "status": 304, "headers": headers})

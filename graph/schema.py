@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+import contextlib
+from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
 import strawberry
@@ -10,7 +11,7 @@ from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
 from strawberry.extensions.query_depth_limiter import create_validator
 
-from graph.errors import RegistryErrorExtension
+from graph.errors import RegistryErrorExtension, format_error
 from graph.fanout import SharedEventExecutor, shared_event
 from graph.types import (
     CompatibilityCheck,
@@ -112,12 +113,15 @@ class Mutation:
         return RegisteredSchema.from_domain(result)
 
     @strawberry.mutation(
-        description="Set the level of subject (global when omitted); level null removes it."
+        description=(
+            "Set the level of subject (global when omitted); a null or omitted level removes "
+            "the setting, so the subject follows the global level (global: BACKWARD)."
+        )
     )
     async def set_compatibility(
         self,
         info: GraphInfo,
-        level: CompatibilityLevel | None,  # type: ignore[valid-type]
+        level: CompatibilityLevel | None = None,  # type: ignore[valid-type]
         subject: str | None = None,
     ) -> Config:
         view = await config_resolvers.set_compatibility(info.context.services, subject, level)
@@ -171,8 +175,24 @@ class Subscription:
 
 class RegistrySchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
-        """Client mistakes are not server errors; RegistryErrorExtension logs the
-        unexpected ones with their trace id."""
+        """Formats errors in place (a safety net for paths that bypass the extension
+        hooks) instead of logging them: client mistakes are not server errors, and
+        format_error logs the unexpected ones with their trace id."""
+        errors[:] = [format_error(error) for error in errors]
+
+
+class TolerantParserCache(ParserCache):
+    """ParserCache, except that a syntax error is left for strawberry's own parse step,
+    which reports it as a regular GraphQL error (an exception raised in a parse hook
+    would skip every extension's after-operation hook, error formatting included)."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        with contextlib.suppress(GraphQLError):
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
+        yield
 
 
 # Built once: ValidationCache keys on the rule classes, so a rule class created per
@@ -193,7 +213,7 @@ def build_schema() -> strawberry.Schema:
         extensions=[
             RegistryErrorExtension,
             lambda: AddValidationRules(_DEPTH_LIMIT_RULES),
-            lambda: ParserCache(maxsize=1024),
+            lambda: TolerantParserCache(maxsize=1024),
             lambda: ValidationCache(maxsize=1024),
         ],
     )

@@ -97,6 +97,14 @@ class VersionNotSoftDeletedError(RegistryError):
         self.version = version
 
 
+class SubscriberTooSlowError(RegistryError):
+    """A subscriber fell so far behind that its buffer overflowed; it should resubscribe
+    with ``after`` set to the last sequence it received."""
+
+    code = "SUBSCRIBER_TOO_SLOW"
+    http_status = 429
+
+
 class UnsupportedFormatError(RegistryError):
     code = "UNSUPPORTED_FORMAT"
     http_status = 422

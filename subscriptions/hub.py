@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from broadcaster import Broadcast
 from broadcaster._base import Unsubscribed
 
+from registry.errors import SubscriberTooSlowError
 from registry.model import ChangeEvent
 from registry.ports import RegistryReader
 from registry.types import Sequence
@@ -28,10 +29,6 @@ from subscriptions.codec import decode_event, encode_event
 logger = logging.getLogger(__name__)
 
 _PAGE = 1000
-
-
-class SubscriberOverflowError(Exception):
-    """A subscriber fell too far behind; it should reconnect with ``after``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +207,7 @@ class EventHub:
                         break
             while True:
                 if sub.overflowed and sub.queue.empty():
-                    raise SubscriberOverflowError(
+                    raise SubscriberTooSlowError(
                         f"Subscriber fell more than {self._max_queue} events behind; "
                         f"reconnect with after: {cursor}."
                     )
