@@ -15,6 +15,7 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import parse_qs
 
 import orjson
 from graphql import (
@@ -36,6 +37,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _IMMUTABLE_SCHEMA_FIELDS = frozenset({"id", "schema", "format", "__typename"})
 _MAX_KEY_BYTES = 16 * 1024
+# Responses larger than this are served but not kept; all entries share a byte budget.
+_MAX_ENTRY_BYTES = 256 * 1024
+_MAX_TOTAL_BYTES = 64 * 1024 * 1024
 
 
 def _only_immutable(selection_set: SelectionSetNode | None) -> bool:
@@ -52,7 +56,7 @@ def _only_immutable(selection_set: SelectionSetNode | None) -> bool:
 
 @functools.lru_cache(maxsize=1024)
 def is_cacheable_document(query: str) -> bool:
-    """True for a single query operation whose root fields are all ``schema(...)`` with
+    """True for a single query operation with one root field, ``schema(...)``, selecting
     only immutable subfields (no fragments, no directives)."""
     try:
         document = parse(query)
@@ -65,12 +69,15 @@ def is_cacheable_document(query: str) -> bool:
         return False
     if operation.operation is not OperationType.QUERY or operation.directives:
         return False
-    return all(
-        isinstance(sel, FieldNode)
-        and sel.name.value == "schema"
-        and not sel.directives
-        and _only_immutable(sel.selection_set)
-        for sel in operation.selection_set.selections
+    selections = operation.selection_set.selections
+    if len(selections) != 1:
+        return False
+    root = selections[0]
+    return (
+        isinstance(root, FieldNode)
+        and root.name.value == "schema"
+        and not root.directives
+        and _only_immutable(root.selection_set)
     )
 
 
@@ -78,8 +85,6 @@ def _query_of(method: str, raw: bytes) -> str | None:
     """The GraphQL document a request carries, or None when it cannot be read cheaply."""
     try:
         if method == "GET":
-            from urllib.parse import parse_qs
-
             values = parse_qs(raw.decode("utf-8"), strict_parsing=False).get("query")
             return values[0] if values else None
         payload = orjson.loads(raw)
@@ -118,10 +123,12 @@ class ResponseCache:
         self._entries: OrderedDict[tuple[str, bytes], _Entry] = OrderedDict()
         self._on_hit = on_hit
         self._generation = 0
+        self._bytes = 0
 
     def clear(self) -> None:
         self._generation += 1
         self._entries.clear()
+        self._bytes = 0
 
     def observe(self, event: ChangeEvent) -> None:
         if event.is_permanent:
@@ -205,9 +212,17 @@ class ResponseCache:
         return capture
 
     def _store(self, key: tuple[str, bytes], entry: _Entry) -> None:
+        size = len(entry.body) + len(key[1])
+        if size > _MAX_ENTRY_BYTES:
+            return
+        previous = self._entries.pop(key, None)
+        if previous is not None:
+            self._bytes -= len(previous.body) + len(key[1])
         self._entries[key] = entry
-        while len(self._entries) > self._max_entries:
-            self._entries.popitem(last=False)
+        self._bytes += size
+        while len(self._entries) > self._max_entries or self._bytes > _MAX_TOTAL_BYTES:
+            (_, raw), evicted = self._entries.popitem(last=False)
+            self._bytes -= len(evicted.body) + len(raw)
 
 
 async def _buffer_body(receive: Receive) -> tuple[bytes, Receive]:

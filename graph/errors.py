@@ -8,6 +8,7 @@ INTERNAL_ERROR, so no stack trace or internal message ever reaches a client.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -24,6 +25,15 @@ INTERNAL_ERROR = "INTERNAL_ERROR"
 BAD_USER_INPUT = "BAD_USER_INPUT"
 GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+
+
+# Request errors about the values sent (as opposed to the shape of the document).
+_BAD_INPUT = re.compile(
+    r"^(Variable '\$\w+' (got invalid value|has invalid value|of required type|of non-null type)"
+    r"|Argument '[^']+' of type '[^']+' is required"
+    r"|Int cannot represent|Float cannot represent|String cannot represent"
+    r"|Boolean cannot represent|Enum '\w+' cannot represent)"
+)
 
 
 def _trace_id() -> str:
@@ -76,9 +86,7 @@ def format_error(error: GraphQLError) -> GraphQLError:
         message = error.message
         if message.startswith("Syntax Error"):
             code = GRAPHQL_PARSE_FAILED
-        elif message.startswith(("Variable '$", "Int cannot represent", "Argument '")) or (
-            error.path is not None
-        ):
+        elif _BAD_INPUT.match(message) or error.path is not None:
             code = BAD_USER_INPUT
         else:
             code = GRAPHQL_VALIDATION_FAILED

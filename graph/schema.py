@@ -8,8 +8,17 @@ from typing import Any
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
-from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxTokensLimiter,
+    ParserCache,
+    ValidationCache,
+)
+from strawberry.extensions.max_aliases import create_validator as create_alias_validator
 from strawberry.extensions.query_depth_limiter import create_validator
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from graph.errors import RegistryErrorExtension, format_error
 from graph.fanout import SharedEventExecutor, shared_event
@@ -166,7 +175,7 @@ class Subscription:
         subject_prefix: str | None = None,
         after: int | None = None,
     ) -> AsyncGenerator[SchemaChangeEvent, None]:
-        stream = change_resolvers.watch_schema_changes(
+        stream = await change_resolvers.watch_schema_changes(
             info.context.services, subject, subject_prefix, after
         )
         async for event in stream:
@@ -179,6 +188,13 @@ class RegistrySchema(strawberry.Schema):
         hooks) instead of logging them: client mistakes are not server errors, and
         format_error logs the unexpected ones with their trace id."""
         errors[:] = [format_error(error) for error in errors]
+
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """``execute`` answers once; a subscription needs a stream (websocket or
+        multipart), so over a plain request it is refused as a bad request."""
+        allowed = kwargs.get("allowed_operation_types") or DEFAULT_ALLOWED_OPERATION_TYPES
+        kwargs["allowed_operation_types"] = set(allowed) - {OperationType.SUBSCRIPTION}
+        return await super().execute(*args, **kwargs)
 
 
 class TolerantParserCache(ParserCache):
@@ -197,8 +213,9 @@ class TolerantParserCache(ParserCache):
 
 # Built once: ValidationCache keys on the rule classes, so a rule class created per
 # request (as QueryDepthLimiter does) would make every validation a cache miss.
-_DEPTH_LIMIT_RULES: list[type[ASTValidationRule]] = [
-    create_validator(max_depth=12, should_ignore=None)
+_LIMIT_RULES: list[type[ASTValidationRule]] = [
+    create_validator(max_depth=12, should_ignore=None),
+    create_alias_validator(max_alias_count=30),
 ]
 
 
@@ -212,7 +229,8 @@ def build_schema() -> strawberry.Schema:
         # level in strawberry and are shared across requests.
         extensions=[
             RegistryErrorExtension,
-            lambda: AddValidationRules(_DEPTH_LIMIT_RULES),
+            lambda: MaxTokensLimiter(max_token_count=20_000),
+            lambda: AddValidationRules(_LIMIT_RULES),
             lambda: TolerantParserCache(maxsize=1024),
             lambda: ValidationCache(maxsize=1024),
         ],

@@ -61,12 +61,36 @@ class Subject:
     is_deleted: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class ConfigEntry:
-    """The compatibility level configured for a subject (or globally when subject is None)."""
+class CompatibilityPolicy(enum.Enum):
+    """How strictly a format checker judges changes it can prove safe only under
+    assumptions about the data (e.g. that no document carries an undeclared key)."""
 
-    subject: SubjectName | None
-    compatibility: CompatibilityLevel | None
+    STRICT = "STRICT"
+    LENIENT = "LENIENT"
+
+
+DEFAULT_COMPATIBILITY_POLICY = CompatibilityPolicy.STRICT
+
+
+class RegistryMode(enum.Enum):
+    """READWRITE: normal. READONLY: registrations and deletions refused. IMPORT:
+    registrations keep the ids and versions they come with (migrating a registry in)."""
+
+    READWRITE = "READWRITE"
+    READONLY = "READONLY"
+    IMPORT = "IMPORT"
+
+
+DEFAULT_MODE = RegistryMode.READWRITE
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeConfig:
+    """What is set for one subject (or globally); None means inherited or default."""
+
+    compatibility: CompatibilityLevel | None = None
+    policy: CompatibilityPolicy | None = None
+    mode: RegistryMode | None = None
 
 
 @dataclass(frozen=True, slots=True)

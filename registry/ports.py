@@ -10,10 +10,13 @@ from typing import Protocol
 from registry.model import (
     ChangeEvent,
     CompatibilityLevel,
+    CompatibilityPolicy,
     EventKind,
+    RegistryMode,
     Schema,
     SchemaFormat,
     SchemaVersion,
+    ScopeConfig,
     Subject,
 )
 from registry.types import SchemaId, Sequence, SubjectName, Version
@@ -58,6 +61,10 @@ class RegistryReader(Protocol):
         """The level set for ``subject`` (global when None); None when unset."""
         ...
 
+    async def get_scope_config(self, subject: SubjectName | None) -> ScopeConfig:
+        """Everything set for ``subject`` (global when None); unset fields are None."""
+        ...
+
     async def list_events_after(self, sequence: Sequence, limit: int) -> list[ChangeEvent]:
         """Committed events with a greater sequence, in sequence order."""
         ...
@@ -97,6 +104,16 @@ class RegistryWriter(RegistryReader, Protocol):
         self, subject: SubjectName | None, level: CompatibilityLevel | None
     ) -> None:
         """Set (or with None remove) the level of ``subject``, or the global one."""
+        ...
+
+    async def set_compatibility_policy(
+        self, subject: SubjectName | None, policy: CompatibilityPolicy | None
+    ) -> None:
+        """Set (or with None remove) the policy of ``subject``, or the global one."""
+        ...
+
+    async def set_mode(self, subject: SubjectName | None, mode: RegistryMode | None) -> None:
+        """Set (or with None remove) the mode of ``subject``, or the global one."""
         ...
 
     async def append_event(

@@ -28,6 +28,13 @@ def validate_subject_name(name: str) -> SubjectName:
     return SubjectName(name)
 
 
+def validate_subject_prefix(prefix: str) -> str:
+    """A prefix follows the subject-name rules, except that it may be empty."""
+    if prefix:
+        validate_subject_name(prefix)
+    return prefix
+
+
 def validate_schema_size(text: str, max_bytes: int) -> None:
     """Schemas larger than the configured limit are refused before parsing."""
     # Cheap upper bound first: UTF-8 never uses more than 4 bytes per character.

@@ -10,13 +10,19 @@ from registry.errors import (
 )
 from registry.model import EventKind, SchemaVersion, Subject
 from registry.types import SubjectName, Version
-from registry.validation import validate_subject_name, validate_version_number
+from registry.validation import (
+    validate_subject_name,
+    validate_subject_prefix,
+    validate_version_number,
+)
 from resolvers.context import Services
 
 
 async def list_subjects(
     services: Services, prefix: str | None = None, include_deleted: bool = False
 ) -> list[SubjectName]:
+    if prefix is not None:
+        validate_subject_prefix(prefix)
     return await services.store.list_subjects(prefix=prefix, include_deleted=include_deleted)
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import enum
+import logging
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Mapping
 from collections.abc import Sequence as Seq
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import sqlalchemy as sa
@@ -19,10 +21,13 @@ from registry.errors import StorageUnavailableError
 from registry.model import (
     ChangeEvent,
     CompatibilityLevel,
+    CompatibilityPolicy,
     EventKind,
+    RegistryMode,
     Schema,
     SchemaFormat,
     SchemaVersion,
+    ScopeConfig,
     Subject,
 )
 from registry.types import SchemaId, Sequence, SubjectName, Version
@@ -36,10 +41,16 @@ from storage.tables import (
     subjects,
 )
 
+# Driver errors that mean "the database cannot serve us right now", not "bad query".
 _UNAVAILABLE = (
     OSError,
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.ReadOnlySQLTransactionError,
+    asyncpg.QueryCanceledError,
     sqlite3.OperationalError,
 )
 
@@ -97,6 +108,15 @@ def _event_of(row: Mapping[str, Any]) -> ChangeEvent:
         is_permanent=bool(row["permanent"]),
         created_at=float(row["created_at"]),
     )
+
+
+logger = logging.getLogger(__name__)
+
+_E = TypeVar("_E", bound=enum.Enum)
+
+
+def _enum_or_none(kind: type[_E], value: str | None) -> _E | None:
+    return None if value is None else kind(value)
 
 
 def _rows(records: list[Any]) -> list[Mapping[str, Any]]:
@@ -200,15 +220,33 @@ class _Reads:
         row = await self._fetch_one(query)
         return None if row is None else _version_of(row)
 
-    async def get_compatibility(self, subject: SubjectName | None) -> CompatibilityLevel | None:
+    async def get_scope_config(self, subject: SubjectName | None) -> ScopeConfig:
         scope = GLOBAL_SCOPE if subject is None else subject
         row = await self._fetch_one(sa.select(configs).where(configs.c.subject == scope))
-        return None if row is None else CompatibilityLevel(row["compatibility"])
+        if row is None:
+            return ScopeConfig()
+        return ScopeConfig(
+            compatibility=_enum_or_none(CompatibilityLevel, row["compatibility"]),
+            policy=_enum_or_none(CompatibilityPolicy, row["policy"]),
+            mode=_enum_or_none(RegistryMode, row["mode"]),
+        )
+
+    async def get_compatibility(self, subject: SubjectName | None) -> CompatibilityLevel | None:
+        return (await self.get_scope_config(subject)).compatibility
 
     async def list_events_after(self, sequence: Sequence, limit: int) -> list[ChangeEvent]:
         query = (
             sa.select(events, schemas.c.schema_text, schemas.c.format)
-            .select_from(events.outerjoin(schemas, events.c.schema_id == schemas.c.id))
+            # Only registrations carry their schema text; deletions need not fetch it.
+            .select_from(
+                events.outerjoin(
+                    schemas,
+                    sa.and_(
+                        events.c.schema_id == schemas.c.id,
+                        events.c.kind == EventKind.REGISTERED.value,
+                    ),
+                )
+            )
             .where(events.c.sequence > sequence)
             .order_by(events.c.sequence)
             .limit(limit)
@@ -328,12 +366,41 @@ class _Transaction(_Reads):
     async def set_compatibility(
         self, subject: SubjectName | None, level: CompatibilityLevel | None
     ) -> None:
+        await self._set_scope_value(subject, configs.c.compatibility, level)
+
+    async def set_compatibility_policy(
+        self, subject: SubjectName | None, policy: CompatibilityPolicy | None
+    ) -> None:
+        await self._set_scope_value(subject, configs.c.policy, policy)
+
+    async def set_mode(self, subject: SubjectName | None, mode: RegistryMode | None) -> None:
+        await self._set_scope_value(subject, configs.c.mode, mode)
+
+    async def _set_scope_value(
+        self, subject: SubjectName | None, column: sa.Column[Any], value: enum.Enum | None
+    ) -> None:
         scope = GLOBAL_SCOPE if subject is None else subject
-        await self._connection.execute(configs.delete().where(configs.c.subject == scope))
-        if level is not None:
-            await self._connection.execute(
-                configs.insert().values(subject=scope, compatibility=level.value)
+        stored = None if value is None else value.value
+        exists = await self._fetch_one(
+            sa.select(configs.c.subject).where(configs.c.subject == scope)
+        )
+        if exists is None:
+            if stored is not None:
+                await self._connection.execute(
+                    configs.insert().values({"subject": scope, column.name: stored})
+                )
+            return
+        await self._connection.execute(
+            configs.update().where(configs.c.subject == scope).values({column.name: stored})
+        )
+        await self._connection.execute(
+            configs.delete().where(
+                configs.c.subject == scope,
+                configs.c.compatibility.is_(None),
+                configs.c.policy.is_(None),
+                configs.c.mode.is_(None),
             )
+        )
 
     async def append_event(
         self,
@@ -423,7 +490,8 @@ class DatabaseStore(_Reads):
                 ):
                     await held.execute(f"PRAGMA {pragma}")
         except _UNAVAILABLE as exc:
-            raise StorageUnavailableError(f"Cannot connect to the database: {exc}") from exc
+            logger.error("cannot connect to the database: %s", exc)
+            raise StorageUnavailableError("Cannot connect to the database.") from exc
 
     async def disconnect(self) -> None:
         if self._held is not None:
@@ -441,7 +509,9 @@ class DatabaseStore(_Reads):
                 async with self._database.connection() as connection:
                     yield connection
         except _UNAVAILABLE as exc:
-            raise StorageUnavailableError(f"Database unavailable: {exc}") from exc
+            # The driver's text may name hosts and addresses: log it, don't return it.
+            logger.warning("database unavailable: %s", exc)
+            raise StorageUnavailableError("The database is unavailable; retry later.") from exc
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[_Transaction]:

@@ -42,13 +42,16 @@ subject_versions = sa.Table(
     sa.Index("ix_subject_versions_schema_id", "schema_id"),
 )
 
-# Compatibility levels. The global level is the row whose subject is the empty string,
-# which no subject can be named.
+# Settings per scope: compatibility level, compatibility policy, mode; NULL = inherited.
+# The global scope is the row whose subject is the empty string, which no subject can be
+# named. A row whose settings are all NULL is removed.
 configs = sa.Table(
     "configs",
     metadata,
     sa.Column("subject", sa.String(255), primary_key=True),
-    sa.Column("compatibility", sa.String(32), nullable=False),
+    sa.Column("compatibility", sa.String(32), nullable=True),
+    sa.Column("policy", sa.String(16), nullable=True),
+    sa.Column("mode", sa.String(16), nullable=True),
 )
 
 # The outbox: one row per committed change, numbered in commit order.

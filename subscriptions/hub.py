@@ -28,7 +28,11 @@ from subscriptions.codec import decode_event, encode_event
 
 logger = logging.getLogger(__name__)
 
-_PAGE = 1000
+# Events per outbox read; each registration carries its schema text (up to the size limit).
+_PAGE = 100
+# A publish that hangs (Redis unreachable) must not hold the mutation that committed it:
+# the poll delivers what was not announced.
+_PUBLISH_TIMEOUT = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +115,9 @@ class EventHub:
         """Announce committed events; failures are logged, the poll recovers them."""
         for event in events:
             try:
-                await self._broadcast.publish(self._channel, encode_event(event))
+                await asyncio.wait_for(
+                    self._broadcast.publish(self._channel, encode_event(event)), _PUBLISH_TIMEOUT
+                )
             except Exception:
                 logger.warning(
                     "publish of event %s failed; replicas will poll it",

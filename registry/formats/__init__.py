@@ -38,21 +38,28 @@ __all__ = [
 
 
 _PARSED_LIMIT = 2048
+# Bounded by text size too: one parsed 1 MiB schema costs about ten times its text.
+_PARSED_CHARS_LIMIT = 8 * 1024 * 1024
 _parsed: OrderedDict[tuple[SchemaFormat, str], ParsedSchema] = OrderedDict()
+_parsed_chars = 0
 
 
 def parse_schema(format: SchemaFormat, text: str) -> ParsedSchema:
     """Parse with the format's handler. Parsing is pure, so results are memoized, under
     the submitted text and under the canonical text that storage keeps: earlier versions
     are re-read on every compatibility check and need not be parsed again."""
+    global _parsed_chars
     key = (format, text)
     found = _parsed.get(key)
     if found is not None:
         _parsed.move_to_end(key)
         return found
     parsed = handler_for(format).parse(text)
-    _parsed[key] = parsed
-    _parsed[(format, parsed.canonical)] = parsed
-    while len(_parsed) > _PARSED_LIMIT:
-        _parsed.popitem(last=False)
+    for cache_key in {key, (format, parsed.canonical)}:
+        if cache_key not in _parsed:
+            _parsed[cache_key] = parsed
+            _parsed_chars += len(cache_key[1])
+    while _parsed and (len(_parsed) > _PARSED_LIMIT or _parsed_chars > _PARSED_CHARS_LIMIT):
+        (_, evicted_text), _ = _parsed.popitem(last=False)
+        _parsed_chars -= len(evicted_text)
     return parsed

@@ -123,6 +123,13 @@ class JsonSchemaFormat:
             raise InvalidSchemaError(f"Invalid JSON Schema at {where}: {exc.message}") from None
         _check_references(document, dialect)
         canonical = canonical_json(document)
+        try:
+            canonical.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InvalidSchemaError(
+                f"Schema contains text that is not valid Unicode (a lone surrogate at "
+                f"character {exc.start} of its canonical form)."
+            ) from None
         return ParsedSchema(
             format=SchemaFormat.JSON,
             canonical=canonical,

@@ -13,12 +13,26 @@ from tests.integration.helpers import closing, sequences, take, titled
 
 @pytest.mark.parametrize(
     "arguments",
-    [{"subject": ""}, {"subject": "a\x01"}, {"subject_prefix": "p" * 256}, {"after": -1}],
-    ids=["empty-subject", "control-char", "long-prefix", "negative-after"],
+    [
+        {"subject": ""},
+        {"subject": "a\x01"},
+        {"subject_prefix": "p" * 256},
+        {"subject_prefix": "\x00"},
+        {"after": -1},
+        {"after": 1},
+    ],
+    ids=[
+        "empty-subject",
+        "control-char",
+        "long-prefix",
+        "control-char-prefix",
+        "negative-after",
+        "after-beyond-the-last-event",
+    ],
 )
 async def test_bad_arguments_are_refused_before_any_event(services, hub, arguments):
     with pytest.raises(BadUserInputError):
-        watch_schema_changes(services, **arguments)
+        await watch_schema_changes(services, **arguments)
 
     assert hub.subscriber_count == 0
 
@@ -29,7 +43,8 @@ async def test_watching_a_subject_after_a_sequence_replays_only_its_events(servi
     await register_schema(services, "orders", titled(2))
     await register_schema(services, "orders", titled(3))
 
-    async with closing(watch_schema_changes(services, subject="orders", after=1)) as stream:
+    stream = await watch_schema_changes(services, subject="orders", after=1)
+    async with closing(stream) as stream:
         events = await take(stream, 2)
 
     assert sequences(events) == [3, 4]
