@@ -19,7 +19,7 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     from app.main import create_app
 
     if settings.migrate_on_start:
-        upgrade(settings.database_url)
+        upgrade(settings.database_url.get_secret_value())
     app = create_app(settings.model_copy(update={"migrate_on_start": False}))
     config = uvicorn.Config(
         app,
@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     if args.command == "migrate":
-        upgrade(settings.database_url)
+        upgrade(settings.database_url.get_secret_value())
         logging.getLogger(__name__).info("database is up to date")
         return 0
     _serve(

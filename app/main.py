@@ -97,11 +97,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     metrics = Metrics()
     store = DatabaseStore(
-        settings.database_url,
+        settings.database_url.get_secret_value(),
         pool_min_size=settings.db_pool_min_size,
         pool_max_size=settings.db_pool_max_size,
     )
-    broadcast = create_broadcast(settings.broadcast_url)
+    broadcast = create_broadcast(settings.broadcast_url.get_secret_value())
     graphql_app = RegistryGraphQL(_executable_schema(settings, metrics), settings)
     cache = ResponseCache(
         graphql_app,
@@ -118,7 +118,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if settings.migrate_on_start:
-            await upgrade_async(settings.database_url)
+            await upgrade_async(settings.database_url.get_secret_value())
         await store.connect()
         await broadcast.connect()
         hub = EventHub(
@@ -146,7 +146,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         logger.info(
             "registry ready (database %s, broadcast %s)",
             store.url.split("://")[0],
-            settings.broadcast_url.split("://")[0],
+            settings.broadcast_url.get_secret_value().split("://")[0],
         )
         try:
             yield

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -13,12 +13,13 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="REGISTRY_", frozen=True, extra="ignore")
 
-    database_url: str = Field(
-        default="sqlite+aiosqlite:///registry.db",
+    # URLs may carry passwords: SecretStr keeps them out of reprs and logs.
+    database_url: SecretStr = Field(
+        default=SecretStr("sqlite+aiosqlite:///registry.db"),
         description="sqlite+aiosqlite:///path.db or postgresql+asyncpg://user:pw@host/db",
     )
-    broadcast_url: str = Field(
-        default="memory://",
+    broadcast_url: SecretStr = Field(
+        default=SecretStr("memory://"),
         description="memory:// (one process) or redis://host:6379 (replicas share events)",
     )
     broadcast_channel: str = Field(default="llm-schema-registry.events")
