@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 # Reinstall when pyproject.toml changes or a top-level package appears: the
 # editable install only maps the packages that existed when it ran.
 STAMP := $(VENV)/.installed
-PACKAGES := app graph resolvers registry storage subscriptions
+PACKAGES := app graph rest resolvers registry storage subscriptions
 SERVICES_ENV := .services/env
 PYTEST_ARGS ?=
 

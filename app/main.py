@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -13,9 +14,11 @@ import strawberry
 from cross_web import HTTPException
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.extensions.tracing import OpenTelemetryExtension
@@ -29,6 +32,8 @@ from graph.schema import build_schema
 from registry.errors import RegistryError
 from registry.model import ChangeEvent
 from resolvers.context import Services
+from rest.errors import http_exception_handler
+from rest.routes import rest_routes
 from storage.migrate import upgrade_async
 from storage.store import DatabaseStore
 from subscriptions.broadcast import create_broadcast
@@ -57,7 +62,25 @@ class RegistryGraphQL(GraphQL[GraphContext, None]):
     def encode_json(self, data: object) -> str:
         # orjson is several times faster than json.dumps; a str (not bytes) keeps
         # websocket frames textual, as both subscription protocols require.
-        return orjson.dumps(data).decode()
+        try:
+            return orjson.dumps(data).decode()
+        except TypeError:
+            # orjson refuses lone surrogates, which an error message may quote from the
+            # request; json escapes them as \uXXXX, which is still valid JSON.
+            return json.dumps(data, separators=(",", ":"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as exc:
+            # The reason may quote request text (an operation name) that is not
+            # encodable as UTF-8; escape it rather than fail with a 500.
+            reason = exc.reason.encode("utf-8", "backslashreplace").decode("utf-8")
+            response = PlainTextResponse(reason, status_code=exc.status_code)
+        await response(scope, receive, send)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -132,7 +155,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await hub.start()
         hub_holder["hub"] = hub
         metrics.subscribers.set_function(lambda: hub.subscriber_count)
-        graphql_app.services = Services(
+        graphql_app.services = app.state.services = Services(
             store=store,
             publisher=_CacheFirstPublisher(hub, cache),
             feed=hub,
@@ -151,7 +174,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             yield
         finally:
-            graphql_app.services = None
+            graphql_app.services = app.state.services = None
             await hub.stop()
             await broadcast.disconnect()
             await store.disconnect()
@@ -176,6 +199,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         assert isinstance(exc, RegistryError)
         return JSONResponse({"code": exc.code, "message": exc.message}, exc.http_status)
 
+    # Confluent's REST API at the root, so this server's URL works as schema.registry.url.
+    confluent = rest_routes()
     app = Starlette(
         routes=[
             Route("/healthz", healthz),
@@ -183,11 +208,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/metrics", metrics_endpoint),
             Route("/graphql", cache),
             WebSocketRoute("/graphql", cache),
+            *confluent,
         ],
         lifespan=lifespan,
-        exception_handlers={RegistryError: registry_error},
+        exception_handlers={
+            RegistryError: registry_error,
+            StarletteHTTPException: http_exception_handler,
+        },
     )
-    app.add_middleware(HttpMetricsMiddleware, metrics=metrics)
+    app.add_middleware(HttpMetricsMiddleware, metrics=metrics, routes=confluent)
     app.state.settings = settings
     app.state.response_cache = cache
     return app

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from starlette.routing import BaseRoute, Match, Route
 from strawberry.extensions import SchemaExtension
 
 from app.response_cache import ASGIApp, Message, Receive, Scope, Send
@@ -56,16 +57,29 @@ _KNOWN_ROUTES = ("/graphql", "/metrics", "/healthz", "/readyz")
 
 
 class HttpMetricsMiddleware:
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    """``routes`` (the REST API's) are labelled by their template, e.g.
+    ``/subjects/{subject}/versions``, so label values stay bounded."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, routes: Sequence[BaseRoute] = ()) -> None:
         self._app = app
         self._metrics = metrics
+        self._routes = tuple(routes)
+
+    def _route_label(self, scope: Scope) -> str:
+        path = scope["path"]
+        if path in _KNOWN_ROUTES:
+            return str(path)
+        for route in self._routes:
+            match, _ = route.matches(scope)
+            if match is not Match.NONE and isinstance(route, Route):
+                return route.path
+        return "other"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
-        path = scope["path"]
-        route = path if path in _KNOWN_ROUTES else "other"
+        route = self._route_label(scope)
         started = time.perf_counter()
         status = 500
 

@@ -25,6 +25,7 @@ from graph.fanout import SharedEventExecutor, shared_event
 from graph.types import (
     CompatibilityCheck,
     CompatibilityLevel,
+    CompatibilityPolicy,
     Config,
     GraphInfo,
     RegisteredSchema,
@@ -123,17 +124,28 @@ class Mutation:
 
     @strawberry.mutation(
         description=(
-            "Set the level of subject (global when omitted); a null or omitted level removes "
-            "the setting, so the subject follows the global level (global: BACKWARD)."
+            "Set the level and policy of subject (global when omitted). A null level "
+            "removes the level setting, so the subject follows the global level (global: "
+            "BACKWARD); an omitted level does too, unless policy is given. A null policy "
+            "removes the policy setting (global: STRICT); an omitted one leaves it as is."
         )
     )
     async def set_compatibility(
         self,
         info: GraphInfo,
-        level: CompatibilityLevel | None = None,  # type: ignore[valid-type]
+        level: CompatibilityLevel | None = strawberry.UNSET,  # type: ignore[valid-type]
         subject: str | None = None,
+        policy: CompatibilityPolicy | None = strawberry.UNSET,  # type: ignore[valid-type]
     ) -> Config:
-        view = await config_resolvers.set_compatibility(info.context.services, subject, level)
+        keep = config_resolvers.Keep.KEEP
+        new_policy = keep if policy is strawberry.UNSET else policy
+        # Without a policy an omitted level removes the setting, as it always has.
+        new_level = level
+        if level is strawberry.UNSET:
+            new_level = None if policy is strawberry.UNSET else keep
+        view = await config_resolvers.set_compatibility(
+            info.context.services, subject, new_level, new_policy
+        )
         return Config.from_domain(view)
 
     @strawberry.mutation(

@@ -18,6 +18,15 @@ CompatibilityLevel = strawberry.enum(
     name="CompatibilityLevel",
     description="Which earlier versions a new version must stay compatible with.",
 )
+CompatibilityPolicy = strawberry.enum(
+    model.CompatibilityPolicy,
+    name="CompatibilityPolicy",
+    description=(
+        "STRICT: every document valid under the writer's schema must be valid under the "
+        "reader's. LENIENT: also accepts an optional property added to an open model and a "
+        "property removed from a closed model, as Confluent's lenient checker does."
+    ),
+)
 SchemaFormat = strawberry.enum(model.SchemaFormat, name="SchemaFormat")
 SchemaChangeKind = strawberry.enum(model.EventKind, name="SchemaChangeKind")
 CompatibilityDirection = strawberry.enum(domain_compat.Direction, name="CompatibilityDirection")
@@ -142,6 +151,9 @@ class Incompatibility:
 class CompatibilityCheck:
     is_compatible: bool
     level: CompatibilityLevel  # type: ignore[valid-type]
+    policy: CompatibilityPolicy = strawberry.field(  # type: ignore[valid-type]
+        description="The policy the check applied."
+    )
     messages: list[str]
     incompatibilities: list[Incompatibility]
 
@@ -150,6 +162,7 @@ class CompatibilityCheck:
         return cls(
             is_compatible=report.is_compatible,
             level=report.level,
+            policy=report.policy,
             messages=[i.describe() for i in report.incompatibilities],
             incompatibilities=[Incompatibility.from_domain(i) for i in report.incompatibilities],
         )
@@ -164,10 +177,22 @@ class Config:
     configured: CompatibilityLevel | None = strawberry.field(  # type: ignore[valid-type]
         description="The level set at this scope; null when inherited."
     )
+    policy: CompatibilityPolicy = strawberry.field(  # type: ignore[valid-type]
+        description="The policy that applies (STRICT unless set here or globally)."
+    )
+    configured_policy: CompatibilityPolicy | None = strawberry.field(  # type: ignore[valid-type]
+        description="The policy set at this scope; null when inherited."
+    )
 
     @classmethod
     def from_domain(cls, view: config_resolvers.ConfigView) -> Config:
-        return cls(subject=view.subject, compatibility=view.effective, configured=view.configured)
+        return cls(
+            subject=view.subject,
+            compatibility=view.effective,
+            configured=view.configured,
+            policy=view.policy,
+            configured_policy=view.configured_policy,
+        )
 
 
 @strawberry.type(description="A committed change, numbered in commit order.")

@@ -5,6 +5,11 @@ FORWARD: consumers using the previous schema can read data written with the new 
 FULL: both. The non-transitive levels compare the candidate with the latest live version;
 the *_TRANSITIVE levels compare it with every live (not soft-deleted) earlier version.
 NONE checks nothing. The per-format meaning of "can read" lives in ``registry.formats``.
+
+The policy says how a format judges changes that are safe only under an assumption about
+the data: STRICT (the default) assumes nothing, so for JSON Schema "can read" means every
+document valid under the writer's schema is valid under the reader's; LENIENT accepts the
+changes Confluent's lenient set accepts (see ``registry.formats.json_schema_compat.policy``).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
 
-from registry.model import CompatibilityLevel
+from registry.model import DEFAULT_COMPATIBILITY_POLICY, CompatibilityLevel, CompatibilityPolicy
 from registry.types import Version
 
 if TYPE_CHECKING:
@@ -84,6 +89,7 @@ def check_compatibility(
     level: CompatibilityLevel,
     candidate: ParsedSchema,
     live_versions: Sequence[tuple[Version, ParsedSchema]],
+    policy: CompatibilityPolicy = DEFAULT_COMPATIBILITY_POLICY,
 ) -> list[Incompatibility]:
     """Every incompatibility of ``candidate`` against the versions ``level`` covers.
 
@@ -107,7 +113,7 @@ def check_compatibility(
             )
             continue
         for direction in directions_for(level):
-            for item in handler.find_incompatibilities(previous, candidate, direction):
+            for item in handler.find_incompatibilities(previous, candidate, direction, policy):
                 found.append(replace(item, direction=direction, version=version))
     return found
 

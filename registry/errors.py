@@ -25,13 +25,33 @@ class BadUserInputError(RegistryError):
     http_status = 422
 
 
+class InvalidSubjectError(BadUserInputError):
+    """A malformed subject name (same public code as any other bad input)."""
+
+
+class InvalidVersionError(BadUserInputError):
+    """A version number out of range."""
+
+
+class SchemaTooLargeError(BadUserInputError):
+    """A schema over the configured size limit."""
+
+
 class SubjectNotFoundError(RegistryError):
     code = "SUBJECT_NOT_FOUND"
     http_status = 404
 
-    def __init__(self, subject: str) -> None:
-        super().__init__(f"Subject '{subject}' not found.")
+    def __init__(self, subject: str, message: str | None = None) -> None:
+        super().__init__(message or f"Subject '{subject}' not found.")
         self.subject = subject
+
+
+class SubjectSoftDeletedError(SubjectNotFoundError):
+    """Soft-deleting a subject that is already soft-deleted: it has no live version, so
+    it is "not found" (same public code), a case Confluent's REST API reports apart."""
+
+    def __init__(self, subject: str) -> None:
+        super().__init__(subject, f"Subject '{subject}' was soft deleted.")
 
 
 class VersionNotFoundError(RegistryError):
@@ -42,6 +62,10 @@ class VersionNotFoundError(RegistryError):
         super().__init__(f"Version {version} not found under subject '{subject}'.")
         self.subject = subject
         self.version = version
+
+
+class VersionSoftDeletedError(VersionNotFoundError):
+    """Soft-deleting a version that is already soft-deleted (public code as not found)."""
 
 
 class SchemaNotFoundError(RegistryError):
@@ -107,6 +131,14 @@ class SubscriberTooSlowError(RegistryError):
 
 class UnsupportedFormatError(RegistryError):
     code = "UNSUPPORTED_FORMAT"
+    http_status = 422
+
+
+class OperationNotPermittedError(RegistryError):
+    """Refused by the mode in force: a write under READONLY, an explicit id or version
+    outside IMPORT, an imported id already holding other content."""
+
+    code = "OPERATION_NOT_PERMITTED"
     http_status = 422
 
 

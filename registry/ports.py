@@ -80,7 +80,20 @@ class RegistryWriter(RegistryReader, Protocol):
 
     async def find_schema_by_fingerprint(self, fingerprint: str) -> Schema | None: ...
 
-    async def insert_schema(self, format: SchemaFormat, text: str, fingerprint: str) -> Schema: ...
+    async def find_schema_by_id(self, schema_id: SchemaId) -> Schema | None:
+        """The stored content with this id, referenced by a version or not."""
+        ...
+
+    async def insert_schema(
+        self,
+        format: SchemaFormat,
+        text: str,
+        fingerprint: str,
+        schema_id: SchemaId | None = None,
+    ) -> Schema:
+        """Store new content under the next free id, or under ``schema_id`` (IMPORT);
+        automatic ids continue after the highest id stored."""
+        ...
 
     async def insert_version(
         self, subject: SubjectName, version: Version, schema_id: SchemaId

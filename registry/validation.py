@@ -4,24 +4,30 @@ from __future__ import annotations
 
 import unicodedata
 
-from registry.errors import BadUserInputError
+from registry.errors import (
+    InvalidSubjectError,
+    InvalidVersionError,
+    SchemaTooLargeError,
+)
 from registry.types import SubjectName
 
 MAX_SUBJECT_LENGTH = 255
+# Versions and ids are 32-bit integers in storage (and GraphQL's Int).
+MAX_INT32 = 2**31 - 1
 
 
 def validate_subject_name(name: str) -> SubjectName:
     """A subject name is 1..255 characters with no control characters."""
     if not name:
-        raise BadUserInputError("Subject name must not be empty.")
+        raise InvalidSubjectError("Subject name must not be empty.")
     if len(name) > MAX_SUBJECT_LENGTH:
-        raise BadUserInputError(
+        raise InvalidSubjectError(
             f"Subject name is {len(name)} characters long; at most {MAX_SUBJECT_LENGTH} "
             "are allowed."
         )
     for index, char in enumerate(name):
         if unicodedata.category(char) in ("Cc", "Cs"):
-            raise BadUserInputError(
+            raise InvalidSubjectError(
                 f"Subject name contains a control character (U+{ord(char):04X}) at "
                 f"position {index}."
             )
@@ -42,9 +48,11 @@ def validate_schema_size(text: str, max_bytes: int) -> None:
         return
     size = len(text.encode("utf-8", errors="surrogatepass"))
     if size > max_bytes:
-        raise BadUserInputError(f"Schema is {size} bytes; the limit is {max_bytes} bytes.")
+        raise SchemaTooLargeError(f"Schema is {size} bytes; the limit is {max_bytes} bytes.")
 
 
 def validate_version_number(version: int) -> None:
-    if version < 1:
-        raise BadUserInputError(f"Version must be a positive integer, got {version}.")
+    if not 1 <= version <= MAX_INT32:
+        raise InvalidVersionError(
+            f"Version must be an integer from 1 to {MAX_INT32}, got {version}."
+        )

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
-from registry.model import CompatibilityLevel, EventKind
+from registry.model import (
+    DEFAULT_COMPATIBILITY_POLICY,
+    CompatibilityLevel,
+    CompatibilityPolicy,
+    EventKind,
+)
 from registry.types import SubjectName
 from registry.validation import validate_subject_name
 from resolvers.context import Services
-from resolvers.schemas import effective_compatibility
+from resolvers.schemas import effective_compatibility, effective_policy
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,25 +24,53 @@ class ConfigView:
     subject: SubjectName | None
     configured: CompatibilityLevel | None
     effective: CompatibilityLevel
+    configured_policy: CompatibilityPolicy | None = None
+    policy: CompatibilityPolicy = DEFAULT_COMPATIBILITY_POLICY
+
+
+class Keep(enum.Enum):
+    """Leave this setting as it is (an argument the caller did not give)."""
+
+    KEEP = "KEEP"
 
 
 async def get_config(services: Services, subject: str | None = None) -> ConfigView:
     name = None if subject is None else validate_subject_name(subject)
-    configured = await services.store.get_compatibility(name)
+    scope = await services.store.get_scope_config(name)
     effective = await effective_compatibility(services.store, name)
-    return ConfigView(subject=name, configured=configured, effective=effective)
+    return ConfigView(
+        subject=name,
+        configured=scope.compatibility,
+        effective=effective,
+        configured_policy=scope.policy,
+        policy=await effective_policy(services.store, name),
+    )
 
 
 async def set_compatibility(
-    services: Services, subject: str | None, level: CompatibilityLevel | None
+    services: Services,
+    subject: str | None,
+    level: CompatibilityLevel | Keep | None,
+    policy: CompatibilityPolicy | Keep | None = Keep.KEEP,
 ) -> ConfigView:
-    """Set the level of ``subject`` (global when None); ``level`` None removes the override
-    so the subject follows the global level again (the global level falls back to
-    BACKWARD)."""
+    """Set the level and policy of ``subject`` (global when None); None removes the
+    override so the subject follows the global setting again (the global level falls back
+    to BACKWARD, the global policy to STRICT); ``Keep.KEEP`` leaves a setting as is."""
     name = None if subject is None else validate_subject_name(subject)
     async with services.store.write() as tx:
-        await tx.set_compatibility(name, level)
+        if not isinstance(level, Keep):
+            await tx.set_compatibility(name, level)
+        if not isinstance(policy, Keep):
+            await tx.set_compatibility_policy(name, policy)
+        scope = await tx.get_scope_config(name)
         effective = await effective_compatibility(tx, name)
+        effective_pol = await effective_policy(tx, name)
         event = await tx.append_event(EventKind.CONFIG_CHANGED, name, compatibility=effective)
     await services.publisher.publish([event])
-    return ConfigView(subject=name, configured=level, effective=effective)
+    return ConfigView(
+        subject=name,
+        configured=scope.compatibility,
+        effective=effective,
+        configured_policy=scope.policy,
+        policy=effective_pol,
+    )

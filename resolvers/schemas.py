@@ -15,23 +15,33 @@ from registry.errors import (
 from registry.formats import ParsedSchema, handler_for, parse_schema
 from registry.model import (
     DEFAULT_COMPATIBILITY,
+    DEFAULT_COMPATIBILITY_POLICY,
     CompatibilityLevel,
+    CompatibilityPolicy,
     EventKind,
     RegistrationResult,
     Schema,
     SchemaFormat,
     SchemaVersion,
 )
+from registry.modes import checks_compatibility, ensure_writable
 from registry.ports import RegistryReader
 from registry.types import SchemaId, SubjectName, Version
-from registry.validation import validate_schema_size, validate_subject_name, validate_version_number
+from registry.validation import (
+    MAX_INT32,
+    validate_schema_size,
+    validate_subject_name,
+    validate_version_number,
+)
 from resolvers.context import Services
+from resolvers.modes import subject_mode
 
 
 @dataclass(frozen=True, slots=True)
 class CompatibilityReport:
     level: CompatibilityLevel
     incompatibilities: tuple[Incompatibility, ...]
+    policy: CompatibilityPolicy = DEFAULT_COMPATIBILITY_POLICY
 
     @property
     def is_compatible(self) -> bool:
@@ -54,6 +64,17 @@ async def effective_compatibility(
     return await reader.get_compatibility(None) or DEFAULT_COMPATIBILITY
 
 
+async def effective_policy(
+    reader: RegistryReader, subject: SubjectName | None
+) -> CompatibilityPolicy:
+    """The subject's policy, else the global one, else STRICT."""
+    if subject is not None:
+        policy = (await reader.get_scope_config(subject)).policy
+        if policy is not None:
+            return policy
+    return (await reader.get_scope_config(None)).policy or DEFAULT_COMPATIBILITY_POLICY
+
+
 def _previous(versions: list[SchemaVersion]) -> list[tuple[Version, ParsedSchema]]:
     return [(v.version, parse_schema(v.schema.format, v.schema.text)) for v in versions]
 
@@ -69,6 +90,8 @@ async def register_schema(
     """
     name = validate_subject_name(subject)
     parsed = _parse(services, text, format)
+    mode = await subject_mode(services.store, name)
+    ensure_writable(mode, name)
     existing = await services.store.find_version_by_fingerprint(name, parsed.fingerprint)
     if existing is not None:
         return RegistrationResult(version=existing, is_new_version=False)
@@ -78,9 +101,12 @@ async def register_schema(
         if existing is not None:
             return RegistrationResult(version=existing, is_new_version=False)
         level = await effective_compatibility(tx, name)
+        if not checks_compatibility(mode):
+            level = CompatibilityLevel.NONE
+        policy = await effective_policy(tx, name)
         live = compatibility.versions_to_check(level, await tx.list_live_versions(name))
         found = compatibility.check_compatibility(
-            handler_for(format), level, parsed, _previous(live)
+            handler_for(format), level, parsed, _previous(live), policy
         )
         if found:
             raise IncompatibleSchemaError(compatibility.summarize(found, level), found)
@@ -124,12 +150,13 @@ async def check_compatibility(
     parsed = _parse(services, text, format)
     store = services.store
     level = await effective_compatibility(store, name)
+    policy = await effective_policy(store, name)
     if version is None:
         versions = compatibility.versions_to_check(level, await store.list_live_versions(name))
         found = compatibility.check_compatibility(
-            handler_for(format), level, parsed, _previous(versions)
+            handler_for(format), level, parsed, _previous(versions), policy
         )
-        return CompatibilityReport(level=level, incompatibilities=tuple(found))
+        return CompatibilityReport(level=level, incompatibilities=tuple(found), policy=policy)
     validate_version_number(version)
     if await store.get_subject(name) is None:
         raise SubjectNotFoundError(name)
@@ -138,9 +165,9 @@ async def check_compatibility(
         raise VersionNotFoundError(name, version)
     single_level = _non_transitive(level)
     found = compatibility.check_compatibility(
-        handler_for(format), single_level, parsed, _previous([target])
+        handler_for(format), single_level, parsed, _previous([target]), policy
     )
-    return CompatibilityReport(level=level, incompatibilities=tuple(found))
+    return CompatibilityReport(level=level, incompatibilities=tuple(found), policy=policy)
 
 
 def _non_transitive(level: CompatibilityLevel) -> CompatibilityLevel:
@@ -148,11 +175,13 @@ def _non_transitive(level: CompatibilityLevel) -> CompatibilityLevel:
 
 
 async def get_schema(services: Services, schema_id: int) -> Schema:
-    schema = await services.store.get_schema(SchemaId(schema_id))
+    schema = await find_schema(services, schema_id)
     if schema is None:
         raise SchemaNotFoundError(f"Schema {schema_id} not found.")
     return schema
 
 
 async def find_schema(services: Services, schema_id: int) -> Schema | None:
+    if not 1 <= schema_id <= MAX_INT32:
+        return None
     return await services.store.get_schema(SchemaId(schema_id))

@@ -5,17 +5,21 @@ from __future__ import annotations
 from registry.errors import (
     SubjectNotFoundError,
     SubjectNotSoftDeletedError,
+    SubjectSoftDeletedError,
     VersionNotFoundError,
     VersionNotSoftDeletedError,
+    VersionSoftDeletedError,
 )
 from registry.model import EventKind, SchemaVersion, Subject
-from registry.types import SubjectName, Version
+from registry.modes import ensure_writable
+from registry.types import SchemaId, SubjectName, Version
 from registry.validation import (
     validate_subject_name,
     validate_subject_prefix,
     validate_version_number,
 )
 from resolvers.context import Services
+from resolvers.modes import subject_mode
 
 
 async def list_subjects(
@@ -68,10 +72,13 @@ async def delete_subject(
     versions affected."""
     name = validate_subject_name(subject)
     async with services.store.write() as tx:
+        ensure_writable(await subject_mode(tx, name), name)
         versions = await tx.list_all_versions(name)
         live = [v.version for v in versions if not v.is_deleted]
-        if not versions or (not permanent and not live):
+        if not versions:
             raise SubjectNotFoundError(name)
+        if not permanent and not live:
+            raise SubjectSoftDeletedError(name)
         if permanent:
             if live:
                 raise SubjectNotSoftDeletedError(name)
@@ -93,6 +100,7 @@ async def delete_schema_version(
     validate_version_number(version)
     number = Version(version)
     async with services.store.write() as tx:
+        ensure_writable(await subject_mode(tx, name), name)
         found = await tx.get_version(name, number, include_deleted=True)
         if found is None:
             if await tx.get_subject(name, include_deleted=True) is None:
@@ -104,7 +112,7 @@ async def delete_schema_version(
             await tx.purge_versions(name, [number])
         else:
             if found.is_deleted:
-                raise VersionNotFoundError(name, version)
+                raise VersionSoftDeletedError(name, version)
             await tx.soft_delete_versions(name, [number])
         event = await tx.append_event(
             EventKind.VERSION_DELETED,
@@ -115,3 +123,8 @@ async def delete_schema_version(
         )
     await services.publisher.publish([event])
     return number
+
+
+async def list_schema_versions(services: Services, schema_id: int) -> list[SchemaVersion]:
+    """Live versions, in any subject, that refer to the schema with this id."""
+    return await services.store.list_schema_versions(SchemaId(schema_id))

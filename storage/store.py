@@ -51,6 +51,9 @@ _UNAVAILABLE = (
     asyncpg.TooManyConnectionsError,
     asyncpg.ReadOnlySQLTransactionError,
     asyncpg.QueryCanceledError,
+    # Misconfiguration (bad credentials, missing database): the server logs the cause.
+    asyncpg.InvalidAuthorizationSpecificationError,
+    asyncpg.InvalidCatalogNameError,
     sqlite3.OperationalError,
 )
 
@@ -263,8 +266,9 @@ class _Reads:
 class _Transaction(_Reads):
     """The writer port, bound to one connection inside one transaction."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, *, is_postgres: bool = False) -> None:
         self._connection = connection
+        self._is_postgres = is_postgres
 
     @asynccontextmanager
     async def _session(self) -> AsyncIterator[Connection]:
@@ -277,21 +281,38 @@ class _Transaction(_Reads):
         row = await self._fetch_one(sa.select(schemas).where(schemas.c.fingerprint == fingerprint))
         return None if row is None else _schema_of(row)
 
-    async def insert_schema(self, format: SchemaFormat, text: str, fingerprint: str) -> Schema:
-        query = (
-            schemas.insert()
-            .values(
-                fingerprint=fingerprint,
-                format=format.value,
-                schema_text=text,
-                created_at=time.time(),
+    async def find_schema_by_id(self, schema_id: SchemaId) -> Schema | None:
+        row = await self._fetch_one(sa.select(schemas).where(schemas.c.id == schema_id))
+        return None if row is None else _schema_of(row)
+
+    async def insert_schema(
+        self,
+        format: SchemaFormat,
+        text: str,
+        fingerprint: str,
+        schema_id: SchemaId | None = None,
+    ) -> Schema:
+        values: dict[str, Any] = {
+            "fingerprint": fingerprint,
+            "format": format.value,
+            "schema_text": text,
+            "created_at": time.time(),
+        }
+        if schema_id is not None:
+            values["id"] = schema_id
+        query = schemas.insert().values(values).returning(schemas.c.id)
+        new_id = await self._connection.fetch_val(query)
+        if "id" in values and self._is_postgres:
+            # An explicit id does not advance the serial sequence: move it past the
+            # highest id so later automatic ids never collide. (SQLite's rowid already
+            # follows the highest id.)
+            await self._connection.execute(
+                sa.text(
+                    "SELECT setval(pg_get_serial_sequence('schemas', 'id'), "
+                    "(SELECT MAX(id) FROM schemas))"
+                )
             )
-            .returning(schemas.c.id)
-        )
-        schema_id = await self._connection.fetch_val(query)
-        return Schema(
-            id=SchemaId(int(schema_id)), format=format, text=text, fingerprint=fingerprint
-        )
+        return Schema(id=SchemaId(int(new_id)), format=format, text=text, fingerprint=fingerprint)
 
     async def insert_version(
         self, subject: SubjectName, version: Version, schema_id: SchemaId
@@ -522,7 +543,7 @@ class DatabaseStore(_Reads):
                 .where(registry_state.c.id == 1)
                 .values(last_sequence=registry_state.c.last_sequence)
             )
-            yield _Transaction(connection)
+            yield _Transaction(connection, is_postgres=not self.is_sqlite)
 
     async def ping(self) -> None:
         async with self._session() as connection:

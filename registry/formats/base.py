@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from registry.compatibility import Direction, Incompatibility
-from registry.model import SchemaFormat
+from registry.model import CompatibilityPolicy, SchemaFormat
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +18,9 @@ class ParsedSchema:
     canonical: str
     document: object
     fingerprint: str
+    # What a format handler derives from the document once (e.g. subtree digests), reused
+    # by every comparison it takes part in. Not part of the value.
+    memo: dict[str, object] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 def fingerprint_of(format: SchemaFormat, canonical: str) -> str:
@@ -37,7 +40,12 @@ class FormatHandler(Protocol):
         ...
 
     def find_incompatibilities(
-        self, old: ParsedSchema, new: ParsedSchema, direction: Direction
+        self,
+        old: ParsedSchema,
+        new: ParsedSchema,
+        direction: Direction,
+        policy: CompatibilityPolicy = ...,
     ) -> list[Incompatibility]:
-        """Why ``new`` cannot replace ``old`` in ``direction``; empty when it can."""
+        """Why ``new`` cannot replace ``old`` in ``direction`` under ``policy`` (STRICT when
+        omitted); empty when it can."""
         ...

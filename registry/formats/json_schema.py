@@ -14,8 +14,8 @@ import referencing.jsonschema
 from registry.compatibility import Direction, Incompatibility
 from registry.errors import InvalidSchemaError
 from registry.formats.base import ParsedSchema, fingerprint_of
-from registry.formats.json_schema_compat import find_breaking_changes
-from registry.model import SchemaFormat
+from registry.formats.json_schema_compat import Fingerprints, find_breaking_changes
+from registry.model import DEFAULT_COMPATIBILITY_POLICY, CompatibilityPolicy, SchemaFormat
 
 DRAFT_07 = "http://json-schema.org/draft-07/schema"
 DRAFT_2019_09 = "https://json-schema.org/draft/2019-09/schema"
@@ -107,6 +107,16 @@ class JsonSchemaFormat:
             raise InvalidSchemaError(
                 f"A JSON Schema must be an object or a boolean, got {type(document).__name__}."
             )
+        # First, so no later message (nor the metaschema validator, which needs UTF-8)
+        # ever sees half of a UTF-16 pair.
+        canonical = canonical_json(document)
+        try:
+            canonical.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InvalidSchemaError(
+                f"Schema contains text that is not valid Unicode (a lone surrogate at "
+                f"character {exc.start} of its canonical form)."
+            ) from None
         dialect = dialect_of(document)
         if dialect not in _SPECIFICATIONS:
             supported = ", ".join(_SPECIFICATIONS)
@@ -122,14 +132,6 @@ class JsonSchemaFormat:
             where = "#" + "".join(f"/{_escape(str(p))}" for p in exc.instance_path)
             raise InvalidSchemaError(f"Invalid JSON Schema at {where}: {exc.message}") from None
         _check_references(document, dialect)
-        canonical = canonical_json(document)
-        try:
-            canonical.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise InvalidSchemaError(
-                f"Schema contains text that is not valid Unicode (a lone surrogate at "
-                f"character {exc.start} of its canonical form)."
-            ) from None
         return ParsedSchema(
             format=SchemaFormat.JSON,
             canonical=canonical,
@@ -138,11 +140,32 @@ class JsonSchemaFormat:
         )
 
     def find_incompatibilities(
-        self, old: ParsedSchema, new: ParsedSchema, direction: Direction
+        self,
+        old: ParsedSchema,
+        new: ParsedSchema,
+        direction: Direction,
+        policy: CompatibilityPolicy = DEFAULT_COMPATIBILITY_POLICY,
     ) -> list[Incompatibility]:
+        lenient = policy is CompatibilityPolicy.LENIENT
+        shared = (_fingerprints(old), _fingerprints(new))
         if direction is Direction.BACKWARD:
-            return find_breaking_changes(old.document, new.document, writer_is_old=True)
-        return find_breaking_changes(new.document, old.document, writer_is_old=False)
+            return find_breaking_changes(
+                old.document, new.document, writer_is_old=True, lenient=lenient, shared=shared
+            )
+        return find_breaking_changes(
+            new.document, old.document, writer_is_old=False, lenient=lenient, shared=shared
+        )
+
+
+def _fingerprints(schema: ParsedSchema) -> Fingerprints:
+    """The document's subtree digests, computed on its first comparison and kept with it:
+    a candidate checked against 100 versions is digested once, not 200 times."""
+    prints = schema.memo.get("fingerprints")
+    if not isinstance(prints, Fingerprints):
+        prints = Fingerprints()
+        prints.shape(schema.document)
+        schema.memo["fingerprints"] = prints
+    return prints
 
 
 JSON_SCHEMA = JsonSchemaFormat()

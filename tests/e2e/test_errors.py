@@ -3,6 +3,7 @@ internals or turns a client's mistake into a 5xx."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -370,3 +371,145 @@ async def test_error_responses_carry_codes_but_no_internals(gql_http: GraphQLHtt
         for error in response.json()["errors"]:
             assert set(error["extensions"]) >= {"code"}
             assert error["extensions"]["code"] != "INTERNAL_ERROR"
+
+
+# ---- lone surrogates -------------------------------------------------------------------
+
+SURROGATE_SCHEMAS = [
+    pytest.param('{"description": "\\ud800"}', id="escaped-in-a-description"),
+    pytest.param('{"description": "\ud800"}', id="raw-in-a-description"),
+    pytest.param('{"properties": {"\\udfff": {"type": "string"}}}', id="in-a-property-name"),
+    pytest.param('{"$ref": "#/\\ud800"}', id="in-a-reference"),
+]
+
+
+async def post_ascii(
+    gql_http: GraphQLHttp, query: str, variables: dict[str, Any] | None = None, **extra: Any
+) -> httpx.Response:
+    """POST with every non-ASCII character escaped, so a lone surrogate can be sent."""
+    payload = {"query": query, "variables": variables, **extra}
+    return await gql_http.http.post(
+        gql_http.server.graphql_url,
+        content=json.dumps(payload).encode("ascii"),
+        headers={"content-type": "application/json"},
+    )
+
+
+@pytest.mark.parametrize("query", [REGISTER, CHECK_VERSION], ids=["register", "check"])
+@pytest.mark.parametrize("text", SURROGATE_SCHEMAS)
+async def test_a_schema_with_a_lone_surrogate_is_invalid_schema_never_an_internal_error(
+    gql_http: GraphQLHttp, existing_subject: str, query: str, text: str
+) -> None:
+    response = await post_ascii(gql_http, query, {"subject": existing_subject, "schema": text})
+
+    assert response.status_code == 200, response.text[:500]
+    body = response.json()
+    assert body["data"] is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["INVALID_SCHEMA"]
+    assert_no_leak(response.text)
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "extra"),
+    [
+        (
+            "mutation($l: CompatibilityLevel) { setCompatibility(level: $l) { configured } }",
+            {"l": "\ud800"},
+            {},
+        ),
+        ("query($s: String!) { subject(name: $s) { name } }", {"s": "a\ud800"}, {}),
+        ("query($id: Int!) { schema(id: $id) { id } }", {"id": "\ud800"}, {}),
+        ("query A { __typename }", None, {"operationName": "\ud800"}),
+        ("{ \ud800 }", None, {}),
+    ],
+    ids=["enum-variable", "subject-variable", "int-variable", "operation-name", "document"],
+)
+async def test_a_lone_surrogate_anywhere_in_a_request_never_gets_a_server_error(
+    gql_http: GraphQLHttp,
+    query: str,
+    variables: dict[str, Any] | None,
+    extra: dict[str, Any],
+) -> None:
+    response = await post_ascii(gql_http, query, variables, **extra)
+
+    assert response.status_code < 500, response.text[:500]
+    assert_no_leak(response.text)
+    if response.headers.get("content-type", "").startswith("application/json"):
+        assert_no_internal_error(response.json())
+
+
+# ---- request limits and shapes --------------------------------------------------------
+
+
+def _tracebacks_logged(server: ServerProcess) -> int:
+    assert server.log_path is not None
+    return server.log_path.read_text(errors="replace").count("Traceback")
+
+
+@pytest.mark.parametrize(
+    "request_options",
+    [
+        {"json": {"query": "subscription { schemaChanges { sequence } }"}},
+        {
+            "json": {
+                "query": "subscription S($after: Int) { schemaChanges(after: $after) { kind } }",
+                "variables": {"after": 0},
+                "operationName": "S",
+            }
+        },
+    ],
+    ids=["anonymous", "named-with-variables"],
+)
+async def test_a_subscription_sent_as_a_plain_post_is_a_bad_request(
+    module_server: ServerProcess, raw_http: httpx.AsyncClient, request_options: dict[str, Any]
+) -> None:
+    tracebacks = _tracebacks_logged(module_server)
+
+    response = await raw_http.post(module_server.graphql_url, **request_options)
+
+    assert response.status_code == 400, (response.status_code, response.text[:500])
+    assert_no_leak(response.text)
+    assert _tracebacks_logged(module_server) == tracebacks
+
+
+async def test_more_than_30_aliases_are_graphql_validation_failed(gql_http: GraphQLHttp) -> None:
+    aliases = " ".join(f"a{i}: __typename" for i in range(31))
+
+    body = await gql_http.execute("{ " + aliases + " }")
+
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED", body
+    assert "alias" in body["errors"][0]["message"]
+    assert body.get("data") is None
+
+
+async def test_a_document_over_20000_tokens_is_graphql_parse_failed(
+    gql_http: GraphQLHttp,
+) -> None:
+    query = "{ " + " ".join(["__typename"] * 20_000) + " }"
+
+    body = await gql_http.execute(query)
+
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["GRAPHQL_PARSE_FAILED"], body
+    assert "tokens" in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("content", [b"42", b"null", b'"x"', b"true", b"1.5"])
+async def test_a_json_body_that_is_not_an_object_is_a_400(
+    module_server: ServerProcess, raw_http: httpx.AsyncClient, content: bytes
+) -> None:
+    response = await raw_http.post(module_server.graphql_url, content=content, headers=_JSON)
+
+    assert response.status_code == 400, (response.status_code, response.text[:500])
+    assert_no_leak(response.text)
+
+
+@pytest.mark.parametrize("prefix", ["\u0000", "p" * 256], ids=["nul", "256-characters"])
+async def test_a_malformed_subjects_prefix_is_bad_user_input(
+    gql_http: GraphQLHttp, prefix: str
+) -> None:
+    error = await gql_http.error(
+        "query($p: String) { subjects(prefix: $p) { name } }", {"p": prefix}
+    )
+
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert error["path"] == ["subjects"]

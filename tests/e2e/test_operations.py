@@ -236,6 +236,30 @@ async def test_a_permanent_delete_invalidates_cached_schema_reads(
     assert revalidated.json() == {"data": {"schema": None}}
 
 
+async def test_a_permanent_delete_hides_the_schema_from_the_very_next_read_on_that_server(
+    gql_http: GraphQLHttp, module_server: ServerProcess
+) -> None:
+    """The replica that deletes clears its own cache before the mutation answers: no
+    wait, not even for the event to come back through the hub."""
+    http = gql_http.http
+    for attempt in range(10):
+        subject = unique_subject("purge-now")
+        registered = await gql_http.register(subject, object_schema({subject: "string"}))
+        query = schema_by_id_query(registered["id"])
+        for _ in range(2):
+            assert "etag" in (await get_schema_by_id(http, module_server, registered["id"])).headers
+            assert "etag" in (await gql_http.post(query)).headers
+        await gql_http.data(DELETE_SUBJECT, {"subject": subject})
+
+        await gql_http.data(DELETE_SUBJECT, {"subject": subject, "permanent": True})
+        by_get = await get_schema_by_id(http, module_server, registered["id"])
+        by_post = await gql_http.post(query)
+
+        assert by_get.json() == {"data": {"schema": None}}, attempt
+        assert by_post.json() == {"data": {"schema": None}}, attempt
+        assert "immutable" not in by_get.headers.get("cache-control", "")
+
+
 async def test_sigterm_with_an_open_subscription_shuts_down_within_the_timeout(
     tmp_path: Path,
 ) -> None:

@@ -215,6 +215,22 @@ async def test_invalid_subscription_arguments_fail_with_bad_user_input_before_an
     assert "Traceback" not in str(errors)
 
 
+async def test_resuming_after_a_sequence_the_registry_has_not_reached_is_bad_user_input(
+    module_server: ServerProcess, gql_http: GraphQLHttp, subprotocol: str
+) -> None:
+    subject = unique_subject("ahead")
+    beyond = await gql_http.last_sequence() + 1000
+
+    async with Subscription(
+        module_server.ws_url, {"subject": subject, "after": beyond}, subprotocol=subprotocol
+    ) as changes:
+        errors = await changes.next_error()
+
+    assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert str(beyond) in errors[0]["message"]
+    assert "Traceback" not in str(errors)
+
+
 async def test_a_subscription_with_a_wrongly_typed_variable_is_refused(
     module_server: ServerProcess, subprotocol: str
 ) -> None:

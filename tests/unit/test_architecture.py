@@ -1,6 +1,8 @@
 """The dependency arrows of STYLE.md, checked on the source:
 
 app/ -> graph/ -> resolvers/ -> registry/ <- storage/, subscriptions/
+
+rest/ (Confluent's REST API) is a sibling of graph/: resolvers/ and registry/ only.
 """
 
 from __future__ import annotations
@@ -11,14 +13,25 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-OURS = {"app", "graph", "resolvers", "registry", "storage", "subscriptions", "load", "tests"}
+OURS = {
+    "app",
+    "graph",
+    "rest",
+    "resolvers",
+    "registry",
+    "storage",
+    "subscriptions",
+    "load",
+    "tests",
+}
 ALLOWED = {
     "registry": {"registry"},
     "resolvers": {"resolvers", "registry"},
     "graph": {"graph", "resolvers", "registry"},
     "storage": {"storage", "registry"},
     "subscriptions": {"subscriptions", "registry"},
-    "app": {"app", "graph", "resolvers", "registry", "storage", "subscriptions"},
+    "app": {"app", "graph", "rest", "resolvers", "registry", "storage", "subscriptions"},
+    "rest": {"rest", "resolvers", "registry"},
 }
 # The domain core is pure: no I/O, no clock, no environment, no event loop.
 FORBIDDEN_IN_REGISTRY = {"asyncio", "os", "time", "datetime", "socket", "subprocess", "random"}

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from registry.formats.json_schema_compat.applicators import (
+    check_contains,
+    check_dependent_schemas,
+)
 from registry.formats.json_schema_compat.arrays import check_array
 from registry.formats.json_schema_compat.combinators import check_combinators
 from registry.formats.json_schema_compat.enums import check_enum, check_listed_values
@@ -75,13 +79,13 @@ KEYWORD_RULES: tuple[KeywordRule, ...] = (
         "contains",
         frozenset({"contains", "minContains", "maxContains"}),
         _ARRAY,
-        unchanged_or_undecidable("contains", "minContains", "maxContains"),
+        check_contains,
     ),
     KeywordRule(
         "dependentSchemas",
         frozenset({"dependentSchemas"}),
         _OBJECT,
-        unchanged_or_undecidable("dependentSchemas"),
+        check_dependent_schemas,
     ),
     KeywordRule(
         "unevaluatedProperties",

@@ -29,6 +29,11 @@ CODES: dict[str, str] = {
         "The reader's dependentRequired (or dependencies) requires a property the writer "
         "may omit when the trigger property is present."
     ),
+    "DEPENDENT_SCHEMA_NARROWED": (
+        "The reader's dependentSchemas (or draft-07 schema dependencies) applies a schema, "
+        "when its trigger property is present, that is not proved to accept every object "
+        "the writer allows."
+    ),
     "ENUM_VALUE_REMOVED": "A value the writer's enum or const allows is not in the reader's enum.",
     "ENUM_ADDED": "The reader restricts values with an enum the writer did not have.",
     "CONST_CHANGED": "A value the writer's enum or const allows differs from the reader's const.",
@@ -57,6 +62,10 @@ CODES: dict[str, str] = {
     "ITEMS_NARROWED": "The reader constrains array items the writer left unconstrained.",
     "MIN_ITEMS_INCREASED": "The reader's minItems is above the writer's.",
     "MAX_ITEMS_DECREASED": "The reader's maxItems is below the writer's, or new.",
+    "CONTAINS_NARROWED": (
+        "The reader's contains/minContains asks for matching items the writer's arrays "
+        "need not hold."
+    ),
     "UNIQUE_ITEMS_ADDED": "The reader requires unique items; the writer did not.",
     "COMBINED_SCHEMA_CHANGED": (
         "allOf/anyOf/oneOf/not changed in a way the checker could not prove safe."

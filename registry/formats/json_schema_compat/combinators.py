@@ -5,7 +5,8 @@ What is proved, in order:
   reader's copy is set aside (the writer keeps its copy as information);
 - reader allOf: the writer must fit every conjunct (exact);
 - writer allOf: some conjunct, or all of them merged, must fit the reader (sufficient);
-- reader not: never proved (disjointness is not decided) unless identical;
+- reader not: proved when the writer provably excludes it (other types, other listed
+  values, a discriminator), or when identical; otherwise not decided;
 - reader anyOf, or a oneOf whose branches provably exclude each other: every writer
   branch (the writer itself if it has none) must fit some reader branch;
 - writer anyOf/oneOf: every branch, with the writer's other keywords, must fit the reader.
@@ -45,6 +46,11 @@ def check_combinators(writer: Node, reader: Node, ctx: Comparison) -> bool:
     writer_parts = _conjuncts(writer)
     if writer_parts is not None:
         _check_writer_conjunction(writer, writer_parts, reader, ctx)
+        return True
+    excluded = reader.child("not")
+    if excluded is not None and _excludes(_resolved(writer), _resolved(excluded)):
+        # No writer value can match what the reader excludes (other types, other values).
+        ctx.compare(writer, reader.without("not"))
         return True
     if "not" in reader.view:
         _report(

@@ -45,6 +45,7 @@ class Comparison:
         step: Step,
         parent: Comparison | None = None,
         stop_at_first: bool = False,
+        tolerated: frozenset[str] = frozenset(),
     ) -> None:
         self.writer_is_old = writer_is_old
         self.writer_name = "old" if writer_is_old else "new"
@@ -55,6 +56,8 @@ class Comparison:
         self._depth: int = 0 if parent is None else parent._depth + 1
         self._budget: Budget = Budget() if parent is None else parent._budget
         self._stop_at_first = stop_at_first
+        # Codes the policy accepts (LENIENT): never recorded, so side proofs see them too.
+        self.tolerated: frozenset[str] = tolerated if parent is None else parent.tolerated
         self._leans_on_parent = False
         self._queue: deque[tuple[Node, Node]] = deque()
         # Values keep both raw schemas alive so their ids cannot be reused meanwhile.
@@ -105,6 +108,8 @@ class Comparison:
     def report(self, code: str, message: str, writer_path: str, reader_path: str) -> None:
         if code not in CODES:
             raise ValueError(f"undocumented incompatibility code {code}")
+        if code in self.tolerated:
+            return
         old_path, new_path = (
             (writer_path, reader_path) if self.writer_is_old else (reader_path, writer_path)
         )
@@ -116,7 +121,8 @@ class Comparison:
         self.findings.extend(findings)
 
     def is_same(self, writer: Node, reader: Node) -> bool:
-        """Equal subschemas need no walk: one digest comparison, computed once per node.
+        """Equal subschemas need no walk: one digest comparison, computed once per node
+        (annotations left out, see ``Fingerprints.shape``).
 
         A subschema holding a reference is only "the same" when the two documents are too;
         otherwise equal text may point at different definitions.
@@ -131,11 +137,39 @@ class Comparison:
         if writer_side.dialect != reader_side.dialect:
             return False
         prints = writer_side.fingerprints
-        if prints.digest(left) != prints.digest(right):
+        # Shapes leave annotations out: subschemas differing only in them are the same.
+        # ``left`` and ``right`` are schemas or lists/maps of schemas, never enum data.
+        left_entry = prints.entry(left)
+        if left_entry[2] != prints.entry(right)[2]:
             return False
-        return not prints.has_ref(left) or (
-            prints.digest(writer_side.document) == prints.digest(reader_side.document)
+        return not left_entry[3] or (
+            prints.shape(writer_side.document) == prints.shape(reader_side.document)
         )
+
+    def unchanged_members(
+        self, writer: Node, reader: Node, keyword: str
+    ) -> tuple[dict[str, object], dict[str, object], set[str]]:
+        """The two nodes' maps under ``keyword`` (``properties``) and the names whose
+        schemas are the same on both sides (see ``is_same_value``), in one pass."""
+        writer_map = writer.view.get(keyword)
+        reader_map = reader.view.get(keyword)
+        writer_map = writer_map if isinstance(writer_map, dict) else {}
+        reader_map = reader_map if isinstance(reader_map, dict) else {}
+        writer_side, reader_side = writer.side, reader.side
+        if writer_side.dialect != reader_side.dialect or not writer_map or not reader_map:
+            return writer_map, reader_map, set()
+        prints = writer_side.fingerprints
+        writer_table = prints.member_shapes(writer_map)
+        reader_table = prints.member_shapes(reader_map)
+        documents_same = prints.shape(writer_side.document) == prints.shape(reader_side.document)
+        same = {
+            name
+            for name, (shape, has_ref) in writer_table.items()
+            if (other := reader_table.get(name)) is not None
+            and other[0] == shape
+            and (not has_ref or documents_same)
+        }
+        return writer_map, reader_map, same
 
     def _is_assumed(self, key: PairKey) -> bool:
         if key in self._visited:

@@ -19,6 +19,16 @@ def declared_types(node: Node) -> frozenset[str] | None:
     return None
 
 
+def _writer_types(node: Node) -> frozenset[str] | None:
+    """Declared types, with "number" read as "integer" under an integral multipleOf: such
+    a writer only writes integers (1.0 is an integer in JSON Schema)."""
+    types = declared_types(node)
+    step = node.number("multipleOf")
+    if types and "number" in types and step is not None and step.denominator == 1:
+        return (types - {"number"}) | {"integer"}
+    return types
+
+
 def possible_types(node: Node) -> frozenset[str]:
     """Every type a value may have under ``node``; integers are numbers too."""
     types = declared_types(node)
@@ -48,7 +58,7 @@ def check_type(writer: Node, reader: Node, ctx: Comparison) -> None:
     reader_types = declared_types(reader)
     if reader_types is None:
         return
-    writer_types = declared_types(writer)
+    writer_types = _writer_types(writer)
     if writer_types is None:
         ctx.report(
             "TYPE_NARROWED",

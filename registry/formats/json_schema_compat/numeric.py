@@ -70,9 +70,29 @@ def _is_within(writer: Bound | None, reader: Bound, *, lower: bool) -> bool:
     return writer.is_exclusive or not reader.is_exclusive
 
 
+def _on_multiples(bound: Bound | None, step: Fraction, *, lower: bool) -> Bound | None:
+    """The bound as an inclusive one on the multiples of ``step`` it admits."""
+    if bound is None:
+        return None
+    quotient = bound.value / step
+    if lower:
+        k = math.floor(quotient) + 1 if bound.is_exclusive else math.ceil(quotient)
+    else:
+        k = math.ceil(quotient) - 1 if bound.is_exclusive else math.floor(quotient)
+    return Bound(k * step, False, bound.keyword)
+
+
 def check_numeric(writer: Node, reader: Node, ctx: Comparison) -> None:
-    """Every number the writer allows must lie within the reader's bounds and multipleOf."""
+    """Every number the writer allows must lie within the reader's bounds and multipleOf.
+
+    A writer whose numbers are all multiples of a step (its multipleOf, or 1 for integers)
+    is bounded by the extreme multiples inside its bounds: ``maximum 3, multipleOf 2``
+    never writes more than 2. Only steps validators divide by exactly are used so.
+    """
     integers = is_integer_only(writer)
+    step = writer.number("multipleOf")
+    if step is not None and not (step > 0 and _is_binary_exact(step)):
+        step = None
     for lower in (True, False):
         reader_bound = _bound(reader, lower=lower)
         if reader_bound is None:
@@ -83,6 +103,8 @@ def check_numeric(writer: Node, reader: Node, ctx: Comparison) -> None:
             reader_check = _on_integers(reader_bound, lower=lower)
         else:
             reader_check = reader_bound
+        if step is not None:
+            writer_bound = _on_multiples(writer_bound, step, lower=lower)
         if reader_check is not None and _is_within(writer_bound, reader_check, lower=lower):
             continue
         _report_bound(writer, reader, writer_bound, reader_bound, lower, ctx)

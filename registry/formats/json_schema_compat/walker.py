@@ -9,10 +9,16 @@ from registry.formats.json_schema_compat.fingerprints import Fingerprints
 from registry.formats.json_schema_compat.json_types import shared_types
 from registry.formats.json_schema_compat.nodes import Node, Side
 from registry.formats.json_schema_compat.pointers import describe
+from registry.formats.json_schema_compat.policy import tolerated_codes
 
 
 def find_breaking_changes(
-    writer: object, reader: object, *, writer_is_old: bool
+    writer: object,
+    reader: object,
+    *,
+    writer_is_old: bool,
+    lenient: bool = False,
+    shared: tuple[Fingerprints, ...] = (),
 ) -> list[Incompatibility]:
     """Why a document valid under ``writer`` may be rejected by ``reader``.
 
@@ -20,15 +26,17 @@ def find_breaking_changes(
     under the reader; whatever it cannot prove is reported (UNDECIDABLE_CHANGE at worst),
     never assumed. BACKWARD calls this with (old, new, writer_is_old=True), FORWARD with
     (new, old, writer_is_old=False); paths and messages are phrased in old/new terms.
-    Both documents must already be valid against their metaschema.
+    Both documents must already be valid against their metaschema. ``lenient`` applies
+    the LENIENT policy: the codes in ``policy.LENIENT_TOLERATED`` are not reported.
+    ``shared`` are digest caches already filled for these documents (see ``Fingerprints``).
     """
-    prints = Fingerprints()
+    prints = Fingerprints(*shared)
     writer_side, reader_side = Side(writer, prints), Side(reader, prints)
-    if writer_side.dialect == reader_side.dialect and prints.digest(writer) == prints.digest(
-        reader
-    ):
-        return []
-    comparison = Comparison(writer_is_old=writer_is_old, step=visit)
+    if writer_side.dialect == reader_side.dialect and prints.shape(writer) == prints.shape(reader):
+        return []  # Equal but for annotations: every check against it would pass.
+    comparison = Comparison(
+        writer_is_old=writer_is_old, step=visit, tolerated=tolerated_codes(lenient=lenient)
+    )
     comparison.compare(writer_side.node(writer, "#"), reader_side.node(reader, "#"))
     return comparison.run()
 

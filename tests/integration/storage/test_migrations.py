@@ -11,7 +11,13 @@ import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from registry.model import EventKind, SchemaFormat
+from registry.model import (
+    CompatibilityLevel,
+    EventKind,
+    RegistryMode,
+    SchemaFormat,
+    ScopeConfig,
+)
 from registry.types import SubjectName, Version
 from storage.migrate import alembic_config, upgrade_async
 from storage.store import DatabaseStore
@@ -76,6 +82,44 @@ async def test_upgrading_twice_is_a_no_op_that_keeps_the_data(database_url):
         ("kept", 1)
     ]
     assert await _rows(database_url, "SELECT version_num FROM alembic_version") == [(_head(),)]
+
+
+async def test_upgrading_from_0001_keeps_compatibility_levels_and_allows_other_settings(
+    database_url,
+):
+    await upgrade_async(database_url, "0001")
+    store = DatabaseStore(database_url)
+    await store.connect()
+    try:
+        async with store.write() as tx:
+            await tx.set_compatibility(None, CompatibilityLevel.FORWARD)
+            await tx.set_compatibility(SubjectName("orders"), CompatibilityLevel.FULL)
+    finally:
+        await store.disconnect()
+
+    await upgrade_async(database_url)
+
+    assert await _rows(database_url, "SELECT version_num FROM alembic_version") == [(_head(),)]
+    assert await _rows(
+        database_url, "SELECT subject, compatibility, policy, mode FROM configs ORDER BY subject"
+    ) == [("", "FORWARD", None, None), ("orders", "FULL", None, None)]
+    store = DatabaseStore(database_url)
+    await store.connect()
+    try:
+        # The level is nullable now: a scope may set only its mode.
+        async with store.write() as tx:
+            await tx.set_mode(SubjectName("other"), RegistryMode.READONLY)
+        assert await store.get_scope_config(SubjectName("orders")) == ScopeConfig(
+            compatibility=CompatibilityLevel.FULL
+        )
+        assert await store.get_scope_config(SubjectName("other")) == ScopeConfig(
+            mode=RegistryMode.READONLY
+        )
+        assert await store.get_scope_config(None) == ScopeConfig(
+            compatibility=CompatibilityLevel.FORWARD
+        )
+    finally:
+        await store.disconnect()
 
 
 def _head() -> str:

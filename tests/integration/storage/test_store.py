@@ -6,15 +6,25 @@ import asyncio
 import hashlib
 
 import pytest
+import sqlalchemy as sa
 
 from registry.errors import StorageUnavailableError
-from registry.model import CompatibilityLevel, EventKind, Schema, SchemaFormat
+from registry.model import (
+    CompatibilityLevel,
+    CompatibilityPolicy,
+    EventKind,
+    RegistryMode,
+    Schema,
+    SchemaFormat,
+    ScopeConfig,
+)
 from registry.ports import RegistryWriter
 from registry.types import SchemaId, Sequence, SubjectName, Version
 from resolvers.config import set_compatibility
 from resolvers.schemas import register_schema
 from resolvers.subjects import delete_schema_version, delete_subject
 from storage.store import DatabaseStore
+from storage.tables import configs
 from tests.integration.helpers import StoreFactory, object_schema, sequences, titled
 
 ORDERS = SubjectName("orders")
@@ -358,6 +368,100 @@ async def test_the_global_level_and_subject_levels_are_stored_separately(store):
     assert await store.get_compatibility(None) is CompatibilityLevel.FORWARD
 
 
+async def _config_rows(store: DatabaseStore) -> list[tuple[object, ...]]:
+    query = sa.select(configs.c.subject, configs.c.compatibility, configs.c.policy, configs.c.mode)
+    rows = await store._fetch_all(query.order_by(configs.c.subject))
+    return [tuple(row.values()) for row in rows]
+
+
+async def test_setting_one_scope_setting_keeps_the_others(store):
+    async with store.write() as tx:
+        await tx.set_compatibility(ORDERS, CompatibilityLevel.FULL)
+        await tx.set_compatibility_policy(ORDERS, CompatibilityPolicy.LENIENT)
+        await tx.set_mode(ORDERS, RegistryMode.READONLY)
+    async with store.write() as tx:
+        await tx.set_mode(ORDERS, RegistryMode.IMPORT)
+        await tx.set_compatibility(ORDERS, CompatibilityLevel.NONE)
+
+    assert await store.get_scope_config(ORDERS) == ScopeConfig(
+        compatibility=CompatibilityLevel.NONE,
+        policy=CompatibilityPolicy.LENIENT,
+        mode=RegistryMode.IMPORT,
+    )
+    async with store.write() as tx:
+        await tx.set_compatibility_policy(ORDERS, None)
+
+    assert await store.get_scope_config(ORDERS) == ScopeConfig(
+        compatibility=CompatibilityLevel.NONE, mode=RegistryMode.IMPORT
+    )
+    assert await store.get_compatibility(ORDERS) is CompatibilityLevel.NONE
+
+
+async def test_a_scope_setting_alone_needs_no_compatibility_level(store):
+    async with store.write() as tx:
+        await tx.set_mode(ORDERS, RegistryMode.READONLY)
+        await tx.set_compatibility_policy(None, CompatibilityPolicy.LENIENT)
+
+    assert await store.get_scope_config(ORDERS) == ScopeConfig(mode=RegistryMode.READONLY)
+    assert await store.get_scope_config(None) == ScopeConfig(policy=CompatibilityPolicy.LENIENT)
+    assert await store.get_compatibility(ORDERS) is None
+
+
+async def test_clearing_every_scope_setting_removes_the_row(store):
+    async with store.write() as tx:
+        await tx.set_compatibility(ORDERS, CompatibilityLevel.FULL)
+        await tx.set_compatibility_policy(ORDERS, CompatibilityPolicy.LENIENT)
+        await tx.set_mode(ORDERS, RegistryMode.READONLY)
+    assert await _config_rows(store) == [("orders", "FULL", "LENIENT", "READONLY")]
+
+    async with store.write() as tx:
+        await tx.set_compatibility(ORDERS, None)
+        await tx.set_mode(ORDERS, None)
+    assert await _config_rows(store) == [("orders", None, "LENIENT", None)]
+    async with store.write() as tx:
+        await tx.set_compatibility_policy(ORDERS, None)
+
+    assert await _config_rows(store) == []
+    assert await store.get_scope_config(ORDERS) == ScopeConfig()
+
+
+async def test_clearing_a_setting_of_a_scope_without_settings_writes_nothing(store):
+    async with store.write() as tx:
+        await tx.set_mode(ORDERS, None)
+        await tx.set_compatibility_policy(None, None)
+
+    assert await _config_rows(store) == []
+
+
+async def test_global_scope_settings_are_independent_of_subject_ones(store):
+    async with store.write() as tx:
+        await tx.set_compatibility(None, CompatibilityLevel.FORWARD)
+        await tx.set_mode(None, RegistryMode.READONLY)
+        await tx.set_compatibility_policy(ORDERS, CompatibilityPolicy.LENIENT)
+    async with store.write() as tx:
+        await tx.set_mode(ORDERS, RegistryMode.IMPORT)
+        await tx.set_compatibility_policy(None, CompatibilityPolicy.STRICT)
+
+    assert await store.get_scope_config(None) == ScopeConfig(
+        compatibility=CompatibilityLevel.FORWARD,
+        policy=CompatibilityPolicy.STRICT,
+        mode=RegistryMode.READONLY,
+    )
+    assert await store.get_scope_config(ORDERS) == ScopeConfig(
+        policy=CompatibilityPolicy.LENIENT, mode=RegistryMode.IMPORT
+    )
+    async with store.write() as tx:
+        await tx.set_compatibility(None, None)
+        await tx.set_mode(None, None)
+        await tx.set_compatibility_policy(None, None)
+
+    assert await store.get_scope_config(None) == ScopeConfig()
+    assert await store.get_scope_config(ORDERS) == ScopeConfig(
+        policy=CompatibilityPolicy.LENIENT, mode=RegistryMode.IMPORT
+    )
+    assert await store.get_scope_config(SubjectName("other")) == ScopeConfig()
+
+
 async def test_subject_names_of_255_multibyte_characters_are_stored_whole(store):
     name = "é" * 254 + "✓"
     await _register(store, name, titled(1))
@@ -384,3 +488,40 @@ async def test_an_unreachable_database_raises_storage_unavailable_on_connect(url
 
     with pytest.raises(StorageUnavailableError):
         await store.connect()
+
+
+UNREACHABLE_POSTGRESQL = "postgresql+asyncpg://registry:registry@127.0.0.1:1/registry"
+
+
+def _assert_no_driver_text(message: str) -> None:
+    for detail in ("127.0.0.1", "Errno", "Connect call failed", "registry@", "asyncpg"):
+        assert detail not in message, message
+
+
+async def test_a_failed_connect_says_so_without_the_drivers_text():
+    store = DatabaseStore(UNREACHABLE_POSTGRESQL)
+
+    with pytest.raises(StorageUnavailableError) as raised:
+        await store.connect()
+
+    assert raised.value.message == "Cannot connect to the database."
+    assert str(raised.value) == raised.value.message
+    _assert_no_driver_text(str(raised.value))
+
+
+async def test_a_query_on_an_unreachable_database_says_so_without_the_drivers_text():
+    # An empty pool connects lazily, so connect succeeds and the first query fails.
+    store = DatabaseStore(UNREACHABLE_POSTGRESQL, pool_min_size=0)
+    await store.connect()
+    try:
+        with pytest.raises(StorageUnavailableError) as raised:
+            await store.list_subjects()
+        with pytest.raises(StorageUnavailableError) as raised_by_ping:
+            await store.ping()
+    finally:
+        await store.disconnect()
+
+    assert raised.value.message == "The database is unavailable; retry later."
+    assert raised_by_ping.value.message == raised.value.message
+    assert raised.value.code == "STORAGE_UNAVAILABLE"
+    _assert_no_driver_text(str(raised.value))

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import redis.asyncio as aioredis
+from broadcaster import Broadcast
 
 from registry.errors import StorageUnavailableError, SubscriberTooSlowError
 from registry.model import ChangeEvent, CompatibilityLevel, EventKind
-from registry.types import Sequence
+from registry.ports import RegistryReader
+from registry.types import Sequence, SubjectName
 from resolvers.config import set_compatibility
 from resolvers.context import Services
 from resolvers.schemas import register_schema
 from resolvers.subjects import delete_subject
 from storage.store import DatabaseStore
+from subscriptions import hub as hub_module
 from subscriptions.hub import EventHub
 from tests.integration.helpers import (
     WAIT,
@@ -369,3 +374,45 @@ async def test_a_registration_on_one_replica_reaches_a_subscriber_on_another(
     assert event.schema_id == result.version.schema.id
     assert event.schema_text == result.version.schema.text
     assert hub_b.last_sequence == 1
+
+
+class _HangingBroadcast:
+    """A broadcast whose publish never returns, as with a Redis that stopped answering."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+        self.cancelled = 0
+
+    async def publish(self, channel: str, message: Any) -> None:
+        self.attempts += 1
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
+
+
+async def test_a_publish_that_never_returns_is_abandoned_so_the_mutation_can_answer(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(hub_module, "_PUBLISH_TIMEOUT", 0.1)
+    broadcast = _HangingBroadcast()
+    # publish touches neither the reader nor a subscription: the hub needs no start.
+    hub = EventHub(cast(RegistryReader, object()), cast(Broadcast, broadcast), "unused")
+    events = [
+        ChangeEvent(sequence=Sequence(n), kind=EventKind.SUBJECT_DELETED, subject=SubjectName("a"))
+        for n in (1, 2)
+    ]
+
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger=hub_module.__name__):
+        await asyncio.wait_for(hub.publish(events), 5)
+    elapsed = time.monotonic() - started
+
+    assert elapsed < 2.5
+    assert (broadcast.attempts, broadcast.cancelled) == (2, 2)
+    warnings = [r.getMessage() for r in caplog.records if r.name == hub_module.__name__]
+    assert warnings == [
+        "publish of event 1 failed; replicas will poll it",
+        "publish of event 2 failed; replicas will poll it",
+    ]

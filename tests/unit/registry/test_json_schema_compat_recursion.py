@@ -88,9 +88,34 @@ def test_unchanged_subtrees_are_not_walked(monkeypatch: pytest.MonkeyPatch) -> N
 
     monkeypatch.setattr(walker, "visit", counting)
     old = _nested(2000, typed("string"))
-    new = {**_nested(2000, typed("string")), "title": "renamed"}
+    new = {**_nested(2000, typed("string")), "minProperties": 0}
     assert find_breaking_changes(old, new, writer_is_old=True) == []
-    assert visits == ["#", "#/properties/child"]
+    assert visits == ["#"]  # The unchanged property is compared by digest, never visited.
+
+
+def test_annotation_only_changes_are_decided_without_a_walk(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    visits: list[str] = []
+    monkeypatch.setattr(walker, "visit", lambda writer, reader, ctx: visits.append(reader.path))
+    old = _nested(50, typed("string", description="a"))
+    new = {**_nested(50, typed("string", description="b", examples=["x"])), "title": "t"}
+    assert find_breaking_changes(old, new, writer_is_old=True) == []
+    assert visits == []
+
+
+def test_a_property_named_like_an_annotation_is_still_compared() -> None:
+    old = obj({"description": typed("string"), "title": typed("string")})
+    new = obj({"description": typed("integer"), "title": typed("string")})
+    backward, forward = _codes(old, new)
+    assert backward == ["TYPE_CHANGED"]
+    assert forward == ["TYPE_CHANGED"]
+
+
+def test_enum_values_that_look_like_annotations_are_compared() -> None:
+    old = {"const": {"description": "a"}}
+    new = {"const": {"description": "b"}}
+    assert _codes(old, new) == (["CONST_CHANGED"], ["CONST_CHANGED"])
 
 
 def test_deeply_nested_changed_combinators_end_with_a_verdict() -> None:

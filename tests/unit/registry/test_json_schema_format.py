@@ -210,3 +210,39 @@ def test_the_summary_names_the_level_the_first_finding_and_the_count() -> None:
     assert summary.startswith("Schema is incompatible under FULL: BACKWARD TYPE_CHANGED at #")
     assert "(against version 1)" in summary
     assert summary.endswith("(and 1 more)")
+
+
+# ---- lone surrogates -----------------------------------------------------------------
+
+# A JSON \uXXXX escape can spell half of a UTF-16 pair. Such a string has no UTF-8 form:
+# it can be neither stored nor sent back in a JSON response, so parse refuses it, and
+# its message must not quote it either (the message goes back to the client).
+LONE_SURROGATES = [
+    pytest.param('{"description": "\\ud800"}', id="in-a-description"),
+    pytest.param('{"description": "\ud800"}', id="unescaped-in-a-description"),
+    pytest.param('{"enum": ["ok", "\\udc00"]}', id="in-an-enum-value"),
+    pytest.param('{"properties": {"\\udfff": {}}}', id="in-a-property-name"),
+    pytest.param('{"\\ud800": true}', id="as-an-unknown-keyword"),
+    pytest.param('{"type": "\\ud800"}', id="as-a-type-name"),
+    pytest.param('{"$ref": "#/\\ud800"}', id="in-a-reference"),
+]
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    return any(0xD800 <= ord(char) <= 0xDFFF for char in text)
+
+
+@pytest.mark.parametrize("text", LONE_SURROGATES)
+def test_a_lone_surrogate_anywhere_is_an_invalid_schema_whose_message_is_valid_text(
+    text: str,
+) -> None:
+    with pytest.raises(InvalidSchemaError) as raised:
+        JSON_SCHEMA.parse(text)
+
+    assert not _has_lone_surrogate(raised.value.message), ascii(raised.value.message)
+
+
+def test_a_surrogate_pair_is_one_character_and_is_kept() -> None:
+    parsed = JSON_SCHEMA.parse('{"description": "\\ud83d\\ude00"}')
+
+    assert parsed.canonical == '{"description":"\U0001f600"}'

@@ -1,0 +1,43 @@
+"""What each registry mode allows.
+
+READWRITE: registrations get the next free id and version and pass the compatibility
+check. READONLY: no registration and no deletion; reads and configuration changes go on.
+IMPORT: registrations may carry the id and version they had in the registry being
+migrated in, and skip the compatibility check (history is copied as it was, not judged
+again). A subject's own mode wins over the global one, which defaults to READWRITE.
+"""
+
+from __future__ import annotations
+
+from registry.errors import OperationNotPermittedError
+from registry.model import DEFAULT_MODE, RegistryMode, ScopeConfig
+
+
+def effective_mode(subject: ScopeConfig | None, global_: ScopeConfig) -> RegistryMode:
+    """The subject's mode, else the global one, else READWRITE."""
+    if subject is not None and subject.mode is not None:
+        return subject.mode
+    return global_.mode or DEFAULT_MODE
+
+
+def ensure_writable(mode: RegistryMode, subject: str) -> None:
+    """Registrations and deletions are refused in READONLY mode."""
+    if mode is RegistryMode.READONLY:
+        raise OperationNotPermittedError(f"Subject '{subject}' is in read-only mode.")
+
+
+def ensure_registration_allowed(
+    mode: RegistryMode, subject: str, *, has_explicit_id: bool, has_explicit_version: bool
+) -> None:
+    """Explicit ids and versions are only for IMPORT; READONLY refuses every write."""
+    ensure_writable(mode, subject)
+    if (has_explicit_id or has_explicit_version) and mode is not RegistryMode.IMPORT:
+        raise OperationNotPermittedError(
+            f"Subject '{subject}' is not in import mode; a schema id or version can only "
+            "be given in IMPORT mode."
+        )
+
+
+def checks_compatibility(mode: RegistryMode) -> bool:
+    """Imported history is copied as it was, not judged again."""
+    return mode is not RegistryMode.IMPORT

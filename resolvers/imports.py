@@ -1,0 +1,79 @@
+"""Registering with the id and version a schema had elsewhere (IMPORT mode)."""
+
+from __future__ import annotations
+
+from registry.errors import BadUserInputError, OperationNotPermittedError
+from registry.formats import parse_schema
+from registry.model import EventKind, RegistrationResult, SchemaFormat, SchemaVersion
+from registry.modes import ensure_registration_allowed
+from registry.types import SchemaId, Version
+from registry.validation import (
+    MAX_INT32,
+    validate_schema_size,
+    validate_subject_name,
+    validate_version_number,
+)
+from resolvers.context import Services
+from resolvers.modes import subject_mode
+
+
+async def import_schema(
+    services: Services,
+    subject: str,
+    text: str,
+    format: SchemaFormat = SchemaFormat.JSON,
+    schema_id: int | None = None,
+    version: int | None = None,
+) -> RegistrationResult:
+    """Copy one version in as it was: ``schema_id`` and ``version`` are kept, no
+    compatibility check runs. Allowed only in IMPORT mode. Repeating an import is a
+    no-op; an id that holds other content, or a version that holds another schema, is
+    refused."""
+    name = validate_subject_name(subject)
+    if version is not None:
+        validate_version_number(version)
+    if schema_id is not None and not 1 <= schema_id <= MAX_INT32:
+        raise BadUserInputError(f"Schema id must be from 1 to {MAX_INT32}, got {schema_id}.")
+    validate_schema_size(text, services.max_schema_bytes)
+    parsed = parse_schema(format, text)
+    async with services.store.write() as tx:
+        ensure_registration_allowed(
+            await subject_mode(tx, name),
+            name,
+            has_explicit_id=schema_id is not None,
+            has_explicit_version=version is not None,
+        )
+        if version is None:
+            existing = await tx.find_version_by_fingerprint(name, parsed.fingerprint)
+            if existing is not None:
+                return RegistrationResult(version=existing, is_new_version=False)
+        schema = await tx.find_schema_by_fingerprint(parsed.fingerprint)
+        if schema is not None and schema_id is not None and schema.id != schema_id:
+            raise OperationNotPermittedError(
+                f"This schema is already registered with id {schema.id}, not {schema_id}."
+            )
+        if schema is None:
+            if schema_id is not None and await tx.find_schema_by_id(SchemaId(schema_id)):
+                raise OperationNotPermittedError(
+                    f"Schema id {schema_id} is already taken by another schema."
+                )
+            schema = await tx.insert_schema(
+                format,
+                parsed.canonical,
+                parsed.fingerprint,
+                None if schema_id is None else SchemaId(schema_id),
+            )
+        number = Version(version) if version is not None else await tx.get_next_version(name)
+        taken = await tx.get_version(name, number, include_deleted=True)
+        if taken is not None:
+            if taken.schema.id == schema.id and not taken.is_deleted:
+                return RegistrationResult(version=taken, is_new_version=False)
+            raise OperationNotPermittedError(
+                f"Version {number} of subject '{name}' already holds another schema."
+            )
+        await tx.insert_version(name, number, schema.id)
+        event = await tx.append_event(EventKind.REGISTERED, name, version=number, schema=schema)
+    await services.publisher.publish([event])
+    return RegistrationResult(
+        version=SchemaVersion(subject=name, version=number, schema=schema), is_new_version=True
+    )

@@ -1,0 +1,1 @@
+"""Confluent Schema Registry's REST API over the same use cases as the GraphQL API."""

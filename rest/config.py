@@ -1,0 +1,119 @@
+"""``/config``, ``/mode`` and ``/compatibility``: levels, modes and dry-run checks."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from registry.model import CompatibilityLevel
+from resolvers import config as config_resolvers
+from resolvers import modes as mode_resolvers
+from resolvers import schemas as schema_resolvers
+from resolvers import subjects as subject_resolvers
+from rest.errors import endpoint
+from rest.http import (
+    INVALID_COMPATIBILITY_LEVEL,
+    LATEST,
+    RestError,
+    flag,
+    json_body,
+    json_response,
+    mode_value,
+    services_of,
+    version_param,
+)
+from rest.subjects import schema_request
+
+SUBJECT_COMPATIBILITY_NOT_CONFIGURED = 40408
+SUBJECT_MODE_NOT_CONFIGURED = 40409
+
+
+def _subject(request: Request) -> str | None:
+    subject = request.path_params.get("subject")
+    return None if subject is None else str(subject)
+
+
+def _level(value: object) -> CompatibilityLevel:
+    try:
+        return CompatibilityLevel(value)
+    except ValueError:
+        levels = ", ".join(level.value for level in CompatibilityLevel)
+        raise RestError(
+            422,
+            INVALID_COMPATIBILITY_LEVEL,
+            f"Invalid compatibility level {value!r}; one of {levels}.",
+        ) from None
+
+
+@endpoint
+async def get_config(request: Request) -> Response:
+    subject = _subject(request)
+    view = await config_resolvers.get_config(services_of(request), subject)
+    if subject is not None and view.configured is None and not flag(request, "defaultToGlobal"):
+        raise RestError(
+            404,
+            SUBJECT_COMPATIBILITY_NOT_CONFIGURED,
+            f"Subject '{subject}' does not have subject-level compatibility configured",
+        )
+    return json_response({"compatibilityLevel": view.effective.value})
+
+
+@endpoint
+async def put_config(request: Request) -> Response:
+    level = _level((await json_body(request)).get("compatibility"))
+    await config_resolvers.set_compatibility(services_of(request), _subject(request), level)
+    return json_response({"compatibility": level.value})
+
+
+@endpoint
+async def delete_config(request: Request) -> Response:
+    services, subject = services_of(request), _subject(request)
+    before = await config_resolvers.get_config(services, subject)
+    await config_resolvers.set_compatibility(services, subject, None)
+    return json_response({"compatibilityLevel": before.effective.value})
+
+
+@endpoint
+async def get_mode(request: Request) -> Response:
+    subject = _subject(request)
+    view = await mode_resolvers.get_mode(services_of(request), subject)
+    if subject is not None and view.configured is None and not flag(request, "defaultToGlobal"):
+        raise RestError(
+            404,
+            SUBJECT_MODE_NOT_CONFIGURED,
+            f"Subject '{subject}' does not have subject-level mode configured",
+        )
+    return json_response({"mode": view.effective.value})
+
+
+@endpoint
+async def put_mode(request: Request) -> Response:
+    mode = mode_value((await json_body(request)).get("mode"))
+    await mode_resolvers.set_mode(
+        services_of(request), _subject(request), mode, flag(request, "force")
+    )
+    return json_response({"mode": mode.value})
+
+
+@endpoint
+async def delete_mode(request: Request) -> Response:
+    services, subject = services_of(request), _subject(request)
+    before = await mode_resolvers.get_mode(services, subject)
+    await mode_resolvers.set_mode(services, subject, None)
+    return json_response({"mode": before.effective.value})
+
+
+@endpoint
+async def check_compatibility(request: Request) -> Response:
+    services, subject = services_of(request), str(request.path_params["subject"])
+    text, format = schema_request(await json_body(request))
+    version: int | None = None
+    if "version" in request.path_params:
+        version = version_param(request)
+        if version == LATEST:
+            version = (await subject_resolvers.get_latest_version(services, subject)).version
+    report = await schema_resolvers.check_compatibility(services, subject, text, format, version)
+    body: dict[str, object] = {"is_compatible": report.is_compatible}
+    if flag(request, "verbose"):
+        body["messages"] = [item.describe() for item in report.incompatibilities]
+    return json_response(body)

@@ -1,0 +1,89 @@
+"""Domain errors as Confluent's error bodies: ``{"error_code": ..., "message": ...}``.
+
+One table maps each domain error class to Confluent's HTTP status and error code; a
+subclass (a soft-deleted subject is a kind of missing subject) is looked up before its
+parent, so the GraphQL code stays the parent's while REST clients see Confluent's finer
+code.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import uuid
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from registry import errors
+from rest.http import Endpoint, RestError, json_response
+
+logger = logging.getLogger(__name__)
+
+ERROR_CODES: dict[type[errors.RegistryError], tuple[int, int]] = {
+    errors.SubjectSoftDeletedError: (404, 40404),
+    errors.SubjectNotFoundError: (404, 40401),
+    errors.VersionSoftDeletedError: (404, 40406),
+    errors.VersionNotFoundError: (404, 40402),
+    errors.SchemaNotFoundError: (404, 40403),
+    errors.SubjectNotSoftDeletedError: (404, 40405),
+    errors.VersionNotSoftDeletedError: (404, 40407),
+    errors.IncompatibleSchemaError: (409, 409),
+    errors.VersionConflictError: (409, 409),
+    errors.InvalidSchemaError: (422, 42201),
+    errors.UnsupportedFormatError: (422, 42201),
+    errors.InvalidVersionError: (422, 42202),
+    errors.OperationNotPermittedError: (422, 42205),
+    errors.InvalidSubjectError: (422, 42208),
+    errors.SchemaTooLargeError: (422, 42209),
+    errors.BadUserInputError: (422, 422),
+    errors.SubscriberTooSlowError: (429, 429),
+    errors.StorageUnavailableError: (500, 50001),
+}
+
+
+def error_response(status: int, error_code: int, message: str) -> Response:
+    return json_response({"error_code": error_code, "message": message}, status)
+
+
+def status_and_code(error: errors.RegistryError) -> tuple[int, int]:
+    for kind in type(error).__mro__:
+        found = ERROR_CODES.get(kind)
+        if found is not None:
+            return found
+    return error.http_status, error.http_status
+
+
+def registry_error_response(error: errors.RegistryError) -> Response:
+    status, code = status_and_code(error)
+    return error_response(status, code, error.message)
+
+
+def internal_error_response(error: Exception) -> Response:
+    trace_id = uuid.uuid4().hex
+    logger.error("unexpected error in a REST request (trace %s)", trace_id, exc_info=error)
+    return error_response(500, 50001, f"Internal error; trace id {trace_id}.")
+
+
+async def http_exception_handler(request: Request, exc: Exception) -> Response:
+    """Unknown paths and methods answer in the same error shape as everything else."""
+    assert isinstance(exc, HTTPException)
+    return error_response(exc.status_code, exc.status_code, exc.detail)
+
+
+def endpoint(handler: Endpoint) -> Endpoint:
+    """Every failure becomes Confluent's error body; nothing unexpected leaks."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except errors.RegistryError as exc:
+            return registry_error_response(exc)
+        except RestError as exc:
+            return error_response(exc.status, exc.error_code, exc.message)
+        except Exception as exc:
+            return internal_error_response(exc)
+
+    return wrapped

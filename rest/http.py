@@ -1,0 +1,121 @@
+"""Request parsing and response encoding shared by the REST endpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from registry import errors
+from registry.model import RegistryMode, Schema, SchemaFormat
+from registry.validation import MAX_INT32
+from resolvers.context import Services
+
+CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
+ACCEPTED_CONTENT_TYPES = (
+    "application/vnd.schemaregistry.v1+json",
+    "application/vnd.schemaregistry+json",
+    "application/json",
+    "application/octet-stream",
+)
+LATEST = -1
+INVALID_COMPATIBILITY_LEVEL = 42203
+INVALID_MODE = 42204
+
+
+class RestError(Exception):
+    """A request this API refuses before any use case runs."""
+
+    def __init__(self, status: int, error_code: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error_code = error_code
+        self.message = message
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def json_response(body: object, status: int = 200) -> Response:
+    return Response(orjson.dumps(body), status, media_type=CONTENT_TYPE)
+
+
+def raw_schema_response(schema: Schema) -> Response:
+    """``…/schema`` endpoints answer with the schema document itself."""
+    return Response(schema.text.encode(), 200, media_type=CONTENT_TYPE)
+
+
+def services_of(request: Request) -> Services:
+    services: Services | None = getattr(request.app.state, "services", None)
+    if services is None:
+        raise errors.StorageUnavailableError("The registry is starting; retry later.")
+    return services
+
+
+def flag(request: Request, name: str) -> bool:
+    return request.query_params.get(name, "").lower() == "true"
+
+
+def subject_param(request: Request) -> str:
+    return str(request.path_params["subject"])
+
+
+def version_param(request: Request) -> int:
+    """A version is a number from 1, or ``latest`` (also spelled -1)."""
+    raw = str(request.path_params["version"])
+    if raw == "latest":
+        return LATEST
+    try:
+        number = int(raw)
+    except ValueError:
+        number = 0
+    if number == LATEST or 1 <= number <= MAX_INT32:
+        return number
+    raise RestError(
+        422,
+        42202,
+        f"The specified version '{raw}' is not a valid version id. Allowed values are "
+        f'between [1, {MAX_INT32}] and the string "latest"',
+    )
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type and media_type not in ACCEPTED_CONTENT_TYPES:
+        raise RestError(415, 415, f"Unsupported content type '{media_type}'.")
+    try:
+        body = orjson.loads(await request.body())
+    except orjson.JSONDecodeError as exc:
+        raise RestError(400, 400, f"The request body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise RestError(422, 422, "The request body must be a JSON object.")
+    return body
+
+
+def schema_format(value: object) -> SchemaFormat:
+    """Confluent's default schemaType is AVRO; AVRO and PROTOBUF are refused (42201)."""
+    if value is None:
+        return SchemaFormat.AVRO
+    try:
+        return SchemaFormat(value)
+    except ValueError:
+        raise errors.InvalidSchemaError(f"Unknown schemaType {value!r}.") from None
+
+
+def schema_fields(schema: Schema) -> dict[str, object]:
+    """Confluent leaves out schemaType for AVRO, its default."""
+    fields: dict[str, object] = {"schema": schema.text}
+    if schema.format is not SchemaFormat.AVRO:
+        fields["schemaType"] = schema.format.value
+    return fields
+
+
+def mode_value(value: object) -> RegistryMode:
+    try:
+        return RegistryMode(value)
+    except ValueError:
+        modes = ", ".join(m.value for m in RegistryMode)
+        raise RestError(422, INVALID_MODE, f"Invalid mode {value!r}; one of {modes}.") from None

@@ -1,0 +1,59 @@
+"""``/schemas/…``: schemas by global id, and the schema types this registry accepts."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from registry.errors import SchemaNotFoundError
+from registry.formats import supported_formats
+from registry.model import Schema
+from resolvers import schemas as schema_resolvers
+from resolvers import subjects as subject_resolvers
+from resolvers.context import Services
+from rest.errors import endpoint
+from rest.http import json_response, raw_schema_response, schema_fields, services_of
+
+
+async def _schema(services: Services, request: Request) -> Schema:
+    schema_id = int(request.path_params["id"])
+    schema = await schema_resolvers.get_schema(services, schema_id)
+    subject = request.query_params.get("subject")
+    if subject:
+        # Confluent resolves the id within the subject's context: an id that the subject
+        # never used is not found there.
+        versions = await subject_resolvers.list_schema_versions(services, schema_id)
+        if all(v.subject != subject for v in versions):
+            raise SchemaNotFoundError(f"Schema {schema_id} not found under subject '{subject}'.")
+    return schema
+
+
+@endpoint
+async def get_schema(request: Request) -> Response:
+    return json_response(schema_fields(await _schema(services_of(request), request)))
+
+
+@endpoint
+async def get_schema_text(request: Request) -> Response:
+    return raw_schema_response(await _schema(services_of(request), request))
+
+
+@endpoint
+async def get_schema_subjects(request: Request) -> Response:
+    services = services_of(request)
+    schema = await _schema(services, request)
+    versions = await subject_resolvers.list_schema_versions(services, schema.id)
+    return json_response(sorted({v.subject for v in versions}))
+
+
+@endpoint
+async def get_schema_versions(request: Request) -> Response:
+    services = services_of(request)
+    schema = await _schema(services, request)
+    versions = await subject_resolvers.list_schema_versions(services, schema.id)
+    return json_response([{"subject": v.subject, "version": v.version} for v in versions])
+
+
+@endpoint
+async def get_schema_types(request: Request) -> Response:
+    return json_response([f.value for f in supported_formats()])

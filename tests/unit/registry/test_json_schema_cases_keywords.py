@@ -1,0 +1,367 @@
+"""Compatibility table, part 6: values, numbers, arrays, combinators, booleans and more
+LLM tool schemas, each keyword changed in both directions."""
+
+from __future__ import annotations
+
+from tests.unit.registry.test_json_schema_cases_catalog import DRAFT_07, DRAFT_2019, tool
+from tests.unit.registry.test_json_schema_cases_objects import (
+    INTEGER,
+    NUMBER,
+    STRING,
+    Case,
+    obj,
+    typed,
+)
+
+VALUE_CASES = [
+    Case("const added", STRING, typed("string", const="a"), ("CONST_ADDED",), (), documents=("b",)),
+    Case("const removed", typed("string", const="a"), STRING, (), ("CONST_ADDED",)),
+    Case(
+        "const changed (both directions)",
+        {"const": "a"},
+        {"const": "b"},
+        ("CONST_CHANGED",),
+        ("CONST_CHANGED",),
+    ),
+    Case(
+        "const widened to an enum (both directions)",
+        {"const": "a"},
+        {"enum": ["a", "b"]},
+        (),
+        ("CONST_CHANGED",),
+    ),
+    Case("enum narrowed to a const", {"enum": ["a", "b"]}, {"const": "a"}, ("CONST_CHANGED",), ()),
+    Case("enum reordered (both directions)", {"enum": ["a", "b", 1]}, {"enum": [1, "b", "a"]}),
+    Case(
+        "enum value type changed",
+        {"enum": [1, 2]},
+        {"enum": ["1", "2"]},
+        ("ENUM_VALUE_REMOVED",),
+        ("ENUM_VALUE_REMOVED",),
+        documents=("1",),
+    ),
+    Case(
+        "boolean writer covered by an enum",
+        typed("boolean"),
+        {"enum": [True, False, None]},
+        (),
+        ("TYPE_NARROWED",),
+    ),
+    Case(
+        "minLength lowered",
+        typed("string", minLength=3),
+        typed("string", minLength=1),
+        (),
+        ("MIN_LENGTH_INCREASED",),
+    ),
+    Case("maxLength removed", typed("string", maxLength=3), STRING, (), ("MAX_LENGTH_DECREASED",)),
+    Case(
+        "pattern added (both directions)",
+        STRING,
+        typed("string", pattern="^[a-z]+$"),
+        ("UNDECIDABLE_PATTERN_CHANGE",),
+        (),
+    ),
+    Case(
+        "pattern removed",
+        typed("string", pattern="^a"),
+        STRING,
+        (),
+        ("UNDECIDABLE_PATTERN_CHANGE",),
+    ),
+    Case(
+        "pattern changed (both directions)",
+        typed("string", pattern="^a"),
+        typed("string", pattern="^[ab]"),
+        ("UNDECIDABLE_PATTERN_CHANGE",),
+        ("UNDECIDABLE_PATTERN_CHANGE",),
+    ),
+    Case("format removed", typed("string", format="email"), STRING, (), ("FORMAT_ADDED",)),
+    Case(
+        "format changed (both directions)",
+        typed("string", format="email"),
+        typed("string", format="date"),
+        ("FORMAT_CHANGED",),
+        ("FORMAT_CHANGED",),
+        documents=("someone@example.com", "2026-11-26"),
+    ),
+]
+
+NUMBER_MORE_CASES = [
+    Case(
+        "maximum raised",
+        typed("number", maximum=5),
+        typed("number", maximum=10),
+        (),
+        ("MAXIMUM_DECREASED",),
+    ),
+    Case("minimum removed", typed("number", minimum=0), NUMBER, (), ("MINIMUM_INCREASED",)),
+    Case(
+        "exclusiveMaximum replaces an equal maximum",
+        typed("number", maximum=10),
+        typed("number", exclusiveMaximum=10),
+        ("EXCLUSIVE_MAXIMUM_DECREASED",),
+        (),
+        documents=(10,),
+    ),
+    Case(
+        "integer exclusive bound equals the next inclusive one",
+        typed("integer", exclusiveMinimum=0),
+        typed("integer", minimum=1),
+    ),
+    Case(
+        "draft-07 exclusiveMinimum raised",
+        {"$schema": DRAFT_07, "type": "number", "exclusiveMinimum": 0},
+        {"$schema": DRAFT_07, "type": "number", "exclusiveMinimum": 1},
+        ("EXCLUSIVE_MINIMUM_INCREASED",),
+        (),
+        documents=(0.5,),
+    ),
+    Case(
+        "multipleOf refined",
+        typed("integer", multipleOf=2),
+        typed("integer", multipleOf=4),
+        ("MULTIPLE_OF_CHANGED",),
+        (),
+        documents=(2,),
+    ),
+    Case(
+        "multipleOf coarsened",
+        typed("integer", multipleOf=4),
+        typed("integer", multipleOf=2),
+        (),
+        ("MULTIPLE_OF_CHANGED",),
+    ),
+    Case("multipleOf removed", typed("number", multipleOf=2), NUMBER, (), ("MULTIPLE_OF_CHANGED",)),
+    Case(
+        "integer bounds narrowed",
+        typed("integer", minimum=0, maximum=10),
+        typed("integer", minimum=0, maximum=9),
+        ("MAXIMUM_DECREASED",),
+        (),
+    ),
+]
+
+ARRAY_MORE_CASES = [
+    Case(
+        "items widened",
+        typed("array", items=INTEGER),
+        typed("array", items=NUMBER),
+        (),
+        ("TYPE_NARROWED",),
+        documents=([2.5],),
+    ),
+    Case(
+        "items removed",
+        typed("array", items=STRING),
+        typed("array"),
+        (),
+        ("ITEMS_NARROWED",),
+        documents=([1],),
+    ),
+    Case(
+        "minItems lowered",
+        typed("array", minItems=2),
+        typed("array", minItems=1),
+        (),
+        ("MIN_ITEMS_INCREASED",),
+        documents=([1],),
+    ),
+    Case(
+        "maxItems raised",
+        typed("array", maxItems=1),
+        typed("array", maxItems=2),
+        (),
+        ("MAX_ITEMS_DECREASED",),
+        documents=([1, 1],),
+    ),
+    Case(
+        "uniqueItems removed",
+        typed("array", uniqueItems=True),
+        typed("array"),
+        (),
+        ("UNIQUE_ITEMS_ADDED",),
+    ),
+    Case(
+        "tuple position narrowed",
+        typed("array", prefixItems=[STRING, NUMBER]),
+        typed("array", prefixItems=[STRING, INTEGER]),
+        ("TYPE_NARROWED",),
+        (),
+        documents=(["a", 2.5],),
+    ),
+    Case(
+        "tuple closed with items false",
+        typed("array", prefixItems=[STRING]),
+        typed("array", prefixItems=[STRING], items=False),
+        ("ITEMS_NARROWED",),
+        (),
+        documents=(["a", 1],),
+    ),
+    Case(
+        "draft-07 tuple gains additionalItems false",
+        {"$schema": DRAFT_07, "type": "array", "items": [STRING]},
+        {"$schema": DRAFT_07, "type": "array", "items": [STRING], "additionalItems": False},
+        ("ITEMS_NARROWED",),
+        (),
+        documents=(["a", 1],),
+    ),
+    Case(
+        "2019-09 tuple position widened",
+        {"$schema": DRAFT_2019, "type": "array", "items": [INTEGER]},
+        {"$schema": DRAFT_2019, "type": "array", "items": [NUMBER]},
+        (),
+        ("TYPE_NARROWED",),
+        documents=([2.5],),
+    ),
+]
+
+COMBINATOR_MORE_CASES = [
+    Case(
+        "anyOf branch added",
+        {"anyOf": [STRING]},
+        {"anyOf": [STRING, INTEGER]},
+        (),
+        ("COMBINED_SCHEMA_CHANGED",),
+    ),
+    Case(
+        "anyOf branch removed",
+        {"anyOf": [STRING, INTEGER]},
+        {"anyOf": [STRING]},
+        ("COMBINED_SCHEMA_CHANGED",),
+        (),
+    ),
+    Case(
+        "allOf conjunct added",
+        {"allOf": [STRING]},
+        {"allOf": [STRING, {"maxLength": 3}]},
+        ("MAX_LENGTH_DECREASED",),
+        (),
+        documents=("abcd",),
+    ),
+    Case(
+        "oneOf of disjoint types widened",
+        {"oneOf": [STRING]},
+        {"oneOf": [STRING, INTEGER]},
+        (),
+        ("COMBINED_SCHEMA_CHANGED",),
+    ),
+    Case(
+        "not added (both directions)",
+        STRING,
+        typed("string", **{"not": {"const": "x"}}),
+        ("COMBINED_SCHEMA_CHANGED",),
+        (),
+    ),
+    Case(
+        "not removed (both directions)",
+        typed("string", **{"not": {"const": "x"}}),
+        STRING,
+        (),
+        ("COMBINED_SCHEMA_CHANGED",),
+    ),
+    Case(
+        "not excluding another type added",
+        STRING,
+        typed("string", **{"not": typed("null")}),
+    ),
+    Case(
+        "not excluding an unlisted value added",
+        {"enum": ["a", "b"]},
+        {"not": {"const": "c"}},
+        (),
+        ("ENUM_ADDED",),
+    ),
+    Case(
+        "anyOf unchanged with new annotations",
+        {"anyOf": [STRING, INTEGER]},
+        {"anyOf": [STRING, INTEGER], "title": "t"},
+    ),
+    Case("false branch of anyOf dropped", {"anyOf": [STRING, False]}, {"anyOf": [STRING]}),
+]
+
+TOOL_MORE_CASES = [
+    Case(
+        "strict tool: nested object gains a required field",
+        tool({"order": tool({"id": STRING})}),
+        tool({"order": tool({"id": STRING, "qty": INTEGER})}),
+        ("REQUIRED_PROPERTY_ADDED",),
+        ("PROPERTY_REMOVED_FROM_CLOSED_MODEL",),
+        documents=({"order": {"id": "a"}}, {"order": {"id": "a", "qty": 1}}),
+    ),
+    Case(
+        "strict tool: enum of a nested parameter extended",
+        tool({"opts": tool({"mode": typed("string", enum=["fast"])})}),
+        tool({"opts": tool({"mode": typed("string", enum=["fast", "slow"])})}),
+        (),
+        ("ENUM_VALUE_REMOVED",),
+        documents=({"opts": {"mode": "slow"}},),
+    ),
+    Case(
+        "strict tool: array of strict items narrowed",
+        tool({"items": typed("array", items=tool({"n": NUMBER}))}),
+        tool({"items": typed("array", items=tool({"n": INTEGER}))}),
+        ("TYPE_NARROWED",),
+        (),
+        documents=({"items": [{"n": 2.5}]},),
+    ),
+    Case(
+        "strict tool: description-only change",
+        tool({"q": typed("string", description="search query")}),
+        tool({"q": typed("string", description="what to search for")}),
+    ),
+    Case(
+        "strict tool: nullable parameter made non-null",
+        tool({"q": typed(["string", "null"])}),
+        tool({"q": STRING}),
+        ("TYPE_NARROWED",),
+        (),
+        documents=({"q": None},),
+    ),
+    Case(
+        "strict tool: anyOf parameter gains a branch",
+        tool({"v": {"anyOf": [STRING, typed("null")]}}),
+        tool({"v": {"anyOf": [STRING, INTEGER, typed("null")]}}),
+        (),
+        ("COMBINED_SCHEMA_CHANGED",),
+    ),
+    Case(
+        "structured output: $defs item type tightened",
+        {
+            "$defs": {"step": tool({"text": STRING})},
+            **tool({"steps": typed("array", items={"$ref": "#/$defs/step"})}),
+        },
+        {
+            "$defs": {"step": tool({"text": typed("string", maxLength=100)})},
+            **tool({"steps": typed("array", items={"$ref": "#/$defs/step"})}),
+        },
+        ("MAX_LENGTH_DECREASED",),
+        (),
+        documents=({"steps": [{"text": "x" * 101}]},),
+    ),
+    Case(
+        "open tool parameters gain an optional parameter",
+        obj({"q": STRING}, required=["q"]),
+        obj({"q": STRING, "limit": INTEGER}, required=["q"]),
+        ("PROPERTY_ADDED_TO_OPEN_MODEL",),
+        (),
+        documents=({"q": "a", "limit": "x"},),
+    ),
+]
+
+BOOLEAN_MORE_CASES = [
+    Case("false became true", False, True, (), ("SCHEMA_BECAME_FALSE",)),
+    Case(
+        "property schema became false (both directions)",
+        obj({"a": STRING}),
+        obj({"a": False}),
+        ("SCHEMA_BECAME_FALSE",),
+        (),
+        documents=({"a": "x"},),
+    ),
+    Case(
+        "additionalProperties true made explicit",
+        obj({"a": STRING}),
+        obj({"a": STRING}, additionalProperties=True),
+    ),
+]

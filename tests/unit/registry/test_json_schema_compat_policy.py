@@ -1,0 +1,86 @@
+"""STRICT and LENIENT: what each policy lets through, end to end through the domain."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from registry.compatibility import check_compatibility
+from registry.formats.json_schema import JSON_SCHEMA
+from registry.formats.json_schema_compat import find_breaking_changes
+from registry.formats.json_schema_compat.policy import LENIENT_TOLERATED
+from registry.model import CompatibilityLevel, CompatibilityPolicy
+from registry.types import Version
+from tests.unit.registry.test_json_schema_cases_objects import STRING, obj, strict, typed
+
+OPEN = obj({"a": STRING})
+OPEN_PLUS = obj({"a": STRING, "b": typed("integer")})
+CLOSED = obj({"a": STRING, "b": typed("integer")}, closed=True)
+CLOSED_MINUS = obj({"a": STRING}, closed=True)
+
+
+def _codes(old: object, new: object, *, lenient: bool) -> tuple[list[str], list[str]]:
+    backward = find_breaking_changes(old, new, writer_is_old=True, lenient=lenient)
+    forward = find_breaking_changes(new, old, writer_is_old=False, lenient=lenient)
+    return [i.code for i in backward], [i.code for i in forward]
+
+
+def test_strict_refuses_an_optional_property_added_to_an_open_model() -> None:
+    assert _codes(OPEN, OPEN_PLUS, lenient=False) == (["PROPERTY_ADDED_TO_OPEN_MODEL"], [])
+
+
+def test_lenient_accepts_an_optional_property_added_to_an_open_model_both_ways() -> None:
+    assert _codes(OPEN, OPEN_PLUS, lenient=True) == ([], [])
+
+
+def test_lenient_accepts_a_property_removed_from_a_closed_model() -> None:
+    assert _codes(CLOSED, CLOSED_MINUS, lenient=False) == (
+        ["PROPERTY_REMOVED_FROM_CLOSED_MODEL"],
+        [],
+    )
+    assert _codes(CLOSED, CLOSED_MINUS, lenient=True) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code"),
+    [
+        (OPEN, obj({"a": STRING, "b": STRING}, required=["b"]), "REQUIRED_PROPERTY_ADDED"),
+        (OPEN, obj({"a": typed("integer")}), "TYPE_CHANGED"),
+        (OPEN, obj({"a": STRING}, closed=True), "ADDITIONAL_PROPERTIES_NARROWED"),
+        (strict({"a": STRING}), strict({"a": STRING, "b": STRING}), "REQUIRED_PROPERTY_ADDED"),
+    ],
+)
+def test_lenient_still_refuses_what_breaks_declared_data(
+    old: object, new: object, code: str
+) -> None:
+    backward, _ = _codes(old, new, lenient=True)
+    assert code in backward
+
+
+def test_lenient_tolerates_exactly_the_documented_codes() -> None:
+    assert {"PROPERTY_ADDED_TO_OPEN_MODEL", "PROPERTY_REMOVED_FROM_CLOSED_MODEL"} == (
+        LENIENT_TOLERATED
+    )
+
+
+def test_the_policy_reaches_the_format_through_check_compatibility() -> None:
+    versions = [(Version(1), JSON_SCHEMA.parse(json.dumps(OPEN)))]
+    candidate = JSON_SCHEMA.parse(json.dumps(OPEN_PLUS))
+    level = CompatibilityLevel.FULL_TRANSITIVE
+    strict_found = check_compatibility(JSON_SCHEMA, level, candidate, versions)
+    lenient_found = check_compatibility(
+        JSON_SCHEMA, level, candidate, versions, CompatibilityPolicy.LENIENT
+    )
+    assert [(i.code, i.version) for i in strict_found] == [
+        ("PROPERTY_ADDED_TO_OPEN_MODEL", Version(1))
+    ]
+    assert lenient_found == []
+
+
+def test_lenient_skips_the_proof_inside_combinators_too() -> None:
+    old = {"anyOf": [OPEN, typed("null")]}
+    new = {"anyOf": [OPEN_PLUS, typed("null")]}
+    assert _codes(old, new, lenient=True) == ([], [])
+    backward, _ = _codes(old, new, lenient=False)
+    assert backward
