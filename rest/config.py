@@ -45,16 +45,24 @@ def _level(value: object) -> CompatibilityLevel:
         ) from None
 
 
+def _require_subject_setting(
+    request: Request, subject: str | None, configured: object, code: int, setting: str
+) -> None:
+    """Confluent answers 404 for a subject without its own setting, unless the client
+    asks for the inherited one with ?defaultToGlobal=true."""
+    if subject is not None and configured is None and not flag(request, "defaultToGlobal"):
+        raise RestError(
+            404, code, f"Subject '{subject}' does not have subject-level {setting} configured"
+        )
+
+
 @endpoint
 async def get_config(request: Request) -> Response:
     subject = _subject(request)
     view = await config_resolvers.get_config(services_of(request), subject)
-    if subject is not None and view.configured is None and not flag(request, "defaultToGlobal"):
-        raise RestError(
-            404,
-            SUBJECT_COMPATIBILITY_NOT_CONFIGURED,
-            f"Subject '{subject}' does not have subject-level compatibility configured",
-        )
+    _require_subject_setting(
+        request, subject, view.configured, SUBJECT_COMPATIBILITY_NOT_CONFIGURED, "compatibility"
+    )
     return json_response({"compatibilityLevel": view.effective.value})
 
 
@@ -77,12 +85,7 @@ async def delete_config(request: Request) -> Response:
 async def get_mode(request: Request) -> Response:
     subject = _subject(request)
     view = await mode_resolvers.get_mode(services_of(request), subject)
-    if subject is not None and view.configured is None and not flag(request, "defaultToGlobal"):
-        raise RestError(
-            404,
-            SUBJECT_MODE_NOT_CONFIGURED,
-            f"Subject '{subject}' does not have subject-level mode configured",
-        )
+    _require_subject_setting(request, subject, view.configured, SUBJECT_MODE_NOT_CONFIGURED, "mode")
     return json_response({"mode": view.effective.value})
 
 
