@@ -1,0 +1,176 @@
+"""Read queries, shared by the store and its write transactions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from registry.model import (
+    ChangeEvent,
+    CompatibilityLevel,
+    CompatibilityPolicy,
+    EventKind,
+    RegistryMode,
+    Schema,
+    SchemaVersion,
+    ScopeConfig,
+    Subject,
+)
+from registry.types import SchemaId, Sequence, SubjectName, Version
+from storage.rows import (
+    VERSION_COLUMNS,
+    VERSION_JOIN,
+    enum_or_none,
+    event_of,
+    rows_of,
+    schema_of,
+    version_of,
+)
+from storage.tables import (
+    GLOBAL_SCOPE,
+    configs,
+    events,
+    registry_state,
+    schemas,
+    subject_versions,
+    subjects,
+)
+
+
+class Reads:
+    """Read queries; subclasses decide which connection they run on."""
+
+    def _session(self) -> Any:
+        raise NotImplementedError
+
+    async def _fetch_all(self, query: Any) -> list[Mapping[str, Any]]:
+        async with self._session() as conn:
+            return rows_of(await conn.fetch_all(query))
+
+    async def _fetch_one(self, query: Any) -> Mapping[str, Any] | None:
+        async with self._session() as conn:
+            record = await conn.fetch_one(query)
+        return None if record is None else record._mapping
+
+    async def get_schema(self, schema_id: SchemaId) -> Schema | None:
+        referenced = sa.exists().where(subject_versions.c.schema_id == schemas.c.id)
+        row = await self._fetch_one(sa.select(schemas).where(schemas.c.id == schema_id, referenced))
+        return None if row is None else schema_of(row)
+
+    async def list_schema_versions(self, schema_id: SchemaId) -> list[SchemaVersion]:
+        query = (
+            sa.select(*VERSION_COLUMNS)
+            .select_from(VERSION_JOIN)
+            .where(subject_versions.c.schema_id == schema_id, subject_versions.c.deleted.is_(False))
+            .order_by(subject_versions.c.subject, subject_versions.c.version)
+        )
+        return [version_of(row) for row in await self._fetch_all(query)]
+
+    async def list_subjects(
+        self, prefix: str | None = None, include_deleted: bool = False
+    ) -> list[SubjectName]:
+        query = sa.select(subjects.c.name).order_by(subjects.c.name)
+        if not include_deleted:
+            query = query.where(subjects.c.deleted.is_(False))
+        if prefix:
+            # Compare a slice rather than LIKE so '%' and '_' in prefixes stay literal.
+            query = query.where(sa.func.substr(subjects.c.name, 1, len(prefix)) == prefix)
+        return [SubjectName(row["name"]) for row in await self._fetch_all(query)]
+
+    async def get_subject(self, name: SubjectName, include_deleted: bool = False) -> Subject | None:
+        row = await self._fetch_one(sa.select(subjects).where(subjects.c.name == name))
+        if row is None or (row["deleted"] and not include_deleted):
+            return None
+        query = (
+            sa.select(subject_versions.c.version)
+            .where(subject_versions.c.subject == name)
+            .order_by(subject_versions.c.version)
+        )
+        if not include_deleted:
+            query = query.where(subject_versions.c.deleted.is_(False))
+        versions = tuple(Version(r["version"]) for r in await self._fetch_all(query))
+        return Subject(name=name, versions=versions, is_deleted=bool(row["deleted"]))
+
+    def _versions_query(self, subject: SubjectName) -> Any:
+        return (
+            sa.select(*VERSION_COLUMNS)
+            .select_from(VERSION_JOIN)
+            .where(subject_versions.c.subject == subject)
+            .order_by(subject_versions.c.version)
+        )
+
+    async def get_version(
+        self, subject: SubjectName, version: Version, include_deleted: bool = False
+    ) -> SchemaVersion | None:
+        query = self._versions_query(subject).where(subject_versions.c.version == version)
+        if not include_deleted:
+            query = query.where(subject_versions.c.deleted.is_(False))
+        row = await self._fetch_one(query)
+        return None if row is None else version_of(row)
+
+    async def list_live_versions(self, subject: SubjectName) -> list[SchemaVersion]:
+        query = self._versions_query(subject).where(subject_versions.c.deleted.is_(False))
+        return [version_of(row) for row in await self._fetch_all(query)]
+
+    async def get_latest_version(self, subject: SubjectName) -> SchemaVersion | None:
+        query = (
+            self._versions_query(subject)
+            .where(subject_versions.c.deleted.is_(False))
+            .order_by(None)
+            .order_by(subject_versions.c.version.desc())
+            .limit(1)
+        )
+        row = await self._fetch_one(query)
+        return None if row is None else version_of(row)
+
+    async def find_version_by_fingerprint(
+        self, subject: SubjectName, fingerprint: str
+    ) -> SchemaVersion | None:
+        query = (
+            self._versions_query(subject)
+            .where(subject_versions.c.deleted.is_(False), schemas.c.fingerprint == fingerprint)
+            .limit(1)
+        )
+        row = await self._fetch_one(query)
+        return None if row is None else version_of(row)
+
+    async def get_scope_config(self, subject: SubjectName | None) -> ScopeConfig:
+        scope = GLOBAL_SCOPE if subject is None else subject
+        row = await self._fetch_one(sa.select(configs).where(configs.c.subject == scope))
+        if row is None:
+            return ScopeConfig()
+        return ScopeConfig(
+            compatibility=enum_or_none(CompatibilityLevel, row["compatibility"]),
+            policy=enum_or_none(CompatibilityPolicy, row["policy"]),
+            mode=enum_or_none(RegistryMode, row["mode"]),
+        )
+
+    async def get_compatibility(self, subject: SubjectName | None) -> CompatibilityLevel | None:
+        return (await self.get_scope_config(subject)).compatibility
+
+    async def list_events_after(self, sequence: Sequence, limit: int) -> list[ChangeEvent]:
+        query = (
+            sa.select(events, schemas.c.schema_text, schemas.c.format)
+            # Only registrations carry their schema text; deletions need not fetch it.
+            .select_from(
+                events.outerjoin(
+                    schemas,
+                    sa.and_(
+                        events.c.schema_id == schemas.c.id,
+                        events.c.kind == EventKind.REGISTERED.value,
+                    ),
+                )
+            )
+            .where(events.c.sequence > sequence)
+            .order_by(events.c.sequence)
+            .limit(limit)
+        )
+        return [event_of(row) for row in await self._fetch_all(query)]
+
+    async def get_last_sequence(self) -> Sequence:
+        row = await self._fetch_one(
+            sa.select(registry_state.c.last_sequence).where(registry_state.c.id == 1)
+        )
+        return Sequence(0 if row is None else int(row["last_sequence"]))

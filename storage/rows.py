@@ -1,0 +1,79 @@
+"""Rows to domain records, and the joins they come from."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from registry.model import (
+    ChangeEvent,
+    CompatibilityLevel,
+    EventKind,
+    Schema,
+    SchemaFormat,
+    SchemaVersion,
+)
+from registry.types import SchemaId, Sequence, SubjectName, Version
+from storage.tables import (
+    schemas,
+    subject_versions,
+)
+
+
+def schema_of(row: Mapping[str, Any], prefix: str = "") -> Schema:
+    return Schema(
+        id=SchemaId(row[f"{prefix}id"]),
+        format=SchemaFormat(row[f"{prefix}format"]),
+        text=row[f"{prefix}schema_text"],
+        fingerprint=row[f"{prefix}fingerprint"],
+    )
+
+
+VERSION_COLUMNS = (
+    subject_versions.c.subject,
+    subject_versions.c.version,
+    subject_versions.c.deleted,
+    schemas.c.id,
+    schemas.c.format,
+    schemas.c.schema_text,
+    schemas.c.fingerprint,
+)
+VERSION_JOIN = subject_versions.join(schemas, subject_versions.c.schema_id == schemas.c.id)
+
+
+def version_of(row: Mapping[str, Any]) -> SchemaVersion:
+    return SchemaVersion(
+        subject=SubjectName(row["subject"]),
+        version=Version(row["version"]),
+        schema=schema_of(row),
+        is_deleted=bool(row["deleted"]),
+    )
+
+
+def event_of(row: Mapping[str, Any]) -> ChangeEvent:
+    has_schema = row["kind"] == EventKind.REGISTERED.value and row["schema_text"] is not None
+    compatibility = row["compatibility"]
+    return ChangeEvent(
+        sequence=Sequence(row["sequence"]),
+        kind=EventKind(row["kind"]),
+        subject=SubjectName(row["subject"]) if row["subject"] is not None else None,
+        version=Version(row["version"]) if row["version"] is not None else None,
+        schema_id=SchemaId(row["schema_id"]) if row["schema_id"] is not None else None,
+        schema_text=row["schema_text"] if has_schema else None,
+        schema_format=SchemaFormat(row["format"]) if has_schema else None,
+        compatibility=CompatibilityLevel(compatibility) if compatibility else None,
+        is_permanent=bool(row["permanent"]),
+        created_at=float(row["created_at"]),
+    )
+
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def enum_or_none(kind: type[E], value: str | None) -> E | None:
+    return None if value is None else kind(value)
+
+
+def rows_of(records: list[Any]) -> list[Mapping[str, Any]]:
+    return [record._mapping for record in records]

@@ -1,0 +1,246 @@
+"""The writer port: one connection, one transaction, writers serialized."""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import AsyncIterator
+from collections.abc import Sequence as Seq
+from contextlib import asynccontextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from databases.core import Connection
+
+from registry.model import (
+    ChangeEvent,
+    CompatibilityLevel,
+    CompatibilityPolicy,
+    EventKind,
+    RegistryMode,
+    Schema,
+    SchemaFormat,
+    SchemaVersion,
+)
+from registry.types import SchemaId, Sequence, SubjectName, Version
+from storage.reads import Reads
+from storage.rows import schema_of, version_of
+from storage.tables import (
+    GLOBAL_SCOPE,
+    configs,
+    events,
+    registry_state,
+    schemas,
+    subject_versions,
+    subjects,
+)
+
+
+class Transaction(Reads):
+    """The writer port, bound to one connection inside one transaction."""
+
+    def __init__(self, connection: Connection, *, is_postgres: bool = False) -> None:
+        self._connection = connection
+        self._is_postgres = is_postgres
+
+    @asynccontextmanager
+    async def _session(self) -> AsyncIterator[Connection]:
+        yield self._connection
+
+    async def list_all_versions(self, subject: SubjectName) -> list[SchemaVersion]:
+        return [version_of(row) for row in await self._fetch_all(self._versions_query(subject))]
+
+    async def find_schema_by_fingerprint(self, fingerprint: str) -> Schema | None:
+        row = await self._fetch_one(sa.select(schemas).where(schemas.c.fingerprint == fingerprint))
+        return None if row is None else schema_of(row)
+
+    async def find_schema_by_id(self, schema_id: SchemaId) -> Schema | None:
+        row = await self._fetch_one(sa.select(schemas).where(schemas.c.id == schema_id))
+        return None if row is None else schema_of(row)
+
+    async def insert_schema(
+        self,
+        format: SchemaFormat,
+        text: str,
+        fingerprint: str,
+        schema_id: SchemaId | None = None,
+    ) -> Schema:
+        values: dict[str, Any] = {
+            "fingerprint": fingerprint,
+            "format": format.value,
+            "schema_text": text,
+            "created_at": time.time(),
+        }
+        if schema_id is not None:
+            values["id"] = schema_id
+        query = schemas.insert().values(values).returning(schemas.c.id)
+        new_id = await self._connection.fetch_val(query)
+        if "id" in values and self._is_postgres:
+            # An explicit id does not advance the serial sequence: move it past the
+            # highest id so later automatic ids never collide. (SQLite's rowid already
+            # follows the highest id.)
+            await self._connection.execute(
+                sa.text(
+                    "SELECT setval(pg_get_serial_sequence('schemas', 'id'), "
+                    "(SELECT MAX(id) FROM schemas))"
+                )
+            )
+        return Schema(id=SchemaId(int(new_id)), format=format, text=text, fingerprint=fingerprint)
+
+    async def insert_version(
+        self, subject: SubjectName, version: Version, schema_id: SchemaId
+    ) -> None:
+        now = time.time()
+        existing = await self._fetch_one(
+            sa.select(subjects.c.name).where(subjects.c.name == subject)
+        )
+        if existing is None:
+            await self._connection.execute(
+                subjects.insert().values(name=subject, deleted=False, created_at=now)
+            )
+        else:
+            await self._connection.execute(
+                subjects.update().where(subjects.c.name == subject).values(deleted=False)
+            )
+        await self._connection.execute(
+            subject_versions.insert().values(
+                subject=subject,
+                version=version,
+                schema_id=schema_id,
+                deleted=False,
+                created_at=now,
+            )
+        )
+
+    async def get_next_version(self, subject: SubjectName) -> Version:
+        highest = await self._connection.fetch_val(
+            sa.select(sa.func.max(subject_versions.c.version)).where(
+                subject_versions.c.subject == subject
+            )
+        )
+        return Version(1 if highest is None else int(highest) + 1)
+
+    async def soft_delete_versions(self, subject: SubjectName, versions: Seq[Version]) -> None:
+        await self._connection.execute(
+            subject_versions.update()
+            .where(
+                subject_versions.c.subject == subject,
+                subject_versions.c.version.in_(list(versions)),
+            )
+            .values(deleted=True)
+        )
+        await self._sync_subject_deleted(subject)
+
+    async def purge_versions(self, subject: SubjectName, versions: Seq[Version]) -> None:
+        await self._connection.execute(
+            subject_versions.delete().where(
+                subject_versions.c.subject == subject,
+                subject_versions.c.version.in_(list(versions)),
+            )
+        )
+        remaining = await self._connection.fetch_val(
+            sa.select(sa.func.count()).where(subject_versions.c.subject == subject)
+        )
+        if not remaining:
+            await self._connection.execute(subjects.delete().where(subjects.c.name == subject))
+            await self._connection.execute(configs.delete().where(configs.c.subject == subject))
+        else:
+            await self._sync_subject_deleted(subject)
+
+    async def _sync_subject_deleted(self, subject: SubjectName) -> None:
+        live = await self._connection.fetch_val(
+            sa.select(sa.func.count()).where(
+                subject_versions.c.subject == subject, subject_versions.c.deleted.is_(False)
+            )
+        )
+        await self._connection.execute(
+            subjects.update().where(subjects.c.name == subject).values(deleted=not live)
+        )
+
+    async def set_compatibility(
+        self, subject: SubjectName | None, level: CompatibilityLevel | None
+    ) -> None:
+        await self._set_scope_value(subject, configs.c.compatibility, level)
+
+    async def set_compatibility_policy(
+        self, subject: SubjectName | None, policy: CompatibilityPolicy | None
+    ) -> None:
+        await self._set_scope_value(subject, configs.c.policy, policy)
+
+    async def set_mode(self, subject: SubjectName | None, mode: RegistryMode | None) -> None:
+        await self._set_scope_value(subject, configs.c.mode, mode)
+
+    async def _set_scope_value(
+        self, subject: SubjectName | None, column: sa.Column[Any], value: enum.Enum | None
+    ) -> None:
+        scope = GLOBAL_SCOPE if subject is None else subject
+        stored = None if value is None else value.value
+        exists = await self._fetch_one(
+            sa.select(configs.c.subject).where(configs.c.subject == scope)
+        )
+        if exists is None:
+            if stored is not None:
+                await self._connection.execute(
+                    configs.insert().values({"subject": scope, column.name: stored})
+                )
+            return
+        await self._connection.execute(
+            configs.update().where(configs.c.subject == scope).values({column.name: stored})
+        )
+        await self._connection.execute(
+            configs.delete().where(
+                configs.c.subject == scope,
+                configs.c.compatibility.is_(None),
+                configs.c.policy.is_(None),
+                configs.c.mode.is_(None),
+            )
+        )
+
+    async def append_event(
+        self,
+        kind: EventKind,
+        subject: SubjectName | None,
+        *,
+        version: Version | None = None,
+        schema: Schema | None = None,
+        compatibility: CompatibilityLevel | None = None,
+        is_permanent: bool = False,
+    ) -> ChangeEvent:
+        await self._connection.execute(
+            registry_state.update()
+            .where(registry_state.c.id == 1)
+            .values(last_sequence=registry_state.c.last_sequence + 1)
+        )
+        sequence = Sequence(
+            int(
+                await self._connection.fetch_val(
+                    sa.select(registry_state.c.last_sequence).where(registry_state.c.id == 1)
+                )
+            )
+        )
+        now = time.time()
+        await self._connection.execute(
+            events.insert().values(
+                sequence=sequence,
+                kind=kind.value,
+                subject=subject,
+                version=version,
+                schema_id=None if schema is None else schema.id,
+                compatibility=None if compatibility is None else compatibility.value,
+                permanent=is_permanent,
+                created_at=now,
+            )
+        )
+        is_registration = kind is EventKind.REGISTERED and schema is not None
+        return ChangeEvent(
+            sequence=sequence,
+            kind=kind,
+            subject=subject,
+            version=version,
+            schema_id=None if schema is None else schema.id,
+            schema_text=schema.text if is_registration and schema else None,
+            schema_format=schema.format if is_registration and schema else None,
+            compatibility=compatibility,
+            is_permanent=is_permanent,
+            created_at=now,
+        )
