@@ -29,6 +29,7 @@ from graph.types import (
     Config,
     GraphInfo,
     RegisteredSchema,
+    RegistryMode,
     Schema,
     SchemaChangeEvent,
     SchemaFormat,
@@ -38,6 +39,7 @@ from graph.types import (
 from registry import model
 from resolvers import changes as change_resolvers
 from resolvers import config as config_resolvers
+from resolvers import modes as mode_resolvers
 from resolvers import schemas as schema_resolvers
 from resolvers import subjects as subject_resolvers
 
@@ -97,9 +99,15 @@ class Query:
         )
         return CompatibilityCheck.from_domain(report)
 
-    @strawberry.field(description="Compatibility of a subject, or the global one without subject.")
+    @strawberry.field(
+        description="Compatibility and mode of a subject, or the global ones without subject."
+    )
     async def config(self, info: GraphInfo, subject: str | None = None) -> Config:
-        return Config.from_domain(await config_resolvers.get_config(info.context.services, subject))
+        services = info.context.services
+        return Config.from_domain(
+            await config_resolvers.get_config(services, subject),
+            await mode_resolvers.get_mode(services, subject),
+        )
 
 
 @strawberry.type
@@ -143,10 +151,27 @@ class Mutation:
         new_level = level
         if level is strawberry.UNSET:
             new_level = None if policy is strawberry.UNSET else keep
-        view = await config_resolvers.set_compatibility(
-            info.context.services, subject, new_level, new_policy
+        services = info.context.services
+        view = await config_resolvers.set_compatibility(services, subject, new_level, new_policy)
+        return Config.from_domain(view, await mode_resolvers.get_mode(services, subject))
+
+    @strawberry.mutation(
+        description=(
+            "Set the mode of subject (global when omitted). A null mode removes the setting, "
+            "so the subject follows the global mode (global: READWRITE). Entering IMPORT where "
+            "schemas already live is refused (OPERATION_NOT_PERMITTED) unless force."
         )
-        return Config.from_domain(view)
+    )
+    async def set_mode(
+        self,
+        info: GraphInfo,
+        subject: str | None = None,
+        mode: RegistryMode | None = None,  # type: ignore[valid-type]
+        force: bool = False,
+    ) -> Config:
+        services = info.context.services
+        modes = await mode_resolvers.set_mode(services, subject, mode, force)
+        return Config.from_domain(await config_resolvers.get_config(services, subject), modes)
 
     @strawberry.mutation(
         description=(

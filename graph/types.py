@@ -10,6 +10,7 @@ from registry import compatibility as domain_compat
 from registry import model
 from registry.types import SchemaId, SubjectName
 from resolvers import config as config_resolvers
+from resolvers import modes as mode_resolvers
 from resolvers import schemas as schema_resolvers
 from resolvers import subjects as subject_resolvers
 
@@ -25,6 +26,14 @@ CompatibilityPolicy = strawberry.enum(
         "STRICT: every document valid under the writer's schema must be valid under the "
         "reader's. LENIENT: also accepts an optional property added to an open model and a "
         "property removed from a closed model, as Confluent's lenient checker does."
+    ),
+)
+RegistryMode = strawberry.enum(
+    model.RegistryMode,
+    name="RegistryMode",
+    description=(
+        "READWRITE: normal. READONLY: registrations and deletions refused. IMPORT: "
+        "registrations keep the ids and versions they come with (migrating a registry in)."
     ),
 )
 SchemaFormat = strawberry.enum(model.SchemaFormat, name="SchemaFormat")
@@ -168,7 +177,7 @@ class CompatibilityCheck:
         )
 
 
-@strawberry.type(description="Compatibility configuration of a subject, or the global one.")
+@strawberry.type(description="Compatibility and mode of a subject, or the global ones.")
 class Config:
     subject: str | None
     compatibility: CompatibilityLevel = strawberry.field(  # type: ignore[valid-type]
@@ -183,15 +192,25 @@ class Config:
     configured_policy: CompatibilityPolicy | None = strawberry.field(  # type: ignore[valid-type]
         description="The policy set at this scope; null when inherited."
     )
+    mode: RegistryMode = strawberry.field(  # type: ignore[valid-type]
+        description="The mode that applies (READWRITE unless set here or globally)."
+    )
+    configured_mode: RegistryMode | None = strawberry.field(  # type: ignore[valid-type]
+        description="The mode set at this scope; null when inherited."
+    )
 
     @classmethod
-    def from_domain(cls, view: config_resolvers.ConfigView) -> Config:
+    def from_domain(
+        cls, view: config_resolvers.ConfigView, modes: mode_resolvers.ModeView
+    ) -> Config:
         return cls(
             subject=view.subject,
             compatibility=view.effective,
             configured=view.configured,
             policy=view.policy,
             configured_policy=view.configured_policy,
+            mode=modes.effective,
+            configured_mode=modes.configured,
         )
 
 

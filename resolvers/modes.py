@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from registry.errors import OperationNotPermittedError
-from registry.model import RegistryMode
+from registry.model import EventKind, RegistryMode
 from registry.modes import effective_mode
 from registry.ports import RegistryReader
 from registry.types import SubjectName
@@ -39,7 +39,9 @@ async def set_mode(
 ) -> ModeView:
     """Set (or with None remove) the mode of ``subject``, or the global one. Entering
     IMPORT where schemas already live is refused unless ``force``: ids given by the
-    registry being migrated in could clash with them."""
+    registry being migrated in could clash with them. Raises CONFIG_CHANGED, as a
+    compatibility change does; its ``compatibility`` is left null (the level is unchanged,
+    and importing the level resolver here would be circular)."""
     name = None if subject is None else validate_subject_name(subject)
     async with services.store.write() as tx:
         if mode is RegistryMode.IMPORT and not force:
@@ -55,4 +57,6 @@ async def set_mode(
         await tx.set_mode(name, mode)
         configured = (await tx.get_scope_config(name)).mode
         effective = await subject_mode(tx, name)
+        event = await tx.append_event(EventKind.CONFIG_CHANGED, name)
+    await services.publisher.publish([event])
     return ModeView(name, configured, effective)

@@ -39,6 +39,7 @@ ROOT_FIELDS = [
     "Query.config",
     "Mutation.registerSchema",
     "Mutation.setCompatibility",
+    "Mutation.setMode",
     "Mutation.deleteSubject",
     "Mutation.deleteSchemaVersion",
 ]
