@@ -1,8 +1,8 @@
 """Markers by folder, and the real services the integration and e2e suites need.
 
 Services come from TEST_DATABASE_URL and TEST_REDIS_URL (``make services`` writes them).
-Without them the suites that need them are skipped with a reason locally, and fail when
-REGISTRY_REQUIRE_SERVICES=1 or CI is set: CI must never pass by skipping.
+Without them the tests that need them fail: a skipped test proves nothing, so no suite
+is ever skipped, locally or in CI.
 """
 
 from __future__ import annotations
@@ -27,18 +27,37 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(getattr(pytest.mark, relative.parts[0]))
 
 
-def _services_required() -> bool:
-    return bool(os.environ.get("REGISTRY_REQUIRE_SERVICES") or os.environ.get("CI"))
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A skipped test proves nothing: any skip fails the run."""
+    if _skipped and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _skipped:
+        terminalreporter.write_line(
+            f"FAILED: {len(_skipped)} test(s) skipped; every suite must run: "
+            + ", ".join(_skipped[:5]),
+            red=True,
+        )
 
 
 def _require_env(name: str) -> str:
     value = os.environ.get(name)
-    if value:
-        return value
-    message = f"{name} is not set; run `make services` and source .services/env"
-    if _services_required():
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
+    if not value:
+        pytest.fail(
+            f"{name} is not set; run `make test`, or `make services` and source .services/env",
+            pytrace=False,
+        )
+    return value
 
 
 def _plain_postgres_dsn(url: str) -> str:
@@ -64,9 +83,7 @@ async def postgres_url(postgres_server_url: str) -> AsyncIterator[str]:
     try:
         admin = await asyncpg.connect(admin_dsn)
     except (OSError, asyncpg.PostgresError) as exc:
-        if _services_required():
-            pytest.fail(f"PostgreSQL at TEST_DATABASE_URL is unreachable: {exc}", pytrace=False)
-        pytest.skip(f"PostgreSQL unreachable: {exc}")
+        pytest.fail(f"PostgreSQL at TEST_DATABASE_URL is unreachable: {exc}", pytrace=False)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
@@ -100,9 +117,7 @@ async def redis_client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
         await client.ping()  # type: ignore[misc]
     except (OSError, aioredis.ConnectionError) as exc:
         await client.aclose()
-        if _services_required():
-            pytest.fail(f"Redis at TEST_REDIS_URL is unreachable: {exc}", pytrace=False)
-        pytest.skip(f"Redis unreachable: {exc}")
+        pytest.fail(f"Redis at TEST_REDIS_URL is unreachable: {exc}", pytrace=False)
     yield client
     await client.aclose()
 
