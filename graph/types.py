@@ -8,7 +8,6 @@ from strawberry.types import Info
 from graph.context import GraphContext
 from registry import compatibility as domain_compat
 from registry import model
-from registry.types import SchemaId, SubjectName
 from resolvers import config as config_resolvers
 from resolvers import modes as mode_resolvers
 from resolvers import schemas as schema_resolvers
@@ -51,7 +50,7 @@ class Schema:
 
     @strawberry.field(description="Live subject versions that use this schema.")
     async def versions(self, info: GraphInfo) -> list[SchemaVersion]:
-        found = await info.context.services.store.list_schema_versions(SchemaId(self.id))
+        found = await subject_resolvers.list_schema_versions(info.context.services, self.id)
         return [SchemaVersion.from_domain(v) for v in found]
 
     @classmethod
@@ -88,7 +87,7 @@ class Subject:
 
     @strawberry.field(description="The newest live version.")
     async def latest(self, info: GraphInfo) -> SchemaVersion | None:
-        found = await info.context.services.store.get_latest_version(SubjectName(self.name))
+        found = await subject_resolvers.find_latest_version(info.context.services, self.name)
         return None if found is None else SchemaVersion.from_domain(found)
 
     @strawberry.field(description="One version by number; VERSION_NOT_FOUND if absent.")

@@ -75,6 +75,11 @@ def is_transitive(level: CompatibilityLevel) -> bool:
     return level.value.endswith("_TRANSITIVE")
 
 
+def non_transitive(level: CompatibilityLevel) -> CompatibilityLevel:
+    """The level that checks the same directions against a single version."""
+    return CompatibilityLevel(level.value.removesuffix("_TRANSITIVE"))
+
+
 def versions_to_check(level: CompatibilityLevel, live_versions: Sequence[T]) -> list[T]:
     """Earlier versions (oldest first) a candidate is compared with under ``level``."""
     if level is CompatibilityLevel.NONE or not live_versions:

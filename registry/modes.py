@@ -10,14 +10,7 @@ again). A subject's own mode wins over the global one, which defaults to READWRI
 from __future__ import annotations
 
 from registry.errors import OperationNotPermittedError
-from registry.model import DEFAULT_MODE, RegistryMode, ScopeConfig
-
-
-def effective_mode(subject: ScopeConfig | None, global_: ScopeConfig) -> RegistryMode:
-    """The subject's mode, else the global one, else READWRITE."""
-    if subject is not None and subject.mode is not None:
-        return subject.mode
-    return global_.mode or DEFAULT_MODE
+from registry.model import RegistryMode
 
 
 def ensure_writable(mode: RegistryMode, subject: str) -> None:

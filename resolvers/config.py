@@ -14,7 +14,7 @@ from registry.model import (
 from registry.types import SubjectName
 from registry.validation import validate_subject_name
 from resolvers.context import Services
-from resolvers.schemas import effective_compatibility, effective_policy
+from resolvers.settings import load_config
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,14 +36,13 @@ class Keep(enum.Enum):
 
 async def get_config(services: Services, subject: str | None = None) -> ConfigView:
     name = None if subject is None else validate_subject_name(subject)
-    scope = await services.store.get_scope_config(name)
-    effective = await effective_compatibility(services.store, name)
+    scope, settings = await load_config(services.store, name)
     return ConfigView(
         subject=name,
         configured=scope.compatibility,
-        effective=effective,
+        effective=settings.compatibility,
         configured_policy=scope.policy,
-        policy=await effective_policy(services.store, name),
+        policy=settings.policy,
     )
 
 
@@ -62,15 +61,15 @@ async def set_compatibility(
             await tx.set_compatibility(name, level)
         if not isinstance(policy, Keep):
             await tx.set_compatibility_policy(name, policy)
-        scope = await tx.get_scope_config(name)
-        effective = await effective_compatibility(tx, name)
-        effective_pol = await effective_policy(tx, name)
-        event = await tx.append_event(EventKind.CONFIG_CHANGED, name, compatibility=effective)
+        scope, settings = await load_config(tx, name)
+        event = await tx.append_event(
+            EventKind.CONFIG_CHANGED, name, compatibility=settings.compatibility
+        )
     await services.publisher.publish([event])
     return ConfigView(
         subject=name,
         configured=scope.compatibility,
-        effective=effective,
+        effective=settings.compatibility,
         configured_policy=scope.policy,
-        policy=effective_pol,
+        policy=settings.policy,
     )

@@ -14,7 +14,7 @@ from registry.validation import (
     validate_version_number,
 )
 from resolvers.context import Services
-from resolvers.modes import subject_mode
+from resolvers.settings import effective_settings
 
 
 async def import_schema(
@@ -38,7 +38,7 @@ async def import_schema(
     parsed = parse_schema(format, text)
     async with services.store.write() as tx:
         ensure_registration_allowed(
-            await subject_mode(tx, name),
+            (await effective_settings(tx, name)).mode,
             name,
             has_explicit_id=schema_id is not None,
             has_explicit_version=version is not None,

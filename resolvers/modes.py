@@ -6,11 +6,10 @@ from dataclasses import dataclass
 
 from registry.errors import OperationNotPermittedError
 from registry.model import EventKind, RegistryMode
-from registry.modes import effective_mode
-from registry.ports import RegistryReader
 from registry.types import SubjectName
 from registry.validation import validate_subject_name
 from resolvers.context import Services
+from resolvers.settings import load_config
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,16 +21,10 @@ class ModeView:
     effective: RegistryMode
 
 
-async def subject_mode(reader: RegistryReader, subject: SubjectName | None) -> RegistryMode:
-    """The mode in force for ``subject``: its own, else the global one, else READWRITE."""
-    own = None if subject is None else await reader.get_scope_config(subject)
-    return effective_mode(own, await reader.get_scope_config(None))
-
-
 async def get_mode(services: Services, subject: str | None = None) -> ModeView:
     name = None if subject is None else validate_subject_name(subject)
-    configured = (await services.store.get_scope_config(name)).mode
-    return ModeView(name, configured, await subject_mode(services.store, name))
+    scope, settings = await load_config(services.store, name)
+    return ModeView(name, scope.mode, settings.mode)
 
 
 async def set_mode(
@@ -40,8 +33,8 @@ async def set_mode(
     """Set (or with None remove) the mode of ``subject``, or the global one. Entering
     IMPORT where schemas already live is refused unless ``force``: ids given by the
     registry being migrated in could clash with them. Raises CONFIG_CHANGED, as a
-    compatibility change does; its ``compatibility`` is left null (the level is unchanged,
-    and importing the level resolver here would be circular)."""
+    compatibility change does; its ``compatibility`` is left null (the level is
+    unchanged)."""
     name = None if subject is None else validate_subject_name(subject)
     async with services.store.write() as tx:
         if mode is RegistryMode.IMPORT and not force:
@@ -55,8 +48,7 @@ async def set_mode(
                     f"Cannot enter IMPORT mode: {where} already holds schemas (force to override)."
                 )
         await tx.set_mode(name, mode)
-        configured = (await tx.get_scope_config(name)).mode
-        effective = await subject_mode(tx, name)
+        scope, settings = await load_config(tx, name)
         event = await tx.append_event(EventKind.CONFIG_CHANGED, name)
     await services.publisher.publish([event])
-    return ModeView(name, configured, effective)
+    return ModeView(name, scope.mode, settings.mode)

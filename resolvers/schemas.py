@@ -14,7 +14,6 @@ from registry.errors import (
 )
 from registry.formats import ParsedSchema, handler_for, parse_schema
 from registry.model import (
-    DEFAULT_COMPATIBILITY,
     DEFAULT_COMPATIBILITY_POLICY,
     CompatibilityLevel,
     CompatibilityPolicy,
@@ -25,8 +24,7 @@ from registry.model import (
     SchemaVersion,
 )
 from registry.modes import checks_compatibility, ensure_writable
-from registry.ports import RegistryReader
-from registry.types import SchemaId, SubjectName, Version
+from registry.types import SchemaId, Version
 from registry.validation import (
     MAX_INT32,
     validate_schema_size,
@@ -34,7 +32,7 @@ from registry.validation import (
     validate_version_number,
 )
 from resolvers.context import Services
-from resolvers.modes import subject_mode
+from resolvers.settings import effective_settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,28 +51,6 @@ def _parse(services: Services, text: str, format: SchemaFormat) -> ParsedSchema:
     return parse_schema(format, text)
 
 
-async def effective_compatibility(
-    reader: RegistryReader, subject: SubjectName | None
-) -> CompatibilityLevel:
-    """The subject's level, else the global one, else BACKWARD."""
-    if subject is not None:
-        level = await reader.get_compatibility(subject)
-        if level is not None:
-            return level
-    return await reader.get_compatibility(None) or DEFAULT_COMPATIBILITY
-
-
-async def effective_policy(
-    reader: RegistryReader, subject: SubjectName | None
-) -> CompatibilityPolicy:
-    """The subject's policy, else the global one, else STRICT."""
-    if subject is not None:
-        policy = (await reader.get_scope_config(subject)).policy
-        if policy is not None:
-            return policy
-    return (await reader.get_scope_config(None)).policy or DEFAULT_COMPATIBILITY_POLICY
-
-
 def _previous(versions: list[SchemaVersion]) -> list[tuple[Version, ParsedSchema]]:
     return [(v.version, parse_schema(v.schema.format, v.schema.text)) for v in versions]
 
@@ -90,7 +66,7 @@ async def register_schema(
     """
     name = validate_subject_name(subject)
     parsed = _parse(services, text, format)
-    mode = await subject_mode(services.store, name)
+    mode = (await effective_settings(services.store, name)).mode
     ensure_writable(mode, name)
     existing = await services.store.find_version_by_fingerprint(name, parsed.fingerprint)
     if existing is not None:
@@ -100,10 +76,11 @@ async def register_schema(
         existing = await tx.find_version_by_fingerprint(name, parsed.fingerprint)
         if existing is not None:
             return RegistrationResult(version=existing, is_new_version=False)
-        level = await effective_compatibility(tx, name)
+        settings = await effective_settings(tx, name)
+        level = settings.compatibility
         if not checks_compatibility(mode):
             level = CompatibilityLevel.NONE
-        policy = await effective_policy(tx, name)
+        policy = settings.policy
         live = compatibility.versions_to_check(level, await tx.list_live_versions(name))
         found = compatibility.check_compatibility(
             handler_for(format), level, parsed, _previous(live), policy
@@ -149,8 +126,8 @@ async def check_compatibility(
     name = validate_subject_name(subject)
     parsed = _parse(services, text, format)
     store = services.store
-    level = await effective_compatibility(store, name)
-    policy = await effective_policy(store, name)
+    settings = await effective_settings(store, name)
+    level, policy = settings.compatibility, settings.policy
     if version is None:
         versions = compatibility.versions_to_check(level, await store.list_live_versions(name))
         found = compatibility.check_compatibility(
@@ -163,15 +140,11 @@ async def check_compatibility(
     target = await store.get_version(name, Version(version))
     if target is None:
         raise VersionNotFoundError(name, version)
-    single_level = _non_transitive(level)
+    single_level = compatibility.non_transitive(level)
     found = compatibility.check_compatibility(
         handler_for(format), single_level, parsed, _previous([target]), policy
     )
     return CompatibilityReport(level=level, incompatibilities=tuple(found), policy=policy)
-
-
-def _non_transitive(level: CompatibilityLevel) -> CompatibilityLevel:
-    return CompatibilityLevel(level.value.removesuffix("_TRANSITIVE"))
 
 
 async def get_schema(services: Services, schema_id: int) -> Schema:

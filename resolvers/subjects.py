@@ -19,7 +19,7 @@ from registry.validation import (
     validate_version_number,
 )
 from resolvers.context import Services
-from resolvers.modes import subject_mode
+from resolvers.settings import effective_settings
 
 
 async def list_subjects(
@@ -56,11 +56,14 @@ async def get_version(
     raise VersionNotFoundError(name, version)
 
 
+async def find_latest_version(services: Services, subject: str) -> SchemaVersion | None:
+    return await services.store.get_latest_version(validate_subject_name(subject))
+
+
 async def get_latest_version(services: Services, subject: str) -> SchemaVersion:
-    name = validate_subject_name(subject)
-    found = await services.store.get_latest_version(name)
+    found = await find_latest_version(services, subject)
     if found is None:
-        raise SubjectNotFoundError(name)
+        raise SubjectNotFoundError(subject)
     return found
 
 
@@ -72,7 +75,7 @@ async def delete_subject(
     versions affected."""
     name = validate_subject_name(subject)
     async with services.store.write() as tx:
-        ensure_writable(await subject_mode(tx, name), name)
+        ensure_writable((await effective_settings(tx, name)).mode, name)
         versions = await tx.list_all_versions(name)
         live = [v.version for v in versions if not v.is_deleted]
         if not versions:
@@ -100,7 +103,7 @@ async def delete_schema_version(
     validate_version_number(version)
     number = Version(version)
     async with services.store.write() as tx:
-        ensure_writable(await subject_mode(tx, name), name)
+        ensure_writable((await effective_settings(tx, name)).mode, name)
         found = await tx.get_version(name, number, include_deleted=True)
         if found is None:
             if await tx.get_subject(name, include_deleted=True) is None:

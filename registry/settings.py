@@ -1,0 +1,33 @@
+"""Which setting applies to a subject: its own, else the global one, else the default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from registry.model import (
+    DEFAULT_COMPATIBILITY,
+    DEFAULT_COMPATIBILITY_POLICY,
+    DEFAULT_MODE,
+    CompatibilityLevel,
+    CompatibilityPolicy,
+    RegistryMode,
+    ScopeConfig,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EffectiveConfig:
+    compatibility: CompatibilityLevel
+    policy: CompatibilityPolicy
+    mode: RegistryMode
+
+
+def effective_config(subject: ScopeConfig | None, global_: ScopeConfig) -> EffectiveConfig:
+    """Each setting independently: the subject's own, else the global one, else the
+    registry default (BACKWARD, STRICT, READWRITE)."""
+    own = subject or ScopeConfig()
+    return EffectiveConfig(
+        compatibility=own.compatibility or global_.compatibility or DEFAULT_COMPATIBILITY,
+        policy=own.policy or global_.policy or DEFAULT_COMPATIBILITY_POLICY,
+        mode=own.mode or global_.mode or DEFAULT_MODE,
+    )
