@@ -14,7 +14,7 @@ import referencing.jsonschema
 from registry.compatibility import Direction, Incompatibility
 from registry.errors import InvalidSchemaError
 from registry.formats.base import ParsedSchema, fingerprint_of
-from registry.formats.json_schema_compat import Fingerprints, find_breaking_changes
+from registry.formats.json_schema_compat import CheckMemo, Fingerprints, find_breaking_changes
 from registry.model import DEFAULT_COMPATIBILITY_POLICY, CompatibilityPolicy, SchemaFormat
 
 DRAFT_07 = "http://json-schema.org/draft-07/schema"
@@ -148,12 +148,23 @@ class JsonSchemaFormat:
     ) -> list[Incompatibility]:
         lenient = policy is CompatibilityPolicy.LENIENT
         shared = (_fingerprints(old), _fingerprints(new))
+        memo = _memo(new)
         if direction is Direction.BACKWARD:
             return find_breaking_changes(
-                old.document, new.document, writer_is_old=True, lenient=lenient, shared=shared
+                old.document,
+                new.document,
+                writer_is_old=True,
+                lenient=lenient,
+                shared=shared,
+                memo=memo,
             )
         return find_breaking_changes(
-            new.document, old.document, writer_is_old=False, lenient=lenient, shared=shared
+            new.document,
+            old.document,
+            writer_is_old=False,
+            lenient=lenient,
+            shared=shared,
+            memo=memo,
         )
 
 
@@ -166,6 +177,16 @@ def _fingerprints(schema: ParsedSchema) -> Fingerprints:
         prints.shape(schema.document)
         schema.memo["fingerprints"] = prints
     return prints
+
+
+def _memo(candidate: ParsedSchema) -> CheckMemo:
+    """Verdicts kept with the schema being checked, so that checking it against a long
+    history reuses what earlier versions already proved (see ``CheckMemo``)."""
+    memo = candidate.memo.get("compatibility")
+    if not isinstance(memo, CheckMemo):
+        memo = CheckMemo()
+        candidate.memo["compatibility"] = memo
+    return memo
 
 
 JSON_SCHEMA = JsonSchemaFormat()

@@ -8,14 +8,18 @@ from registry.formats.json_schema_compat.applicators import (
 )
 from registry.formats.json_schema_compat.arrays import check_array
 from registry.formats.json_schema_compat.combinators import check_combinators
+from registry.formats.json_schema_compat.conditionals import check_conditional
 from registry.formats.json_schema_compat.enums import check_enum, check_listed_values
-from registry.formats.json_schema_compat.generic import unchanged_or_undecidable
 from registry.formats.json_schema_compat.json_types import check_type
 from registry.formats.json_schema_compat.numeric import check_numeric
 from registry.formats.json_schema_compat.objects import check_object
 from registry.formats.json_schema_compat.refs import follow_references
 from registry.formats.json_schema_compat.rules import KeywordRule, StructuralRule
 from registry.formats.json_schema_compat.strings import check_string
+from registry.formats.json_schema_compat.unevaluated import (
+    check_unevaluated_items,
+    check_unevaluated_properties,
+)
 
 _OBJECT = frozenset({"object"})
 _ARRAY = frozenset({"array"})
@@ -73,7 +77,7 @@ KEYWORD_RULES: tuple[KeywordRule, ...] = (
         "conditional",
         frozenset({"if", "then", "else"}),
         None,
-        unchanged_or_undecidable("if", "then", "else"),
+        check_conditional,
     ),
     KeywordRule(
         "contains",
@@ -91,12 +95,12 @@ KEYWORD_RULES: tuple[KeywordRule, ...] = (
         "unevaluatedProperties",
         frozenset({"unevaluatedProperties"}),
         _OBJECT,
-        unchanged_or_undecidable("unevaluatedProperties"),
+        check_unevaluated_properties,
     ),
     KeywordRule(
         "unevaluatedItems",
         frozenset({"unevaluatedItems"}),
         _ARRAY,
-        unchanged_or_undecidable("unevaluatedItems"),
+        check_unevaluated_items,
     ),
 )

@@ -62,11 +62,16 @@ CODES: dict[str, str] = {
     "ITEMS_NARROWED": "The reader constrains array items the writer left unconstrained.",
     "MIN_ITEMS_INCREASED": "The reader's minItems is above the writer's.",
     "MAX_ITEMS_DECREASED": "The reader's maxItems is below the writer's, or new.",
+    "VALUE_EXCLUDED": "The reader's `not` excludes a value the writer allows.",
+    "MAX_CONTAINS_DECREASED": "The reader's maxContains is below what the writer allows, or new.",
     "CONTAINS_NARROWED": (
         "The reader's contains/minContains asks for matching items the writer's arrays "
         "need not hold."
     ),
     "UNIQUE_ITEMS_ADDED": "The reader requires unique items; the writer did not.",
+    "CONDITIONAL_CHANGED": (
+        "The reader's if/then/else may reject documents the writer allows; not proved safe."
+    ),
     "COMBINED_SCHEMA_CHANGED": (
         "allOf/anyOf/oneOf/not changed in a way the checker could not prove safe."
     ),

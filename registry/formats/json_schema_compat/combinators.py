@@ -5,23 +5,36 @@ What is proved, in order:
   reader's copy is set aside (the writer keeps its copy as information);
 - reader allOf: the writer must fit every conjunct (exact);
 - writer allOf: some conjunct, or all of them merged, must fit the reader (sufficient);
-- reader not: proved when the writer provably excludes it (other types, other listed
-  values, a discriminator), or when identical; otherwise not decided;
+- reader ``not N``: the writer (or each of its anyOf/oneOf branches) must share no document
+  with N. Disjointness (``exclusion.excludes``) is shown by types, by listed values
+  (compared, or validated against the other schema; booleans and null count as listed),
+  by a required property the other side cannot carry, or by a required property whose
+  schemas are disjoint (a discriminator); or the writer has its own ``not M`` with N
+  proved to fit M.
+  A value N lists that the writer allows is a counterexample (VALUE_EXCLUDED);
 - reader anyOf, or a oneOf whose branches provably exclude each other: every writer
   branch (the writer itself if it has none) must fit some reader branch;
+- reader oneOf whose branches may overlap: every writer branch must fit one reader branch
+  and be unable to match any other: disjoint from it, or (writer oneOf) the same schema as,
+  or proved to fit within, another writer branch, which by definition the branch's
+  documents never match;
 - writer anyOf/oneOf: every branch, with the writer's other keywords, must fit the reader.
 Anything else is COMBINED_SCHEMA_CHANGED.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from itertools import combinations
 
 from registry.formats.json_schema_compat import refs
 from registry.formats.json_schema_compat.context import Comparison
-from registry.formats.json_schema_compat.enums import listed_values
-from registry.formats.json_schema_compat.json_types import possible_types
+from registry.formats.json_schema_compat.enums import spell_values
+from registry.formats.json_schema_compat.exclusion import (
+    excludes,
+    holds_across,
+    resolved,
+    shared_listed_value,
+)
 from registry.formats.json_schema_compat.nodes import Node, merge
 from registry.formats.json_schema_compat.pointers import describe
 
@@ -47,20 +60,8 @@ def check_combinators(writer: Node, reader: Node, ctx: Comparison) -> bool:
     if writer_parts is not None:
         _check_writer_conjunction(writer, writer_parts, reader, ctx)
         return True
-    excluded = reader.child("not")
-    if excluded is not None and _excludes(_resolved(writer), _resolved(excluded)):
-        # No writer value can match what the reader excludes (other types, other values).
-        ctx.compare(writer, reader.without("not"))
-        return True
     if "not" in reader.view:
-        _report(
-            ctx,
-            writer,
-            reader,
-            f"The {ctx.reader_name} schema excludes values with 'not' at "
-            f"{describe(reader.path)} that differs from the {ctx.writer_name} schema's; "
-            "excluded values are not compared, so the change is treated as breaking.",
-        )
+        _check_reader_not(writer, reader, ctx)
         ctx.compare(writer, reader.without("not"))
         return True
     # A writer's "not" only removes documents, so ignoring it is safe.
@@ -110,6 +111,58 @@ def _check_writer_conjunction(
     )
 
 
+def _check_reader_not(writer: Node, reader: Node, ctx: Comparison) -> None:
+    """The reader rejects what ``not`` holds: writer documents must all lie outside it."""
+    excluded = reader.child("not")
+    if excluded is not None:
+        target = resolved(excluded)
+        if _shares_nothing(writer, target, ctx):
+            return
+        allowed = shared_listed_value(writer, target)
+        if allowed:
+            ctx.report(
+                "VALUE_EXCLUDED",
+                f"The {ctx.reader_name} schema's 'not' at {describe(reader.path)} excludes "
+                f"{spell_values(allowed)}, which the {ctx.writer_name} schema allows; "
+                f"documents written with the {ctx.writer_name} schema holding it would be "
+                "rejected.",
+                writer.path,
+                reader.path,
+            )
+            return
+    _report(
+        ctx,
+        writer,
+        reader,
+        f"The {ctx.reader_name} schema excludes values with 'not' at "
+        f"{describe(reader.path)} that differs from the {ctx.writer_name} schema's; the "
+        f"documents the {ctx.writer_name} schema allows are not proved to lie outside it, "
+        "so the change is treated as breaking.",
+    )
+
+
+def _shares_nothing(writer: Node, target: Node, ctx: Comparison) -> bool:
+    """Whether no writer document is valid under ``target`` (a reader-side schema)."""
+    if _outside(writer, target, ctx):
+        return True
+    choice = _alternatives(writer)
+    if choice is None:
+        return False
+    # Writer documents match some branch, with the writer's other keywords.
+    return all(
+        any(_outside(candidate, target, ctx) for candidate in candidates)
+        for candidates in _candidates(writer, choice)
+    )
+
+
+def _outside(writer: Node, target: Node, ctx: Comparison) -> bool:
+    if excludes(resolved(writer), target):
+        return True
+    # The writer's own "not M" rejects all of M, so all of ``target`` if it fits M.
+    own = writer.child("not")
+    return own is not None and holds_across(target, resolved(own), ctx)
+
+
 def _alternatives(node: Node) -> tuple[str, list[Node]] | None:
     for keyword in ("anyOf", "oneOf"):
         if keyword in node.view:
@@ -137,31 +190,92 @@ def _check_reader_alternatives(
 ) -> None:
     keyword, branches = reader_choice
     ctx.compare(writer, reader.without(keyword))
-    if keyword == "oneOf" and not _are_disjoint(branches):
-        _report(
-            ctx,
-            writer,
-            reader,
-            f"The {ctx.reader_name} schema's oneOf at {describe(reader.path)} differs from the "
-            f"{ctx.writer_name} schema's and its branches may overlap (a document matching two "
-            "is rejected); the change is treated as breaking.",
-        )
-        return
-    for candidates in _candidates(writer, writer_choice):
-        if any(ctx.holds(c, branch) for c in candidates for branch in branches):
-            continue
-        what = (
-            f"the values the {ctx.writer_name} schema allows for {describe(writer.path)}"
-            if writer_choice is None
-            else f"the {ctx.writer_name} schema's branch {candidates[-1].path}"
-        )
+    overlapping = keyword == "oneOf" and not _are_disjoint(branches)
+    writer_branches = writer_choice[1] if writer_choice and writer_choice[0] == "oneOf" else []
+    for index, candidates in enumerate(_candidates(writer, writer_choice)):
+        if not overlapping:
+            if any(ctx.holds(c, branch) for c in candidates for branch in branches):
+                continue
+        else:
+            others = writer_branches[:index] + writer_branches[index + 1 :]
+            verdict = _fits_one_branch(candidates, others, branches, ctx)
+            if verdict == "proved":
+                continue
+            if verdict == "overlap":
+                _report(
+                    ctx,
+                    candidates[-1],
+                    reader,
+                    f"The {ctx.reader_name} schema's oneOf at {describe(reader.path)} differs "
+                    f"from the {ctx.writer_name} schema's and its branches may overlap: "
+                    f"{_what(writer, writer_choice, candidates, ctx)} is not proved to match "
+                    "only one of them (a document matching two is rejected); the change is "
+                    "treated as breaking.",
+                )
+                continue
         _report(
             ctx,
             candidates[-1],
             reader,
             f"The {ctx.reader_name} schema requires {describe(reader.path)} to match one of "
-            f"its {keyword} branches, and none of them is proved to accept all of {what}.",
+            f"its {keyword} branches, and none of them is proved to accept all of "
+            f"{_what(writer, writer_choice, candidates, ctx)}.",
         )
+
+
+def _what(
+    writer: Node,
+    writer_choice: tuple[str, list[Node]] | None,
+    candidates: list[Node],
+    ctx: Comparison,
+) -> str:
+    if writer_choice is None:
+        return f"the values the {ctx.writer_name} schema allows for {describe(writer.path)}"
+    return f"the {ctx.writer_name} schema's branch {candidates[-1].path}"
+
+
+def _fits_one_branch(
+    candidates: list[Node], others: list[Node], branches: list[Node], ctx: Comparison
+) -> str:
+    """Whether one reader branch accepts the writer branch and no other can match it.
+
+    "proved" when so; "overlap" when some branch accepts it but another may match it
+    too; "none" when no branch is proved to accept it.
+
+    ``others`` are the writer's other oneOf branches: a document of this writer branch
+    matches none of them, so it matches no reader branch that is the same schema as one,
+    or that is proved to fit within one.
+    """
+    if len(branches) > _MAX_DISJOINT_BRANCHES:
+        return "overlap"
+    nodes = [resolved(candidate) for candidate in candidates]
+    apart = [any(excludes(node, resolved(branch)) for node in nodes) for branch in branches]
+    # Branches disjoint from the writer branch cannot match its documents: set aside.
+    reachable = [branch for branch, is_apart in zip(branches, apart, strict=True) if not is_apart]
+    fits = False
+    for branch in reachable:
+        if not any(ctx.holds(candidate, branch) for candidate in candidates):
+            continue
+        fits = True
+        if all(_never_matched(other, others, ctx) for other in reachable if other is not branch):
+            return "proved"
+    if fits:
+        return "overlap"
+    # A branch disjoint from the writer branch that also accepts all of it shows the
+    # writer branch allows nothing (a `false` branch, say): nothing can be rejected.
+    unreachable = [branch for branch, is_apart in zip(branches, apart, strict=True) if is_apart]
+    if any(ctx.holds(c, branch) for c in candidates for branch in unreachable):
+        return "proved"
+    return "none"
+
+
+def _never_matched(branch: Node, others: list[Node], ctx: Comparison) -> bool:
+    """Whether ``branch`` lies within another writer branch, which the documents of this
+    writer branch never match."""
+    target = resolved(branch)
+    if any(ctx.is_same(other, branch) or ctx.is_same(resolved(other), target) for other in others):
+        return True
+    return any(holds_across(target, resolved(other), ctx) for other in others)
 
 
 def _check_writer_alternatives(
@@ -178,47 +292,9 @@ def _report(ctx: Comparison, writer: Node, reader: Node, message: str) -> None:
     ctx.report("COMBINED_SCHEMA_CHANGED", message, writer.path, reader.path)
 
 
-def _resolved(node: Node) -> Node:
-    for _ in range(8):  # A few hops suffice for "oneOf of $refs"; cycles stop here.
-        followed = refs.target(node) if set(node.view) & {"$ref"} else None
-        if followed is None:
-            return node
-        node = followed
-    return node
-
-
 def _are_disjoint(branches: list[Node]) -> bool:
-    """Whether no value can match two branches: by type, or by a discriminator property."""
+    """Whether no value can match two branches (see ``excludes``)."""
     if len(branches) > _MAX_DISJOINT_BRANCHES:
         return False
-    resolved = [_resolved(branch) for branch in branches]
-    return all(_excludes(a, b) for a, b in combinations(resolved, 2))
-
-
-def _excludes(first: Node, second: Node) -> bool:
-    if first.is_false or second.is_false:
-        return True
-    shared = possible_types(first) & possible_types(second)
-    if not shared:
-        return True
-    prints = first.side.fingerprints
-    if _are_apart(listed_values(first), listed_values(second), prints.digest):
-        return True
-    if not shared <= {"object"}:
-        return False
-    both_required = set(first.names("required")) & set(second.names("required"))
-    for name in sorted(both_required):
-        left, right = first.child("properties", name), second.child("properties", name)
-        if left is None or right is None:
-            continue
-        if _are_apart(listed_values(left), listed_values(right), prints.digest):
-            return True
-    return False
-
-
-def _are_apart(
-    left: list[object] | None, right: list[object] | None, digest: Callable[[object], bytes]
-) -> bool:
-    if left is None or right is None:
-        return False
-    return {digest(value) for value in left}.isdisjoint(digest(value) for value in right)
+    nodes = [resolved(branch) for branch in branches]
+    return all(excludes(a, b) for a, b in combinations(nodes, 2))

@@ -19,6 +19,32 @@ MAX_NESTING = 24
 MAX_STEPS = 20_000  # pairs visited per top-level check, side proofs included
 
 
+MemoKey = tuple[bytes, bytes, str, str, bool, frozenset[str]]
+_MEMO_LIMIT = 100_000  # entries kept per memo; a registry check visits far fewer
+
+
+@dataclass
+class CheckMemo:
+    """Verdicts that hold whatever the rest of the documents say, shared by the pairwise
+    checks of one transitive check (a candidate against every earlier version).
+
+    ``clean`` holds pairs of subschemas, by shape and without references, that a finished
+    comparison with no finding at all visited: such a pair is compatible on its own, so a
+    later comparison meeting the same shapes skips it (earlier versions of a long history
+    share most subtrees). ``documents`` keeps the findings of whole-document pairs by shape:
+    versions that differ only in annotations are checked once.
+    """
+
+    clean: set[MemoKey] = field(default_factory=set)
+    documents: dict[MemoKey, list[Incompatibility]] = field(default_factory=dict)
+
+    def trim(self) -> None:
+        if len(self.clean) > _MEMO_LIMIT:
+            self.clean.clear()
+        if len(self.documents) > _MEMO_LIMIT // 100:
+            self.documents.clear()
+
+
 @dataclass
 class Budget:
     """What a top-level check and all its side proofs share: steps, and proved verdicts."""
@@ -46,6 +72,7 @@ class Comparison:
         parent: Comparison | None = None,
         stop_at_first: bool = False,
         tolerated: frozenset[str] = frozenset(),
+        memo: CheckMemo | None = None,
     ) -> None:
         self.writer_is_old = writer_is_old
         self.writer_name = "old" if writer_is_old else "new"
@@ -62,14 +89,43 @@ class Comparison:
         self._queue: deque[tuple[Node, Node]] = deque()
         # Values keep both raw schemas alive so their ids cannot be reused meanwhile.
         self._visited: dict[PairKey, tuple[object, object]] = {}
+        # Only a top-level comparison reads and fills the memo: side proofs run under
+        # assumptions and may stop at their first finding.
+        self._memo = memo if parent is None else None
+        self._memo_keys: list[MemoKey] = []
 
     def compare(self, writer: Node, reader: Node) -> None:
         """Queue the proof that ``writer`` documents are accepted by ``reader``."""
         key = (writer.key, reader.key)
         if self._is_assumed(key):
             return
+        if self._memo is not None:
+            memo_key = self.memo_key(writer, reader)
+            if memo_key is not None:
+                if memo_key in self._memo.clean:
+                    return  # Proved compatible on its own by an earlier comparison.
+                self._memo_keys.append(memo_key)
         self._visited[key] = (writer.raw, reader.raw)
         self._queue.append((writer, reader))
+
+    def memo_key(self, writer: Node, reader: Node) -> MemoKey | None:
+        """What a pair's verdict depends on, when it depends on nothing else: the shapes
+        of both subschemas (no reference inside either), their drafts, the direction and
+        the policy. None for pairs with references, whose meaning depends on the document.
+        """
+        prints = writer.side.fingerprints
+        writer_entry = prints.entry(writer.raw if writer.raw is False else writer.view)
+        reader_entry = prints.entry(reader.raw if reader.raw is False else reader.view)
+        if writer_entry[3] or reader_entry[3]:
+            return None
+        return (
+            writer_entry[2],
+            reader_entry[2],
+            writer.side.dialect,
+            reader.side.dialect,
+            self.writer_is_old,
+            self.tolerated,
+        )
 
     def run(self) -> list[Incompatibility]:
         while self._queue and not (self._stop_at_first and self.findings):
@@ -86,6 +142,10 @@ class Comparison:
             self._budget.steps_left -= 1
             writer, reader = self._queue.popleft()
             self._step(writer, reader, self)
+        if self._memo is not None and not self.findings and not self._queue:
+            # Nothing was found anywhere, so every pair visited holds on its own.
+            self._memo.clean.update(self._memo_keys)
+            self._memo.trim()
         return self.findings
 
     def explain(self, writer: Node, reader: Node) -> list[Incompatibility]:
@@ -127,8 +187,8 @@ class Comparison:
         A subschema holding a reference is only "the same" when the two documents are too;
         otherwise equal text may point at different definitions.
         """
-        if writer.dropped != reader.dropped:
-            return False
+        if writer.dropped != reader.dropped or writer.is_false != reader.is_false:
+            return False  # ``false`` has an empty view, like ``true``.
         return self.is_same_value(writer.view, reader.view, writer, reader)
 
     def is_same_value(self, left: object, right: object, writer: Node, reader: Node) -> bool:
@@ -146,30 +206,31 @@ class Comparison:
             prints.shape(writer_side.document) == prints.shape(reader_side.document)
         )
 
-    def unchanged_members(
+    def changed_members(
         self, writer: Node, reader: Node, keyword: str
     ) -> tuple[dict[str, object], dict[str, object], set[str]]:
         """The two nodes' maps under ``keyword`` (``properties``) and the names whose
-        schemas are the same on both sides (see ``is_same_value``), in one pass."""
+        schemas are not the same on both sides (see ``is_same_value``), one-sided names
+        included. Costs what the maps differ by: the tables are set differences of
+        (name, shape) pairs kept with each document."""
         writer_map = writer.view.get(keyword)
         reader_map = reader.view.get(keyword)
         writer_map = writer_map if isinstance(writer_map, dict) else {}
         reader_map = reader_map if isinstance(reader_map, dict) else {}
         writer_side, reader_side = writer.side, reader.side
         if writer_side.dialect != reader_side.dialect or not writer_map or not reader_map:
-            return writer_map, reader_map, set()
+            return writer_map, reader_map, {*writer_map, *reader_map}
         prints = writer_side.fingerprints
-        writer_table = prints.member_shapes(writer_map)
-        reader_table = prints.member_shapes(reader_map)
-        documents_same = prints.shape(writer_side.document) == prints.shape(reader_side.document)
-        same = {
-            name
-            for name, (shape, has_ref) in writer_table.items()
-            if (other := reader_table.get(name)) is not None
-            and other[0] == shape
-            and (not has_ref or documents_same)
-        }
-        return writer_map, reader_map, same
+        writer_pairs, writer_refs = prints.member_pairs(writer_map)
+        reader_pairs, reader_refs = prints.member_pairs(reader_map)
+        changed = {name for name, _ in writer_pairs - reader_pairs}
+        changed.update(name for name, _ in reader_pairs - writer_pairs)
+        if (writer_refs or reader_refs) and prints.shape(writer_side.document) != prints.shape(
+            reader_side.document
+        ):
+            # Equal text may point at different definitions.
+            changed |= writer_refs | reader_refs
+        return writer_map, reader_map, changed
 
     def _is_assumed(self, key: PairKey) -> bool:
         if key in self._visited:

@@ -69,6 +69,7 @@ class Fingerprints:
     def __init__(self, *shared: Fingerprints) -> None:
         self._cache: dict[int, Entry] = {}
         self._members: dict[int, dict[str, tuple[bytes, bool]]] = {}
+        self._pairs: dict[int, tuple[frozenset[tuple[str, bytes]], frozenset[str]]] = {}
         self._owners = (*shared, self)
         self._caches = tuple(owner._cache for owner in self._owners)
 
@@ -91,6 +92,26 @@ class Fingerprints:
         owner = next((o for o in self._owners if key in o._cache), self)
         owner._members[key] = table
         return table
+
+    def member_pairs(
+        self, mapping: dict[str, object]
+    ) -> tuple[frozenset[tuple[str, bytes]], frozenset[str]]:
+        """The (name, shape) pairs of a map of schemas, and the names whose schema holds a
+        reference; kept like ``member_shapes``. Set differences of two such tables cost
+        what the maps differ by, not their size."""
+        key = id(mapping)
+        for owner in self._owners:
+            pairs = owner._pairs.get(key)
+            if pairs is not None:
+                return pairs
+        table = self.member_shapes(mapping)
+        pairs = (
+            frozenset((name, shape) for name, (shape, _) in table.items()),
+            frozenset(name for name, (_, has_ref) in table.items() if has_ref),
+        )
+        owner = next((o for o in self._owners if key in o._cache), self)
+        owner._pairs[key] = pairs
+        return pairs
 
     def entry(self, value: object) -> Entry:
         """(value, digest, shape, has a reference) of ``value``."""

@@ -10,6 +10,7 @@ from typing import Any
 from jsonschema.exceptions import ValidationError, best_match
 from referencing.exceptions import Unresolvable
 
+from registry.formats.json_schema_compat import evaluation
 from registry.formats.json_schema_compat.dialects import (
     ASSERTING,
     DRAFT_07,
@@ -52,6 +53,9 @@ class Side:
         if not isinstance(raw, dict):
             raise TypeError(f"not a schema at {path}: {type(raw).__name__}")
         view, renames = normalize(raw, self.dialect)
+        if "unevaluatedProperties" in view or "unevaluatedItems" in view:
+            # Rewritten where static, once per subschema (see ``evaluation``).
+            raw, view, renames = evaluation.build(self, raw)
         return Node(self, raw, view, path, renames)
 
     def resolve(self, ref: str) -> tuple[object, str] | None:

@@ -83,3 +83,8 @@ def describe(path: str) -> str:
     if not name:
         return f"definition '{definition}'"
     return f"{'property ' if is_property else ''}'{name}'{where}"
+
+
+def capital(text: str) -> str:
+    """``text`` with its first letter upper-cased, to start a message with a phrase."""
+    return text[:1].upper() + text[1:]

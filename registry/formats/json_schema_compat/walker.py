@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from registry.compatibility import Incompatibility
 from registry.formats.json_schema_compat.catalog import KEYWORD_RULES, STRUCTURAL_RULES
-from registry.formats.json_schema_compat.context import Comparison
+from registry.formats.json_schema_compat.context import CheckMemo, Comparison
 from registry.formats.json_schema_compat.fingerprints import Fingerprints
 from registry.formats.json_schema_compat.json_types import shared_types
 from registry.formats.json_schema_compat.nodes import Node, Side
@@ -19,6 +19,7 @@ def find_breaking_changes(
     writer_is_old: bool,
     lenient: bool = False,
     shared: tuple[Fingerprints, ...] = (),
+    memo: CheckMemo | None = None,
 ) -> list[Incompatibility]:
     """Why a document valid under ``writer`` may be rejected by ``reader``.
 
@@ -28,17 +29,31 @@ def find_breaking_changes(
     (new, old, writer_is_old=False); paths and messages are phrased in old/new terms.
     Both documents must already be valid against their metaschema. ``lenient`` applies
     the LENIENT policy: the codes in ``policy.LENIENT_TOLERATED`` are not reported.
-    ``shared`` are digest caches already filled for these documents (see ``Fingerprints``).
+    ``shared`` are digest caches already filled for these documents (see ``Fingerprints``);
+    ``memo`` carries verdicts between the checks of one transitive check (see ``CheckMemo``).
     """
     prints = Fingerprints(*shared)
     writer_side, reader_side = Side(writer, prints), Side(reader, prints)
     if writer_side.dialect == reader_side.dialect and prints.shape(writer) == prints.shape(reader):
         return []  # Equal but for annotations: every check against it would pass.
-    comparison = Comparison(
-        writer_is_old=writer_is_old, step=visit, tolerated=tolerated_codes(lenient=lenient)
+    tolerated = tolerated_codes(lenient=lenient)
+    document_key = (
+        prints.shape(writer),
+        prints.shape(reader),
+        writer_side.dialect,
+        reader_side.dialect,
+        writer_is_old,
+        tolerated,
     )
+    if memo is not None and (known := memo.documents.get(document_key)) is not None:
+        return list(known)  # Same shapes: the same findings, paths and messages.
+    comparison = Comparison(writer_is_old=writer_is_old, step=visit, tolerated=tolerated, memo=memo)
     comparison.compare(writer_side.node(writer, "#"), reader_side.node(reader, "#"))
-    return comparison.run()
+    findings = comparison.run()
+    if memo is not None:
+        memo.documents[document_key] = list(findings)
+        memo.trim()
+    return findings
 
 
 def visit(writer: Node, reader: Node, ctx: Comparison) -> None:
@@ -65,6 +80,11 @@ def visit(writer: Node, reader: Node, ctx: Comparison) -> None:
         if structural(writer, reader, ctx):
             return
     shared = shared_types(writer, reader)
+    view = reader.view
     for rule in KEYWORD_RULES:
+        # Rules check what the reader asks for: a family the reader does not use asks
+        # nothing (the writer's own keywords only ever narrow what it writes).
+        if rule.keywords.isdisjoint(view):
+            continue
         if rule.applies_to is None or not rule.applies_to.isdisjoint(shared):
             rule.check(writer, reader, ctx)

@@ -1,9 +1,10 @@
 """Random schema pairs for the property-based tests, and copies hypothesis-jsonschema reads.
 
-``random_schema`` builds a satisfiable schema from a small grammar (every keyword family
-the checker decides exactly); ``mutate`` changes one to three things somewhere inside it,
-the kind of edit a schema author makes. Both take a ``random.Random``, so the same pairs
-come from a fixed seed or from hypothesis's ``st.randoms()``.
+``random_schema`` builds a satisfiable schema from a small grammar (keyword families the
+checker decides exactly, and patternProperties); ``mutate`` changes one to three things
+somewhere inside it, the kind of edit a schema author makes. Both take a
+``random.Random``, so the same pairs come from a fixed seed or from hypothesis's
+``st.randoms()``.
 
 ``generatable`` rewrites a schema into one hypothesis-jsonschema 0.23.1 can generate
 from: 2020-12 tuples and dependent keywords in draft-07 spelling, local references inlined
@@ -23,6 +24,11 @@ from jsonschema.validators import Draft202012Validator, validator_for
 Schema = dict[str, Any] | bool
 
 NAMES = ("a", "b", "c", "d")
+# Patterns for patternProperties (overlapping, never matching a declared name: a pattern
+# that also constrains a declared property can make the writer unsatisfiable); undeclared
+# keys in generated documents match them.
+PATTERNS = ("^x", "^y", "^x[0-9]")
+PATTERN_KEYS = ("x1", "y1", "xa")
 VALUES: tuple[object, ...] = ("a", "b", "x", 0, 1, 2, 2.5, True, None)
 _BOUNDS: tuple[str, ...] = (
     *("minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems"),
@@ -82,6 +88,8 @@ def random_schema(rng: random.Random, depth: int = 3) -> dict[str, Any]:
     if required:
         schema["required"] = required
     schema["additionalProperties"] = rng.choice([None, False, {"type": "integer"}, True])
+    if rng.random() < 0.25:
+        schema["patternProperties"] = {rng.choice(PATTERNS): random_schema(rng, 0)}
     return _drop_none(schema)
 
 
@@ -101,7 +109,7 @@ def _edit(rng: random.Random, node: dict[str, Any]) -> None:
     if bounds:
         choices += ["bound", "bound"]
     if node.get("type") == "object":
-        choices += ["required", "property", "property_drop", "closed", "closed"]
+        choices += ["required", "property", "property_drop", "closed", "closed", "pattern"]
     if node.get("type") == "array":
         choices += ["items"] if _is_finite(node.get("items")) else ["unique", "items"]
     choice = rng.choice(choices)
@@ -137,6 +145,14 @@ def _edit(rng: random.Random, node: dict[str, Any]) -> None:
         del node["properties"][rng.choice(list(node["properties"]))]
     elif choice == "closed":
         node["additionalProperties"] = rng.choice([False, True, {"type": "string"}])
+    elif choice == "pattern":
+        patterns = node.setdefault("patternProperties", {})
+        if patterns and rng.random() < 0.3:
+            del patterns[rng.choice(list(patterns))]
+        else:
+            patterns[rng.choice(PATTERNS)] = random_schema(rng, 0)
+        if not patterns:
+            del node["patternProperties"]
     elif choice == "unique" and not _is_finite(node.get("items")):
         node["uniqueItems"] = not node.get("uniqueItems", False)
     elif choice == "items":
@@ -178,6 +194,9 @@ def _subschemas(schema: dict[str, Any]) -> list[dict[str, Any]]:
     for child in schema.get("properties", {}).values():
         if isinstance(child, dict):
             found += _subschemas(child)
+    for child in schema.get("patternProperties", {}).values():
+        if isinstance(child, dict):
+            found += _subschemas(child)
     for key in ("items", "additionalProperties"):
         if isinstance(schema.get(key), dict):
             found += _subschemas(schema[key])
@@ -202,7 +221,7 @@ def with_extra_keys(document: object, rng: random.Random) -> object:
         return document
     result = {key: with_extra_keys(value, rng) for key, value in document.items()}
     if rng.random() < 0.3:
-        result[rng.choice(NAMES)] = rng.choice(_EXTRA_VALUES)
+        result[rng.choice((*NAMES, *PATTERN_KEYS))] = rng.choice(_EXTRA_VALUES)
     return result
 
 
@@ -219,8 +238,8 @@ _MAX_INLINE = 3  # reference hops inlined before a recursive branch is cut off
 def generatable(schema: Schema, *, every_property: bool = False) -> Schema:
     """A copy of ``schema`` for hypothesis-jsonschema; see the module docstring.
 
-    ``every_property`` also requires every declared property, so deep optional properties,
-    which hypothesis-jsonschema often leaves out, are always generated.
+    ``every_property`` also requires every declared property and one item in arrays, so
+    deep optional parts, which hypothesis-jsonschema often leaves out, are always generated.
     """
     copied: Schema = _rewrite(schema, schema, 0)
     return _require_all(copied) if every_property else copied
@@ -239,6 +258,9 @@ def _require_all(node: Any) -> Any:
     if isinstance(properties, dict) and properties:
         names = [name for name, sub in properties.items() if sub is not False]
         out["required"] = sorted(set(out.get("required", [])) | set(names))
+    most = out.get("maxItems")
+    if isinstance(out.get("items"), dict) and (not isinstance(most, int) or most >= 1):
+        out["minItems"] = max(out.get("minItems", 0), 1)  # and at least one item of them
     return out
 
 

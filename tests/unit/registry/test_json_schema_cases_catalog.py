@@ -263,8 +263,9 @@ OBJECT_MORE_CASES = [
         "patternProperties changed",
         obj(patternProperties={"^x-": STRING}),
         obj(patternProperties={"^x-": INTEGER}),
-        ("UNDECIDABLE_CHANGE",),
-        ("UNDECIDABLE_CHANGE",),
+        (("TYPE_CHANGED", "#/patternProperties/^x-", "#/patternProperties/^x-"),),
+        (("TYPE_CHANGED", "#/patternProperties/^x-", "#/patternProperties/^x-"),),
+        documents=({"x-a": "s"}, {"x-a": 1}),
     ),
 ]
 
@@ -302,8 +303,9 @@ APPLICATOR_CASES = [
         "maxContains added",
         typed("array", contains=STRING),
         typed("array", contains=STRING, maxContains=1),
-        ("UNDECIDABLE_CHANGE",),
+        ("MAX_CONTAINS_DECREASED",),
         (),
+        documents=(["a", "a"],),
     ),
     Case(
         "minContains zero makes contains vacuous",

@@ -257,8 +257,9 @@ OBJECT_CASES = [
         "patternProperties added",
         obj(),
         obj(patternProperties={"^x-": STRING}),
-        ("UNDECIDABLE_CHANGE",),
-        ("UNDECIDABLE_CHANGE",),
+        (("PROPERTY_ADDED_TO_OPEN_MODEL", "#", "#/patternProperties/^x-"),),
+        (),
+        documents=({"x-a": 1},),
     ),
     Case(
         "identical patternProperties with a declared property widened",

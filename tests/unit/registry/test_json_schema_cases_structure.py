@@ -170,7 +170,8 @@ COMBINATOR_CASES = [
         {"oneOf": [STRING, {"maxLength": 3}]},
         {"oneOf": [STRING, {"maxLength": 3}, typed("null")]},
         ("COMBINED_SCHEMA_CHANGED",),
-        ("COMBINED_SCHEMA_CHANGED",),
+        (),
+        documents=(None, "abcd", "ab", 1),
     ),
     Case(
         "discriminated tool-call union gains a variant",
@@ -184,15 +185,17 @@ COMBINATOR_CASES = [
         "not added",
         STRING,
         typed("string", **{"not": {"const": ""}}),
-        ("COMBINED_SCHEMA_CHANGED",),
+        ("VALUE_EXCLUDED",),
         (),
+        documents=("",),
     ),
     Case(
         "not removed",
         typed("string", **{"not": {"const": ""}}),
         STRING,
         (),
-        ("COMBINED_SCHEMA_CHANGED",),
+        ("VALUE_EXCLUDED",),
+        documents=("",),
     ),
     Case(
         "required property added through allOf",
@@ -298,7 +301,7 @@ OTHER_KEYWORD_CASES = [
         "if-then added",
         obj(),
         {**obj(), "if": {"required": ["a"]}, "then": {"required": ["b"]}},
-        ("UNDECIDABLE_CHANGE",),
+        (("REQUIRED_PROPERTY_ADDED", "#", "#/then"),),
         (),
     ),
     Case(
@@ -310,7 +313,8 @@ OTHER_KEYWORD_CASES = [
         "unevaluatedProperties false added",
         obj({"a": STRING}),
         obj({"a": STRING}, unevaluatedProperties=False),
-        ("UNDECIDABLE_CHANGE",),
+        (("ADDITIONAL_PROPERTIES_NARROWED", "#", "#/unevaluatedProperties"),),
         (),
+        documents=({"a": "x", "z": 1},),
     ),
 ]

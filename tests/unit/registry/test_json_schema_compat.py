@@ -14,12 +14,18 @@ from jsonschema.validators import Draft202012Validator, validator_for
 
 from registry.compatibility import Incompatibility
 from registry.formats.json_schema_compat import CODES, find_breaking_changes
+from tests.unit.registry.test_json_schema_cases_applicators import (
+    CONTAINS_CASES,
+    NOT_CASES,
+    ONE_OF_CASES,
+)
 from tests.unit.registry.test_json_schema_cases_catalog import (
     APPLICATOR_CASES,
     DEEP_CASES,
     OBJECT_MORE_CASES,
     TYPE_CASES,
 )
+from tests.unit.registry.test_json_schema_cases_conditionals import CONDITIONAL_CASES
 from tests.unit.registry.test_json_schema_cases_keywords import (
     ARRAY_MORE_CASES,
     BOOLEAN_MORE_CASES,
@@ -35,6 +41,7 @@ from tests.unit.registry.test_json_schema_cases_objects import (
     Expect,
     Schema,
 )
+from tests.unit.registry.test_json_schema_cases_patterns import KNOWN_NAMES_CASES, PATTERN_CASES
 from tests.unit.registry.test_json_schema_cases_structure import (
     ARRAY_CASES,
     BOOLEAN_CASES,
@@ -43,6 +50,7 @@ from tests.unit.registry.test_json_schema_cases_structure import (
     REFERENCE_CASES,
 )
 from tests.unit.registry.test_json_schema_cases_tools import LLM_TOOL_CASES
+from tests.unit.registry.test_json_schema_cases_unevaluated import UNEVALUATED_CASES
 from tests.unit.registry.test_json_schema_cases_values import ENUM_CASES, NUMBER_CASES, STRING_CASES
 
 CASES = [
@@ -67,11 +75,23 @@ CASES = [
     *COMBINATOR_MORE_CASES,
     *TOOL_MORE_CASES,
     *BOOLEAN_MORE_CASES,
+    *PATTERN_CASES,
+    *KNOWN_NAMES_CASES,
+    *CONDITIONAL_CASES,
+    *NOT_CASES,
+    *ONE_OF_CASES,
+    *CONTAINS_CASES,
+    *UNEVALUATED_CASES,
 ]
 
 # Codes that say "not proved" rather than "broken": no counterexample need exist.
 UNPROVEN = frozenset(
-    {"UNDECIDABLE_CHANGE", "UNDECIDABLE_PATTERN_CHANGE", "COMBINED_SCHEMA_CHANGED"}
+    {
+        "UNDECIDABLE_CHANGE",
+        "UNDECIDABLE_PATTERN_CHANGE",
+        "COMBINED_SCHEMA_CHANGED",
+        "CONDITIONAL_CHANGED",
+    }
 )
 
 POOL: tuple[object, ...] = (

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from hypothesis_jsonschema import from_schema
 
 from registry.formats.json_schema_compat import find_breaking_changes
 from tests.unit.registry.schema_pairs import (
+    PATTERN_KEYS,
     Schema,
     generatable,
     mutate,
@@ -150,6 +152,14 @@ def _instance_path(pointer: str) -> list[str | int] | None:
         keyword = tokens.pop(0)
         if keyword == "properties" and tokens:
             path.append(tokens.pop(0).replace("~1", "/").replace("~0", "~"))
+        elif keyword == "patternProperties" and tokens:
+            pattern = tokens.pop(0).replace("~1", "/").replace("~0", "~")
+            keys = [key for key in PATTERN_KEYS if re.search(pattern, key)]
+            if not keys:
+                return None
+            path.append(keys[0])  # an undeclared key the pattern applies to
+        elif keyword == "additionalProperties":
+            path.append("zz")  # a key no schema of the grammar declares or matches
         elif keyword == "items":
             path.append(0)
         else:
