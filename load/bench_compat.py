@@ -10,7 +10,9 @@ Cases:
 - lenient-additions: LENIENT policy; each version adds one optional property to an open
   object at a different depth (FULL-compatible under LENIENT);
 - refused: the candidate narrows one deep leaf, so every one of the 100 versions reports
-  it (the registration is refused with 100 records per direction).
+  it (the registration is refused with 100 records, from the BACKWARD direction);
+- refused-distinct: the same narrowing against the lenient-additions history, whose 100
+  versions all differ in structure, so no version's findings can be reused for another.
 Each case is timed warm, as a running registry does it (the 100 stored versions already
 parsed and digested, which ``registry.formats.parse_schema`` memoizes; the candidate is
 parsed and digested in the timing), and cold (everything parsed and digested from text, as
@@ -148,6 +150,10 @@ def main() -> None:
     refused = copy.deepcopy(annotated[-1])
     _object_at(refused, 4)["properties"]["f5_0"]["maxLength"] = 8
     bench("refused", annotated, refused, CompatibilityPolicy.STRICT, rounds)
+
+    refused = copy.deepcopy(added[-1])
+    _object_at(refused, 4)["properties"]["f5_0"]["maxLength"] = 8
+    bench("refused-distinct", added, refused, CompatibilityPolicy.LENIENT, rounds)
 
 
 if __name__ == "__main__":

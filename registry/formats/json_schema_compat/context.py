@@ -19,7 +19,10 @@ MAX_NESTING = 24
 MAX_STEPS = 20_000  # pairs visited per top-level check, side proofs included
 
 
-MemoKey = tuple[bytes, bytes, str, str, bool, frozenset[str]]
+# Shapes, drafts, renamed keywords (pointers name the original spelling) of both
+# subschemas, then the direction and the policy.
+MemoKey = tuple[bytes, bytes, str, str, object, object, bool, frozenset[str]]
+PlacedKey = tuple[MemoKey, str, str]  # and where the two subschemas sit
 _MEMO_LIMIT = 100_000  # entries kept per memo; a registry check visits far fewer
 
 
@@ -28,21 +31,38 @@ class CheckMemo:
     """Verdicts that hold whatever the rest of the documents say, shared by the pairwise
     checks of one transitive check (a candidate against every earlier version).
 
-    ``clean`` holds pairs of subschemas, by shape and without references, that a finished
-    comparison with no finding at all visited: such a pair is compatible on its own, so a
-    later comparison meeting the same shapes skips it (earlier versions of a long history
-    share most subtrees). ``documents`` keeps the findings of whole-document pairs by shape:
-    versions that differ only in annotations are checked once.
+    A pair of subschemas without references means the same wherever it appears: what
+    its walk finds depends only on the two shapes, their drafts, the direction and the
+    policy (``MemoKey``), and on where they sit, which the messages and pointers name.
+    ``clean`` holds the pairs whose walk found nothing, so a later comparison meeting the
+    same shapes skips them (the versions of a long history share most subtrees);
+    ``subtrees`` holds the findings of the others, by shapes and places, replayed instead
+    of walked. ``documents`` does the same for whole-document pairs: versions that differ
+    only in annotations are checked once.
     """
 
     clean: set[MemoKey] = field(default_factory=set)
+    subtrees: dict[PlacedKey, tuple[Incompatibility, ...]] = field(default_factory=dict)
     documents: dict[MemoKey, list[Incompatibility]] = field(default_factory=dict)
 
     def trim(self) -> None:
         if len(self.clean) > _MEMO_LIMIT:
             self.clean.clear()
+        if len(self.subtrees) > _MEMO_LIMIT // 10:
+            self.subtrees.clear()
         if len(self.documents) > _MEMO_LIMIT // 100:
             self.documents.clear()
+
+
+@dataclass
+class _Visit:
+    """A pair queued by a memoizing comparison: what it is keyed by, who queued it, and
+    the findings reported while it was visited."""
+
+    key: MemoKey | None
+    paths: tuple[str, str]
+    parent: int
+    own: list[Incompatibility] = field(default_factory=list)
 
 
 @dataclass
@@ -86,32 +106,49 @@ class Comparison:
         # Codes the policy accepts (LENIENT): never recorded, so side proofs see them too.
         self.tolerated: frozenset[str] = tolerated if parent is None else parent.tolerated
         self._leans_on_parent = False
-        self._queue: deque[tuple[Node, Node]] = deque()
+        self._queue: deque[tuple[Node, Node, int]] = deque()
         # Values keep both raw schemas alive so their ids cannot be reused meanwhile.
         self._visited: dict[PairKey, tuple[object, object]] = {}
         # Only a top-level comparison reads and fills the memo: side proofs run under
         # assumptions and may stop at their first finding.
         self._memo = memo if parent is None else None
-        self._memo_keys: list[MemoKey] = []
+        self._visits: list[_Visit] = []
+        self._index: dict[PairKey, int] = {}
+        self._current = -1
+        # A pair met again from another place (a reference cycle, a shared subschema)
+        # has findings no single subtree owns: such a run records nothing.
+        self._is_tree = True
 
     def compare(self, writer: Node, reader: Node) -> None:
         """Queue the proof that ``writer`` documents are accepted by ``reader``."""
         key = (writer.key, reader.key)
         if self._is_assumed(key):
+            met = self._index.get(key)
+            if met is not None and self._visits[met].parent != self._current:
+                self._is_tree = False
             return
+        index = -1
         if self._memo is not None:
             memo_key = self.memo_key(writer, reader)
             if memo_key is not None:
                 if memo_key in self._memo.clean:
                     return  # Proved compatible on its own by an earlier comparison.
-                self._memo_keys.append(memo_key)
+                known = self._memo.subtrees.get((memo_key, writer.path, reader.path))
+                if known is not None:
+                    self.findings.extend(known)  # What the same walk found before.
+                    return
+            index = len(self._visits)
+            self._index[key] = index
+            self._visits.append(_Visit(memo_key, (writer.path, reader.path), self._current))
         self._visited[key] = (writer.raw, reader.raw)
-        self._queue.append((writer, reader))
+        self._queue.append((writer, reader, index))
 
     def memo_key(self, writer: Node, reader: Node) -> MemoKey | None:
         """What a pair's verdict depends on, when it depends on nothing else: the shapes
-        of both subschemas (no reference inside either), their drafts, the direction and
-        the policy. None for pairs with references, whose meaning depends on the document.
+        of both subschemas (no reference inside either), their drafts and renamed
+        keywords, the direction and the policy. None for pairs with references, whose
+        meaning depends on the document. (Below the pair, subschemas are digested as
+        written, so their spellings are part of the shapes.)
         """
         prints = writer.side.fingerprints
         writer_entry = prints.entry(writer.raw if writer.raw is False else writer.view)
@@ -123,6 +160,8 @@ class Comparison:
             reader_entry[2],
             writer.side.dialect,
             reader.side.dialect,
+            tuple(sorted(writer.renames.items())) if writer.renames else None,
+            tuple(sorted(reader.renames.items())) if reader.renames else None,
             self.writer_is_old,
             self.tolerated,
         )
@@ -130,7 +169,7 @@ class Comparison:
     def run(self) -> list[Incompatibility]:
         while self._queue and not (self._stop_at_first and self.findings):
             if self._budget.steps_left <= 0:
-                writer, reader = self._queue[0]
+                writer, reader, _ = self._queue[0]
                 self.report(
                     "UNDECIDABLE_CHANGE",
                     "The schemas are too large or too deeply combined to compare fully; "
@@ -140,13 +179,34 @@ class Comparison:
                 )
                 break
             self._budget.steps_left -= 1
-            writer, reader = self._queue.popleft()
+            writer, reader, index = self._queue.popleft()
+            if index < 0:
+                self._step(writer, reader, self)
+                continue
+            before, self._current = len(self.findings), index
             self._step(writer, reader, self)
-        if self._memo is not None and not self.findings and not self._queue:
-            # Nothing was found anywhere, so every pair visited holds on its own.
-            self._memo.clean.update(self._memo_keys)
-            self._memo.trim()
+            self._visits[index].own = self.findings[before:]
+        if self._memo is not None and not self._queue and self._is_tree:
+            self._record(self._memo)
         return self.findings
+
+    def _record(self, memo: CheckMemo) -> None:
+        """Each visited pair's subtree findings (a pair is queued while its parent is
+        visited, so it comes after it in the list)."""
+        below: list[list[Incompatibility]] = [[] for _ in self._visits]
+        for index in range(len(self._visits) - 1, -1, -1):
+            visit = self._visits[index]
+            found = below[index]
+            found[:0] = visit.own
+            if visit.parent >= 0:
+                below[visit.parent][:0] = found  # children last to first: keeps their order
+            if visit.key is None:
+                continue
+            if not found:
+                memo.clean.add(visit.key)
+            else:
+                memo.subtrees[(visit.key, *visit.paths)] = tuple(found)
+        memo.trim()
 
     def explain(self, writer: Node, reader: Node) -> list[Incompatibility]:
         """Every reason ``writer`` documents may fail ``reader``, proved on its own."""

@@ -15,7 +15,8 @@ from tests.unit.registry.test_json_schema_compat import CASES
 
 
 def _facts(found: list[Any]) -> list[tuple[str, str, str, str]]:
-    return [(f.code, f.old_path, f.new_path, f.message) for f in found]
+    """The findings, in a stable order: replayed subtrees may come earlier in the list."""
+    return sorted((f.code, f.old_path, f.new_path, f.message) for f in found)
 
 
 @pytest.mark.parametrize("lenient", [False, True])
@@ -67,13 +68,38 @@ def test_a_subtree_proved_compatible_is_not_walked_again(monkeypatch: pytest.Mon
     assert seen == ["#"]  # the root differs; the nested pair was proved by the first check
 
 
-def test_a_check_with_findings_records_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    old = obj({"n": obj({"v": NUMBER}), "x": STRING})
-    new = obj({"n": obj({"v": INTEGER}), "x": STRING})
+def test_findings_of_a_subtree_are_replayed_where_the_same_pair_sits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    nested_old = obj({"v": NUMBER, "w": STRING})
+    nested_new = obj({"v": INTEGER, "w": STRING})
+    first = obj({"n": nested_old, "x": STRING})
+    second = obj({"n": nested_old, "y": STRING})
+    candidate = obj({"n": nested_new, "x": STRING, "y": STRING})
     memo = CheckMemo()
-    found = find_breaking_changes(old, new, writer_is_old=True, memo=memo)
-    assert [f.code for f in found] == ["TYPE_NARROWED"]
-    assert memo.clean == set()
+    seen = _visited_paths(monkeypatch)
+    found = find_breaking_changes(first, candidate, writer_is_old=True, lenient=True, memo=memo)
+    assert [(f.code, f.old_path) for f in found] == [
+        ("TYPE_NARROWED", "#/properties/n/properties/v")
+    ]
+    assert "#/properties/n/properties/v" in seen
+    seen.clear()
+    again = find_breaking_changes(second, candidate, writer_is_old=True, lenient=True, memo=memo)
+    assert _facts(again) == _facts(found)
+    assert seen == ["#"]  # the nested pair's finding was replayed, not walked again
+
+
+def test_the_same_pair_elsewhere_is_walked_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    narrowed_old, narrowed_new = obj({"v": NUMBER}), obj({"v": INTEGER})
+    memo = CheckMemo()
+    first = find_breaking_changes(
+        obj({"n": narrowed_old}), obj({"n": narrowed_new}), writer_is_old=True, memo=memo
+    )
+    second = find_breaking_changes(
+        obj({"m": narrowed_old}), obj({"m": narrowed_new}), writer_is_old=True, memo=memo
+    )
+    assert [f.old_path for f in first] == ["#/properties/n/properties/v"]
+    assert [f.old_path for f in second] == ["#/properties/m/properties/v"]
 
 
 def test_pairs_holding_references_are_never_memoized() -> None:
@@ -102,7 +128,7 @@ def test_versions_differing_in_annotations_only_share_their_findings() -> None:
 def test_the_memo_is_bounded() -> None:
     memo = CheckMemo()
     memo.clean.update(
-        (i.to_bytes(4, "big"), b"", "d", "d", True, frozenset()) for i in range(100_001)
+        (i.to_bytes(4, "big"), b"", "d", "d", None, None, True, frozenset()) for i in range(100_001)
     )
     memo.trim()
     assert memo.clean == set()
