@@ -12,7 +12,7 @@ All are proved with side proofs rather than compared for equality:
   not decided;
 - reader ``dependentSchemas``: when the trigger property is present the writer document
   must fit the dependent schema: the writer's own dependent schema for that trigger, or
-  the writer as a whole, must be proved to fit it. A closed writer that never writes the
+  the writer as a whole, must be proved to fit it. A writer that never writes the
   trigger needs nothing.
 """
 
@@ -23,9 +23,10 @@ from fractions import Fraction
 
 from registry.formats.json_schema_compat.context import Comparison
 from registry.formats.json_schema_compat.enums import listed_values, spell_values
-from registry.formats.json_schema_compat.exclusion import excludes, holds_across, resolved
+from registry.formats.json_schema_compat.exclusion import exact, excludes, holds_across, resolved
 from registry.formats.json_schema_compat.json_types import declared_types
 from registry.formats.json_schema_compat.nodes import Node
+from registry.formats.json_schema_compat.objects import writable_names
 from registry.formats.json_schema_compat.pointers import describe
 
 # A witness array for maxContains is built and validated only up to this many items.
@@ -127,7 +128,7 @@ def _stays_under(
         and (
             ctx.is_same_value(writer.view["contains"], reader.view["contains"], writer, reader)
             # Every item matching the reader's contains matches the writer's, capped there.
-            or holds_across(resolved(reader_contains), resolved(writer_contains), ctx)
+            or holds_across(resolved(reader_contains), exact(writer_contains), ctx)
         )
     ):
         return True
@@ -231,13 +232,12 @@ def _distinct(values: list[object]) -> list[object]:
 def check_dependent_schemas(writer: Node, reader: Node, ctx: Comparison) -> None:
     """When a trigger property is present, writer objects must fit the reader's schema."""
     writer_deps = writer.members("dependentSchemas")
-    closed = writer.child("additionalProperties")
-    is_closed = closed is not None and closed.is_false and not writer.members("patternProperties")
+    writable = writable_names(writer)
     for trigger in reader.members("dependentSchemas"):
         reader_dep = reader.child("dependentSchemas", trigger)
         if reader_dep is None or not reader_dep.asserts_anything():
             continue
-        if is_closed and trigger not in writer.members("properties"):
+        if writable is not None and trigger not in writable:
             continue  # The writer never writes the trigger.
         writer_prop = writer.child("properties", trigger)
         if writer_prop is not None and writer_prop.is_false:

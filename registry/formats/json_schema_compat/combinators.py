@@ -30,6 +30,7 @@ from registry.formats.json_schema_compat import refs
 from registry.formats.json_schema_compat.context import Comparison
 from registry.formats.json_schema_compat.enums import spell_values
 from registry.formats.json_schema_compat.exclusion import (
+    exact,
     excludes,
     holds_across,
     resolved,
@@ -160,7 +161,7 @@ def _outside(writer: Node, target: Node, ctx: Comparison) -> bool:
         return True
     # The writer's own "not M" rejects all of M, so all of ``target`` if it fits M.
     own = writer.child("not")
-    return own is not None and holds_across(target, resolved(own), ctx)
+    return own is not None and holds_across(target, exact(own), ctx)
 
 
 def _alternatives(node: Node) -> tuple[str, list[Node]] | None:
@@ -273,9 +274,9 @@ def _never_matched(branch: Node, others: list[Node], ctx: Comparison) -> bool:
     """Whether ``branch`` lies within another writer branch, which the documents of this
     writer branch never match."""
     target = resolved(branch)
-    if any(ctx.is_same(other, branch) or ctx.is_same(resolved(other), target) for other in others):
+    if any(ctx.is_same(other, branch) or ctx.is_same(exact(other), target) for other in others):
         return True
-    return any(holds_across(target, resolved(other), ctx) for other in others)
+    return any(holds_across(target, exact(other), ctx) for other in others)
 
 
 def _check_writer_alternatives(

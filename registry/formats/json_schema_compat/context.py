@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from registry.compatibility import Incompatibility
 from registry.formats.json_schema_compat.codes import CODES
+from registry.formats.json_schema_compat.evaluation import SOURCES
 from registry.formats.json_schema_compat.nodes import Node
 
 Step = Callable[[Node, Node, "Comparison"], None]
@@ -150,6 +151,8 @@ class Comparison:
         meaning depends on the document. (Below the pair, subschemas are digested as
         written, so their spellings are part of the shapes.)
         """
+        if SOURCES in writer.view or SOURCES in reader.view:
+            return None  # Evaluation decided per document: see ``evaluation``.
         prints = writer.side.fingerprints
         writer_entry = prints.entry(writer.raw if writer.raw is False else writer.view)
         reader_entry = prints.entry(reader.raw if reader.raw is False else reader.view)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from registry.formats.json_schema_compat import refs
 from registry.formats.json_schema_compat.context import Comparison
+from registry.formats.json_schema_compat.dialects import ASSERTING
 from registry.formats.json_schema_compat.enums import listed_values
 from registry.formats.json_schema_compat.json_types import declared_types, possible_types
 from registry.formats.json_schema_compat.nodes import UNVALIDATED, Node
@@ -62,9 +63,27 @@ def excludes(first: Node, second: Node, depth: int = 0) -> bool:
 
 
 def resolved(node: Node) -> Node:
-    """The schema a bare ``$ref`` points at, followed a few hops; else ``node`` itself."""
+    """The schema a ``$ref`` points at, followed a few hops; else ``node`` itself. With
+    siblings beside the ``$ref`` the result allows more than ``node``: use it only where
+    a wider schema is safe (the narrower side of a containment, either side of
+    ``excludes``); see ``exact``."""
     for _ in range(8):  # A few hops suffice for "oneOf of $refs"; cycles stop here.
         followed = refs.target(node) if set(node.view) & {"$ref"} else None
+        if followed is None:
+            return node
+        node = followed
+    return node
+
+
+def exact(node: Node) -> Node:
+    """The schema a ``$ref`` with no asserting sibling points at, followed a few hops;
+    else ``node`` itself. Unlike ``resolved`` (whose result may allow more than ``node``,
+    safe only for the side that must be shown narrower or disjoint), the result allows
+    exactly what ``node`` allows, so it may stand on the wider side of a containment."""
+    for _ in range(8):
+        if (ASSERTING & node.view.keys()) != {"$ref"}:
+            return node
+        followed = refs.target(node)
         if followed is None:
             return node
         node = followed

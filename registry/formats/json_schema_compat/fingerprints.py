@@ -4,12 +4,14 @@ Digests follow JSON Schema equality: key order is irrelevant, ``1`` equals ``1.0
 ``true`` differs from ``1`` (Python's ``==`` says otherwise, and recurses).
 
 Each container gets two digests. ``digest`` covers everything. ``shape`` leaves out the
-annotations of schema objects (a string ``title``, ``description`` or ``$comment``, an
-``examples`` list), which no validator reads: two subschemas with equal shapes accept the
-same documents, so the walker skips them. Values under ``enum``, ``const``, ``default``,
-``examples``, ``dependentRequired`` and ``dependencies`` are data or name lists, not
-schemas, so their shape is their full digest (a property named "description" whose schema
-is an object is never mistaken for an annotation: annotations left out are strings/lists).
+text annotations of schema objects (a string ``title``, ``description`` or ``$comment``),
+which no validator reads and no ``$ref`` can use as a schema: two subschemas with equal
+shapes accept the same documents, so the walker skips them. ``examples`` stays in: its
+values may be objects, and a ``$ref`` may point into them. Values under ``enum``,
+``const``, ``default``, ``examples``, ``dependentRequired`` and ``dependencies`` are data
+or name lists, not schemas, so their shape is their full digest (a property named
+"description" whose schema is an object is never mistaken for an annotation: annotations
+left out are strings).
 """
 
 from __future__ import annotations
@@ -52,9 +54,7 @@ def _scalar_digest(value: object) -> bytes:
 
 
 def _is_annotation(key: str, value: object) -> bool:
-    return (key in _TEXT_ANNOTATIONS and isinstance(value, str)) or (
-        key == "examples" and isinstance(value, list)
-    )
+    return key in _TEXT_ANNOTATIONS and isinstance(value, str)
 
 
 class Fingerprints:

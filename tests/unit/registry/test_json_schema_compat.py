@@ -42,6 +42,7 @@ from tests.unit.registry.test_json_schema_cases_objects import (
     Schema,
 )
 from tests.unit.registry.test_json_schema_cases_patterns import KNOWN_NAMES_CASES, PATTERN_CASES
+from tests.unit.registry.test_json_schema_cases_regressions import REGRESSION_CASES
 from tests.unit.registry.test_json_schema_cases_structure import (
     ARRAY_CASES,
     BOOLEAN_CASES,
@@ -77,6 +78,7 @@ CASES = [
     *BOOLEAN_MORE_CASES,
     *PATTERN_CASES,
     *KNOWN_NAMES_CASES,
+    *REGRESSION_CASES,
     *CONDITIONAL_CASES,
     *NOT_CASES,
     *ONE_OF_CASES,

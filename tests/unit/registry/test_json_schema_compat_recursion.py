@@ -99,9 +99,17 @@ def test_annotation_only_changes_are_decided_without_a_walk(
     visits: list[str] = []
     monkeypatch.setattr(walker, "visit", lambda writer, reader, ctx: visits.append(reader.path))
     old = _nested(50, typed("string", description="a"))
-    new = {**_nested(50, typed("string", description="b", examples=["x"])), "title": "t"}
+    new = {**_nested(50, typed("string", description="b", **{"$comment": "c"})), "title": "t"}
     assert find_breaking_changes(old, new, writer_is_old=True) == []
     assert visits == []
+
+
+def test_changed_examples_are_walked_and_compatible() -> None:
+    # A $ref may point into examples, so they are part of the shape; still annotations.
+    old = _nested(5, typed("string", examples=["a"]))
+    new = _nested(5, typed("string", examples=["b", {"type": "integer"}]))
+    assert find_breaking_changes(old, new, writer_is_old=True) == []
+    assert find_breaking_changes(new, old, writer_is_old=False) == []
 
 
 def test_a_property_named_like_an_annotation_is_still_compared() -> None:

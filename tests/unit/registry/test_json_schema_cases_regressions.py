@@ -1,0 +1,60 @@
+"""Compatibility table, part 8: pairs where a wider stand-in for a schema once led to a
+wrong "compatible": a ``$ref`` with siblings on the wider side of a containment, a
+``$ref`` into ``examples``, a writer limited to known names against dependentSchemas."""
+
+from __future__ import annotations
+
+from tests.unit.registry.test_json_schema_cases_objects import STRING, Case, typed
+
+_DEFS = {"$defs": {"S": STRING}}
+
+REGRESSION_CASES = [
+    Case(
+        "writer not of a reference with a sibling, reader not of its target",
+        {**_DEFS, "not": {"$ref": "#/$defs/S", "minLength": 5}},
+        {"not": STRING},
+        ("COMBINED_SCHEMA_CHANGED",),
+        (),
+        documents=("ab",),
+    ),
+    Case(
+        "oneOf branch loses the sibling of its reference",
+        {
+            **_DEFS,
+            "oneOf": [typed("string", maxLength=2), {"$ref": "#/$defs/S", "minLength": 3}],
+        },
+        {**_DEFS, "oneOf": [typed("string", maxLength=2), {"$ref": "#/$defs/S"}]},
+        ("COMBINED_SCHEMA_CHANGED",),
+        ("COMBINED_SCHEMA_CHANGED",),
+        documents=("a",),
+    ),
+    Case(
+        "maxContains against a writer contains that is a reference with a sibling",
+        {
+            **_DEFS,
+            "type": "array",
+            "contains": {"$ref": "#/$defs/S", "minLength": 3},
+            "maxContains": 1,
+        },
+        typed("array", contains=STRING, maxContains=1),
+        ("UNDECIDABLE_CHANGE",),
+        ("CONTAINS_NARROWED",),
+        documents=(["abc", "a", "b"], ["a"]),
+    ),
+    Case(
+        "reference into examples retargeted",
+        {"examples": [STRING], "$ref": "#/examples/0"},
+        {"examples": [typed("integer")], "$ref": "#/examples/0"},
+        ("TYPE_CHANGED",),
+        ("TYPE_CHANGED",),
+        documents=("a", 1),
+    ),
+    Case(
+        "dependentSchemas on a name a writer limited to its required names never writes",
+        {"type": "object", "required": ["b"], "maxProperties": 1},
+        {"type": "object", "required": ["b"], "dependentSchemas": {"a": False}},
+        (),
+        ("MAX_PROPERTIES_DECREASED",),
+        documents=({"b": 1, "c": 2},),
+    ),
+]
