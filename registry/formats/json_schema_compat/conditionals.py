@@ -39,7 +39,7 @@ from registry.formats.json_schema_compat.enums import spell_values
 from registry.formats.json_schema_compat.examples import find_example
 from registry.formats.json_schema_compat.exclusion import excludes, holds_across, resolved
 from registry.formats.json_schema_compat.nodes import Node
-from registry.formats.json_schema_compat.pointers import describe
+from registry.formats.json_schema_compat.pointers import describe, join
 
 _CONDITIONAL = ("if", "then", "else")
 # The keyword that rejected an example document -> the code a finding on it carries.
@@ -181,9 +181,8 @@ def _report(
         ctx.extend(findings)
         return
     example = find_example(writer, reader_if, reader_branch, name, branch.parts)
-    if example is not None and not example[1].path:
-        code = _CODE_BY_KEYWORD.get(example[1].validator)
-        shown = [finding for finding in findings if finding.code == code]
+    if example is not None:
+        shown = _shown_by(example[1], findings, reader_branch, ctx)
         if shown:
             ctx.extend(shown)
             return
@@ -198,6 +197,27 @@ def _report(
         writer.at(branch.label) if branch.label else writer.path,
         reader_branch.path,
     )
+
+
+def _shown_by(
+    error: ValidationError,
+    findings: list[Incompatibility],
+    reader_branch: Node,
+    ctx: Comparison,
+) -> list[Incompatibility]:
+    """The findings a validated counterexample's rejection stands for: same code, and,
+    unless it failed at the branch itself, the same place in the reader's branch."""
+    code = _CODE_BY_KEYWORD.get(error.validator)
+    codes = {code, "TYPE_CHANGED"} if code == "TYPE_NARROWED" else {code}
+    shown = [finding for finding in findings if finding.code in codes]
+    if not error.path:
+        return shown
+    where = join(reader_branch.path, *list(error.relative_schema_path)[:-1])
+    return [
+        finding
+        for finding in shown
+        if (finding.new_path if ctx.writer_is_old else finding.old_path) == where
+    ]
 
 
 def _reason(findings: list[Incompatibility], example: tuple[object, ValidationError] | None) -> str:
