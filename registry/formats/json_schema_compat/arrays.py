@@ -1,12 +1,18 @@
 """Array keywords: tuples (prefixItems), items, minItems, maxItems, uniqueItems.
 
 Draft-07 and 2019-09 tuples (an ``items`` array plus ``additionalItems``) arrive here in
-2020-12 spelling, so every tuple shape is compared position by position.
+2020-12 spelling, so every tuple shape is compared position by position. A writer's
+arrays are as long as ``maxItems`` allows, or as many distinct values as unique items of
+a finite item schema can take (see ``longest``).
 """
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from registry.formats.json_schema_compat.context import Comparison
+from registry.formats.json_schema_compat.enums import FINITE_TYPES, listed_values
+from registry.formats.json_schema_compat.json_types import declared_types
 from registry.formats.json_schema_compat.nodes import Node
 from registry.formats.json_schema_compat.pointers import describe
 
@@ -19,6 +25,25 @@ def _item_at(node: Node, index: int) -> Node | None:
     return node.child("items")
 
 
+def longest(node: Node) -> Fraction | None:
+    """The most items an array of ``node`` can hold: ``maxItems``, or, with ``uniqueItems``
+    and one item schema of finitely many values (listed, or booleans and null), that many
+    distinct values; None when unbounded."""
+    limit = node.number("maxItems")
+    items = node.child("items")
+    if node.view.get("uniqueItems") is not True or items is None or node.schemas("prefixItems"):
+        return limit
+    values = listed_values(items)
+    if values is None:
+        types = declared_types(items)
+        if types is None or not types <= {"boolean", "null"}:
+            return limit
+        values = [value for name in sorted(types) for value in FINITE_TYPES[name]]
+    digest = node.side.fingerprints.digest
+    distinct = Fraction(len({digest(value) for value in values}))
+    return distinct if limit is None else min(limit, distinct)
+
+
 def check_array(writer: Node, reader: Node, ctx: Comparison) -> None:
     """Every array the writer allows must pass the reader's array keywords."""
     _check_items(writer, reader, ctx)
@@ -26,7 +51,7 @@ def check_array(writer: Node, reader: Node, ctx: Comparison) -> None:
 
 
 def _check_items(writer: Node, reader: Node, ctx: Comparison) -> None:
-    writer_max = writer.number("maxItems")
+    writer_max = longest(writer)
     positions = max(len(writer.schemas("prefixItems")), len(reader.schemas("prefixItems")))
     # Positions past the explicit tuples share one schema per side, so the tail is compared
     # once, as position ``positions``.
@@ -62,7 +87,7 @@ def _check_counts(writer: Node, reader: Node, ctx: Comparison) -> None:
             writer.path,
             reader.path,
         )
-    writer_max = writer.number("maxItems")
+    writer_max = longest(writer)
     reader_max = reader.number("maxItems")
     if reader_max is not None and (writer_max is None or writer_max > reader_max):
         allowed = "any number" if writer_max is None else f"up to {writer_max}"

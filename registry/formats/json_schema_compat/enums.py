@@ -33,7 +33,7 @@ _CODE_BY_KEYWORD: dict[object, str] = {
     None: "SCHEMA_BECAME_FALSE",
     UNVALIDATED: "UNDECIDABLE_CHANGE",
 }
-_FINITE_TYPES: dict[str, list[object]] = {"boolean": [True, False], "null": [None]}
+FINITE_TYPES: dict[str, list[object]] = {"boolean": [True, False], "null": [None]}
 
 
 def spell_values(values: list[object]) -> str:
@@ -113,8 +113,8 @@ def check_enum(writer: Node, reader: Node, ctx: Comparison) -> None:
     """
     types = declared_types(writer)
     domain: list[object] | None = None
-    if types is not None and types <= _FINITE_TYPES.keys():
-        domain = [value for name in sorted(types) for value in _FINITE_TYPES[name]]
+    if types is not None and types <= FINITE_TYPES.keys():
+        domain = [value for name in sorted(types) for value in FINITE_TYPES[name]]
     prints = reader.side.fingerprints
     for keyword, code in (("enum", "ENUM_ADDED"), ("const", "CONST_ADDED")):
         if keyword not in reader.view:

@@ -20,13 +20,12 @@ from __future__ import annotations
 from registry.formats.json_schema_compat import refs
 from registry.formats.json_schema_compat.context import Comparison
 from registry.formats.json_schema_compat.dialects import ASSERTING
-from registry.formats.json_schema_compat.enums import listed_values
+from registry.formats.json_schema_compat.enums import FINITE_TYPES, listed_values
 from registry.formats.json_schema_compat.json_types import declared_types, possible_types
 from registry.formats.json_schema_compat.nodes import UNVALIDATED, Node
 
 _MAX_LISTED = 64  # listed values validated one by one against the other schema
 _MAX_DEPTH = 4  # levels of required properties searched for a discriminator
-_FINITE_TYPES: dict[str, list[object]] = {"boolean": [True, False], "null": [None]}
 
 
 def excludes(first: Node, second: Node, depth: int = 0) -> bool:
@@ -145,8 +144,8 @@ def _finite_values(node: Node) -> list[object] | None:
     if listed is not None:
         return listed
     types = declared_types(node)
-    if types and types <= _FINITE_TYPES.keys():
-        return [value for name in sorted(types) for value in _FINITE_TYPES[name]]
+    if types and types <= FINITE_TYPES.keys():
+        return [value for name in sorted(types) for value in FINITE_TYPES[name]]
     return None
 
 

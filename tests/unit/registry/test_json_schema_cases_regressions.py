@@ -58,3 +58,30 @@ REGRESSION_CASES = [
         documents=({"b": 1, "c": 2},),
     ),
 ]
+
+UNIQUE_BOUND_CASES = [
+    Case(
+        "maxItems added that unique booleans never exceed",
+        typed("array", items=typed("boolean"), uniqueItems=True),
+        typed("array", items=typed("boolean"), uniqueItems=True, maxItems=2),
+        (),
+        (),
+        documents=([True, False], [True, True, True]),
+    ),
+    Case(
+        "maxItems added below the number of unique enum values",
+        typed("array", items={"enum": ["a", "b", "c"]}, uniqueItems=True),
+        typed("array", items={"enum": ["a", "b", "c"]}, uniqueItems=True, maxItems=2),
+        ("MAX_ITEMS_DECREASED",),
+        (),
+        documents=(["a", "b", "c"],),
+    ),
+    Case(
+        "unique nullable flags capped at their three values",
+        typed("array", items=typed(["boolean", "null"]), uniqueItems=True),
+        typed("array", items=typed(["boolean", "null"]), uniqueItems=True, maxItems=3),
+        (),
+        (),
+        documents=([None, True, False], [None, None]),
+    ),
+]

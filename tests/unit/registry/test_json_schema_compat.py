@@ -42,7 +42,10 @@ from tests.unit.registry.test_json_schema_cases_objects import (
     Schema,
 )
 from tests.unit.registry.test_json_schema_cases_patterns import KNOWN_NAMES_CASES, PATTERN_CASES
-from tests.unit.registry.test_json_schema_cases_regressions import REGRESSION_CASES
+from tests.unit.registry.test_json_schema_cases_regressions import (
+    REGRESSION_CASES,
+    UNIQUE_BOUND_CASES,
+)
 from tests.unit.registry.test_json_schema_cases_structure import (
     ARRAY_CASES,
     BOOLEAN_CASES,
@@ -79,6 +82,7 @@ CASES = [
     *PATTERN_CASES,
     *KNOWN_NAMES_CASES,
     *REGRESSION_CASES,
+    *UNIQUE_BOUND_CASES,
     *CONDITIONAL_CASES,
     *NOT_CASES,
     *ONE_OF_CASES,
