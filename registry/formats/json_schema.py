@@ -146,25 +146,15 @@ class JsonSchemaFormat:
         direction: Direction,
         policy: CompatibilityPolicy = DEFAULT_COMPATIBILITY_POLICY,
     ) -> list[Incompatibility]:
-        lenient = policy is CompatibilityPolicy.LENIENT
-        shared = (_fingerprints(old), _fingerprints(new))
-        memo = _memo(new)
-        if direction is Direction.BACKWARD:
-            return find_breaking_changes(
-                old.document,
-                new.document,
-                writer_is_old=True,
-                lenient=lenient,
-                shared=shared,
-                memo=memo,
-            )
+        backward = direction is Direction.BACKWARD
+        writer, reader = (old, new) if backward else (new, old)
         return find_breaking_changes(
-            new.document,
-            old.document,
-            writer_is_old=False,
-            lenient=lenient,
-            shared=shared,
-            memo=memo,
+            writer.document,
+            reader.document,
+            writer_is_old=backward,
+            lenient=policy is CompatibilityPolicy.LENIENT,
+            shared=(_fingerprints(old), _fingerprints(new)),
+            memo=_memo(new),
         )
 
 

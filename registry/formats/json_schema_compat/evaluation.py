@@ -156,22 +156,23 @@ def _rewrite(
 ) -> tuple[dict[str, Any], dict[str, str]]:
     rewritten = raw
     renames: dict[str, str] = {}
-    if _PROPERTIES in raw:
-        sources = analysis.properties
-        value = raw[_PROPERTIES]
+    for keyword, sources, closed_as in (
+        (_PROPERTIES, analysis.properties, "additionalProperties"),
+        (_ITEMS, analysis.items, "items"),
+    ):
+        if keyword not in raw:
+            continue
+        value = raw[keyword]
         if _accepts_everything(value) or sources.every:
-            rewritten = {k: v for k, v in rewritten.items() if k != _PROPERTIES}
-        elif sources.reason is None and isinstance(sources.static, tuple):
+            rewritten = {k: v for k, v in rewritten.items() if k != keyword}
+        elif sources.reason is not None:
+            continue  # Decided per document: the rule takes it from here.
+        elif keyword == _PROPERTIES and isinstance(sources.static, tuple):
             rewritten = _close_properties(rewritten, analysis.declared, value)
-            renames["additionalProperties"] = _PROPERTIES
-    if _ITEMS in raw:
-        sources = analysis.items
-        value = raw[_ITEMS]
-        if _accepts_everything(value) or sources.every:
-            rewritten = {k: v for k, v in rewritten.items() if k != _ITEMS}
-        elif sources.reason is None and isinstance(sources.static, int):
+            renames[closed_as] = keyword
+        elif keyword == _ITEMS and isinstance(sources.static, int):
             rewritten = _close_items(rewritten, analysis.positions, value, dialect)
-            renames["items"] = _ITEMS
+            renames[closed_as] = keyword
     return rewritten, renames
 
 
