@@ -84,3 +84,35 @@ def test_lenient_skips_the_proof_inside_combinators_too() -> None:
     assert _codes(old, new, lenient=True) == ([], [])
     backward, _ = _codes(old, new, lenient=False)
     assert backward
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "strict_codes"),
+    [
+        (
+            OPEN,
+            {**OPEN, "patternProperties": {"^x-": STRING}},
+            (["PROPERTY_ADDED_TO_OPEN_MODEL"], []),
+        ),
+        (
+            {
+                "type": "object",
+                "properties": {"a": STRING, "b": STRING},
+                "unevaluatedProperties": False,
+            },
+            {"type": "object", "properties": {"a": STRING}, "unevaluatedProperties": False},
+            (["PROPERTY_REMOVED_FROM_CLOSED_MODEL"], []),
+        ),
+        (
+            obj({"a": STRING}, closed=True, patternProperties={"^x-": STRING}),
+            obj({"a": STRING}, closed=True),
+            (["PROPERTY_REMOVED_FROM_CLOSED_MODEL"], []),
+        ),
+    ],
+    ids=["pattern added to an open model", "closed by unevaluatedProperties", "pattern dropped"],
+)
+def test_lenient_treats_patterns_and_unevaluated_models_like_declared_properties(
+    old: object, new: object, strict_codes: tuple[list[str], list[str]]
+) -> None:
+    assert _codes(old, new, lenient=False) == strict_codes
+    assert _codes(old, new, lenient=True) == ([], [])
