@@ -243,7 +243,7 @@ def check_dependent_schemas(writer: Node, reader: Node, ctx: Comparison) -> None
         if writer_prop is not None and writer_prop.is_false:
             continue
         writer_dep = writer.child("dependentSchemas", trigger) if trigger in writer_deps else None
-        if writer_dep is not None and ctx.holds(writer_dep, reader_dep):
+        if writer_dep is not None and ctx.holds(writer_dep.part(), reader_dep):
             continue
         if ctx.holds(writer.without("dependentSchemas"), reader_dep):
             continue

@@ -85,7 +85,8 @@ def _conjuncts(node: Node) -> list[Node] | None:
     parts += node.schemas("allOf")
     if "$ref" in node.view and (followed := refs.target(node)) is not None:
         parts.append(followed)
-    return parts
+    # Each conjunct alone leaves undeclared what another declares.
+    return [part.part() for part in parts] if len(parts) > 1 else parts
 
 
 def _check_writer_conjunction(
@@ -93,7 +94,9 @@ def _check_writer_conjunction(
 ) -> None:
     merged: Node | None = parts[0] if parts else writer.true()
     for part in parts[1:]:
-        merged = merge(merged, part, writer.path) if merged is not None else None
+        merged = (
+            merge(merged, part, writer.path, partial=writer.partial) if merged is not None else None
+        )
     candidates = ([merged] if merged is not None else []) + parts
     if any(ctx.holds(candidate, reader) for candidate in candidates):
         return
@@ -179,7 +182,10 @@ def _candidates(writer: Node, choice: tuple[str, list[Node]] | None) -> list[lis
     rest = writer.without(keyword)
     if not rest.asserts_anything():
         return [[branch] for branch in branches]
-    return [[c for c in (merge(rest, branch), branch) if c is not None] for branch in branches]
+    return [
+        [c for c in (merge(rest, branch, partial=writer.partial), branch.part()) if c is not None]
+        for branch in branches
+    ]
 
 
 def _check_reader_alternatives(

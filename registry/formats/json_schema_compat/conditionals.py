@@ -148,7 +148,9 @@ def _present(node: Node | None) -> list[Node]:
 def _branch(parts: list[Node], path: str, *, inside: bool | None, label: str) -> _Branch:
     joined = conjoin(parts, path)
     candidates = [joined] if joined is not None else []
-    candidates += [part for part in parts if part is not joined and part.asserts_anything()]
+    alone = [part for part in parts if part is not joined and part.asserts_anything()]
+    # Each part alone leaves undeclared what another declares.
+    candidates += [part.part() for part in alone] if len(parts) > 1 else alone
     if not candidates:
         candidates = [parts[0].true()]
     return _Branch(candidates, parts, joined is not None, inside, label)

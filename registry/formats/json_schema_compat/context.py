@@ -12,7 +12,8 @@ from registry.formats.json_schema_compat.evaluation import SOURCES
 from registry.formats.json_schema_compat.nodes import Node
 
 Step = Callable[[Node, Node, "Comparison"], None]
-PairKey = tuple[tuple[int, frozenset[str]], tuple[int, frozenset[str]]]
+NodeKey = tuple[int, frozenset[str], bool]
+PairKey = tuple[NodeKey, NodeKey]
 
 # Nested proofs (one per anyOf branch tried) are bounded so that recursive schemas full of
 # combinators, or adversarially nested ones, end with a verdict instead of running away.
@@ -163,7 +164,7 @@ class Comparison:
             reader_entry[2],
             writer.side.dialect,
             reader.side.dialect,
-            tuple(sorted(writer.renames.items())) if writer.renames else None,
+            (tuple(sorted(writer.renames.items())), writer.partial),
             tuple(sorted(reader.renames.items())) if reader.renames else None,
             self.writer_is_old,
             self.tolerated,

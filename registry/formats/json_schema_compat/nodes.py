@@ -14,6 +14,7 @@ from registry.formats.json_schema_compat import evaluation
 from registry.formats.json_schema_compat.dialects import (
     ASSERTING,
     DRAFT_07,
+    DRAFT_2019_09,
     DRAFT_2020_12,
     VALIDATORS,
     dialect_of,
@@ -25,6 +26,11 @@ from registry.formats.json_schema_compat.pointers import follow, join
 UNVALIDATED = "(not validated)"
 """The keyword of a rejection standing for "validation could not be carried out"."""
 
+# The keywords that declare a plain-name anchor, per draft (draft-07 uses "$id": "#name").
+_ANCHOR_KEYWORDS: dict[str, tuple[str, ...]] = {
+    DRAFT_2019_09: ("$anchor",),
+    DRAFT_2020_12: ("$anchor", "$dynamicAnchor"),
+}
 # Values, not subschemas: a "$id" or "$anchor" inside them declares nothing.
 _DATA_KEYWORDS = frozenset({"enum", "const", "examples", "default"})
 
@@ -88,12 +94,24 @@ class Side:
             # Not knowing is not accepting: the caller reports it as undecidable. TypeError
             # included because jsonschema's draft-07 additionalItems fails on "items": true.
             return ValidationError(f"could not be validated ({exc!r})", validator=UNVALIDATED)
+        except BaseException as exc:
+            # The Rust-backed structures under ``referencing`` turn a RecursionError deep
+            # in a nested proof into a PanicException, which derives from BaseException.
+            if type(exc).__name__ != "PanicException":
+                raise
+            return ValidationError(f"could not be validated ({exc!r})", validator=UNVALIDATED)
         return error
 
     def _scan(self) -> dict[str, tuple[object, str]]:
+        """Every plain-name anchor of the document, as this draft spells them (draft-07:
+        ``$id: "#name"``; 2019-09: ``$anchor``; 2020-12: ``$anchor`` and
+        ``$dynamicAnchor``). A name declared twice is left out: which one a validator
+        follows is not something to guess."""
         if self._anchors is not None:
             return self._anchors
+        keywords = _ANCHOR_KEYWORDS.get(self.dialect, ())
         anchors: dict[str, tuple[object, str]] = {}
+        twice: set[str] = set()
         stack: list[tuple[object, str]] = [(self.document, "#")]
         while stack:
             value, path = stack.pop()
@@ -102,20 +120,25 @@ class Side:
                 continue
             if not isinstance(value, dict):
                 continue
+            names: list[str] = []
             declared_id = value.get("$id")
             if isinstance(declared_id, str) and path != "#":
                 if self.dialect == DRAFT_07 and declared_id.startswith("#"):
-                    anchors[declared_id[1:]] = (value, path)
+                    names.append(declared_id[1:])
                 else:
                     self._has_nested_ids = True
-            for keyword in ("$anchor", "$dynamicAnchor"):
-                if isinstance(value.get(keyword), str):
-                    anchors[value[keyword]] = (value, path)
+            names += [value[k] for k in keywords if isinstance(value.get(k), str)]
+            for name in dict.fromkeys(names):
+                if name in anchors:
+                    twice.add(name)
+                anchors[name] = (value, path)
             stack.extend(
                 (child, join(path, key))
                 for key, child in value.items()
                 if key not in _DATA_KEYWORDS
             )
+        for name in twice:
+            del anchors[name]
         self._anchors = anchors
         return anchors
 
@@ -135,10 +158,17 @@ class Node:
     renames: Mapping[str, str] = field(default_factory=dict)
     is_false: bool = False
     dropped: frozenset[str] = frozenset()
+    partial: bool = False
 
     @property
-    def key(self) -> tuple[int, frozenset[str]]:
-        return id(self.raw), self.dropped
+    def key(self) -> tuple[int, frozenset[str], bool]:
+        return id(self.raw), self.dropped, self.partial
+
+    def part(self) -> Node:
+        """This node as one part of a writer whose other parts may declare properties it
+        does not: a property it leaves undeclared is not "undeclared by the writer" (which
+        is what LENIENT tolerates), and its subschemas are parts too."""
+        return self if self.partial else replace(self, partial=True)
 
     def asserts_anything(self) -> bool:
         return self.is_false or not ASSERTING.isdisjoint(self.view)
@@ -158,13 +188,18 @@ class Node:
                 return None
         if not isinstance(value, dict | bool):
             return None
-        return self.side.node(value, self.at(keyword, *tokens))
+        node = self.side.node(value, self.at(keyword, *tokens))
+        return node.part() if self.partial else node
 
     def without(self, *keywords: str) -> Node:
-        if not any(keyword in self.view for keyword in keywords):
+        """This node with ``keywords`` set aside; a part (see ``part``) when one of them
+        could declare properties."""
+        present = [keyword for keyword in keywords if keyword in self.view]
+        if not present:
             return self
         view = {key: value for key, value in self.view.items() if key not in keywords}
-        return replace(self, view=view, dropped=self.dropped | frozenset(keywords))
+        partial = self.partial or not _DECLARING.isdisjoint(present)
+        return replace(self, view=view, dropped=self.dropped | frozenset(keywords), partial=partial)
 
     def true(self) -> Node:
         """The schema ``true`` on this side, standing where this node stands."""
@@ -195,31 +230,52 @@ class Node:
         return self.side.rejection(schema, value)
 
 
+# In-place applicators: what they hold constrains the same instance, so a node without
+# them may leave undeclared a property they declare.
+_DECLARING = frozenset(
+    {"allOf", "anyOf", "oneOf", "$ref", "$dynamicRef", "$recursiveRef", "if", "then", "else"}
+    | {"dependentSchemas"}
+)
+
 # Keywords that only mean something together; splitting them across two merged nodes
 # would create a constraint that neither node had.
-_LINKED = (frozenset({"if", "then", "else"}), frozenset({"contains", "minContains", "maxContains"}))
+# Checked on the keywords as written too: a draft-07 or 2019-09 ``additionalItems`` is
+# ignored without a tuple ``items`` beside it, and would take effect beside another's.
+_LINKED = (
+    frozenset({"if", "then", "else"}),
+    frozenset({"contains", "minContains", "maxContains"}),
+    frozenset({"items", "additionalItems", "prefixItems"}),
+)
 
 
-def merge(first: Node, second: Node, path: str | None = None) -> Node | None:
+def merge(
+    first: Node, second: Node, path: str | None = None, *, partial: bool = False
+) -> Node | None:
     """One node with both nodes' keywords, when they share no asserting keyword.
 
     Used for writers only: the merged node allows at least what both together allow
-    (a merged additionalProperties sees more declared properties, never fewer).
+    (a merged additionalProperties sees more declared properties, never fewer). It is a
+    part (see ``Node.part``) only when ``partial`` says so: merging the parts of a writer
+    makes it whole again.
     """
     if first.side is not second.side or first.is_false or second.is_false:
         return None
     if not (ASSERTING & first.view.keys()).isdisjoint(second.view.keys()):
         return None
-    if any(
-        not group.isdisjoint(first.view) and not group.isdisjoint(second.view) for group in _LINKED
-    ):
-        return None
     raw_first = first.raw if isinstance(first.raw, dict) else {}
     raw_second = second.raw if isinstance(second.raw, dict) else {}
+    written_first = raw_first.keys() - first.dropped
+    written_second = raw_second.keys() - second.dropped
+    if any(
+        not group.isdisjoint(one) and not group.isdisjoint(other)
+        for group in _LINKED
+        for one, other in ((first.view, second.view), (written_first, written_second))
+    ):
+        return None
     raw = {
         **{k: v for k, v in raw_first.items() if k not in first.dropped},
         **{k: v for k, v in raw_second.items() if k not in second.dropped},
     }
     view = {**first.view, **second.view}
     renames = {**first.renames, **second.renames}
-    return Node(second.side, raw, view, path or second.path, renames)
+    return Node(second.side, raw, view, path or second.path, renames, partial=partial)

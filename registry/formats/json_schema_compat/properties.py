@@ -103,7 +103,7 @@ def check_properties(
         # 200-property schema is mostly unchanged properties and moot one-sided ones.
         writer_only_moot=not reader_patterns and not _constrains(reader_extra),
         reader_only_moot=not patterned
-        and _OPEN_MODEL in ctx.tolerated
+        and _tolerates_open_keys(writer, ctx)
         and not _constrains(writer_extra),
     )
     for name in names:
@@ -179,18 +179,20 @@ def _check_key(
             _reader_constrains_open_key(name, writer, kind, reader_node, ctx)
         elif kind == "additional" and reader_node.is_false:
             _removed_from_closed_model(writer_nodes[0], reader, ctx)
-        elif len(writer_nodes) == 1 or not any(
-            ctx.holds(node, reader_node) for node in _conjunctions(writer_nodes)
-        ):
+        elif len(writer_nodes) == 1:
             ctx.compare(writer_nodes[0], reader_node)
+        elif not any(ctx.holds(node, reader_node) for node in _conjunctions(writer_nodes)):
+            ctx.compare(writer_nodes[0].part(), reader_node)
 
 
 def _conjunctions(nodes: list[Node]) -> list[Node]:
-    """Each node alone, then all of them merged when their keywords do not overlap."""
+    """Each node alone (a part: see ``Node.part``), then all of them merged when their
+    keywords do not overlap."""
+    partial = any(node.partial for node in nodes)
     merged: Node | None = nodes[0]
     for node in nodes[1:]:
-        merged = merge(merged, node) if merged is not None else None
-    return [*nodes, *([merged] if merged is not None else [])]
+        merged = merge(merged, node, partial=partial) if merged is not None else None
+    return [*(node.part() for node in nodes), *([merged] if merged is not None else [])]
 
 
 def _reader_constrains_open_key(
@@ -198,7 +200,18 @@ def _reader_constrains_open_key(
 ) -> None:
     """The writer's open model may carry key ``name`` (None: any name matching a reader
     pattern) with any value; the reader constrains it."""
-    if _OPEN_MODEL in ctx.tolerated or ctx.holds(writer.true(), reader_node):
+    if _tolerates_open_keys(writer, ctx) or ctx.holds(writer.true(), reader_node):
+        return
+    if writer.partial:
+        ctx.report(
+            "UNDECIDABLE_CHANGE",
+            f"{capital(describe(reader_node.path))} is constrained by the {ctx.reader_name} "
+            f"schema; the part of the {ctx.writer_name} schema compared here does not "
+            f"declare '{name or reader_node.path}', which another part (allOf, anyOf, "
+            "$ref, if/then/else) may constrain, so the change is not proved safe.",
+            writer.path,
+            reader_node.path,
+        )
         return
     if name is None:
         what, carried = (
@@ -219,6 +232,12 @@ def _reader_constrains_open_key(
         writer.path,
         reader_node.path,
     )
+
+
+def _tolerates_open_keys(writer: Node, ctx: Comparison) -> bool:
+    """Whether LENIENT's "writer documents carry no undeclared key" applies: only to a
+    whole writer, not to a part whose siblings may declare (and constrain) the key."""
+    return _OPEN_MODEL in ctx.tolerated and not writer.partial
 
 
 def _removed_from_closed_model(writer_node: Node, reader: Node, ctx: Comparison) -> None:

@@ -85,3 +85,73 @@ UNIQUE_BOUND_CASES = [
         documents=([None, True, False], [None, None]),
     ),
 ]
+
+_D07 = "http://json-schema.org/draft-07/schema#"
+_D2019 = "https://json-schema.org/draft/2019-09/schema"
+_NOT_123 = {"not": {"const": [1, 2, 3]}}
+
+ANCHOR_AND_TUPLE_CASES = [
+    Case(
+        "draft-07 anchor spelled $anchor is not an anchor there",
+        {"$schema": _D07, "type": "string"},
+        {
+            "$schema": _D07,
+            "definitions": {
+                "X": {"$anchor": "A", "type": "string"},
+                "Y": {"$id": "#A", "type": "integer"},
+            },
+            "$ref": "#A",
+        },
+        ("TYPE_CHANGED",),
+        ("TYPE_CHANGED",),
+        documents=("s", 1),
+    ),
+    Case(
+        "2019-09 $dynamicAnchor beside an $anchor of the same name",
+        {"$schema": _D2019, "type": "string"},
+        {
+            "$schema": _D2019,
+            "$defs": {
+                "X": {"$dynamicAnchor": "A", "type": "string"},
+                "Y": {"$anchor": "A", "type": "integer"},
+            },
+            "$ref": "#A",
+        },
+        ("TYPE_CHANGED",),
+        ("TYPE_CHANGED",),
+        documents=("s", 1),
+    ),
+    Case(
+        "anchor declared twice is not followed",
+        STRING,
+        {
+            "$defs": {"X": {"$anchor": "A", "type": "string"}},
+            "items": {"$anchor": "A", "type": "integer"},
+            "$ref": "#A",
+        },
+        ("UNDECIDABLE_CHANGE",),
+        ("TYPE_NARROWED",),
+        documents=(1, "s"),
+    ),
+    Case(
+        "draft-07 additionalItems in another conjunct stays ignored",
+        {"$schema": _D07, "allOf": [{"items": [{}, {}]}, {"additionalItems": False}]},
+        {"$schema": _D07, **_NOT_123},
+        ("VALUE_EXCLUDED",),
+        (),
+        documents=([1, 2, 3],),
+    ),
+    Case(
+        "2019-09 additionalItems behind a reference stays ignored",
+        {
+            "$schema": _D2019,
+            "$defs": {"X": {"additionalItems": False}},
+            "items": [{}, {}],
+            "$ref": "#/$defs/X",
+        },
+        {"$schema": _D2019, **_NOT_123},
+        ("COMBINED_SCHEMA_CHANGED",),
+        (),
+        documents=([1, 2, 3],),
+    ),
+]

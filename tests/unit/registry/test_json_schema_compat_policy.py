@@ -116,3 +116,33 @@ def test_lenient_treats_patterns_and_unevaluated_models_like_declared_properties
 ) -> None:
     assert _codes(old, new, lenient=False) == strict_codes
     assert _codes(old, new, lenient=True) == ([], [])
+
+
+_READER_A_INTEGER = {"type": "object", "properties": {"a": typed("integer")}}
+
+
+@pytest.mark.parametrize(
+    "writer",
+    [
+        {
+            "type": "object",
+            "anyOf": [{"properties": {"a": STRING}}, {"properties": {"a": typed("boolean")}}],
+        },
+        {"$defs": {"X": {"properties": {"a": STRING}}}, "type": "object", "$ref": "#/$defs/X"},
+        {
+            "$defs": {"X": {"properties": {"a": STRING}}},
+            "type": "object",
+            "properties": {"b": {}},
+            "$ref": "#/$defs/X",
+        },
+        {"type": "object", "allOf": [{"properties": {"a": STRING}}, {"required": ["a"]}]},
+    ],
+    ids=["anyOf beside siblings", "$ref beside a type", "$ref beside properties", "allOf"],
+)
+def test_lenient_never_tolerates_a_property_another_part_of_the_writer_declares(
+    writer: object,
+) -> None:
+    # {"a": "x"} is valid under the writer and rejected by the reader: declared data.
+    backward, _ = _codes(writer, _READER_A_INTEGER, lenient=True)
+    assert backward
+    assert "PROPERTY_ADDED_TO_OPEN_MODEL" not in backward

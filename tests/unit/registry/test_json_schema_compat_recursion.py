@@ -8,7 +8,8 @@ import pytest
 
 from registry.formats.json_schema_compat import find_breaking_changes, walker
 from registry.formats.json_schema_compat.context import Comparison
-from registry.formats.json_schema_compat.nodes import Node
+from registry.formats.json_schema_compat.fingerprints import Fingerprints
+from registry.formats.json_schema_compat.nodes import UNVALIDATED, Node, Side
 from tests.unit.registry.test_json_schema_cases_objects import obj, typed
 
 
@@ -135,3 +136,35 @@ def test_deeply_nested_changed_combinators_end_with_a_verdict() -> None:
     backward, _ = _codes(old, new)
     assert backward
     assert set(backward) <= {"COMBINED_SCHEMA_CHANGED", "UNDECIDABLE_CHANGE"}
+
+
+class PanicException(BaseException):
+    """Stands for pyo3's PanicException, which derives from BaseException."""
+
+
+def test_a_rust_panic_during_validation_counts_as_not_validated() -> None:
+    class Panicking:
+        def evolve(self, schema: object) -> Panicking:
+            return self
+
+        def iter_errors(self, value: object) -> list[object]:
+            raise PanicException("__eq__ failed! RecursionError")
+
+    side = Side(typed("string"), Fingerprints())
+    side._validator = Panicking()
+    error = side.rejection(typed("string"), "x")
+    assert error is not None and error.validator == UNVALIDATED
+
+
+def test_other_base_exceptions_are_not_swallowed() -> None:
+    class Interrupted:
+        def evolve(self, schema: object) -> Interrupted:
+            return self
+
+        def iter_errors(self, value: object) -> list[object]:
+            raise KeyboardInterrupt
+
+    side = Side(typed("string"), Fingerprints())
+    side._validator = Interrupted()
+    with pytest.raises(KeyboardInterrupt):
+        side.rejection(typed("string"), "x")
