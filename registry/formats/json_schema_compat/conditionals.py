@@ -112,19 +112,15 @@ def _writer_branches(writer: Node, reader: Node, reader_if: Node, ctx: Compariso
     rest = writer.without(*_CONDITIONAL)
     writer_if = writer.child("if")
     if writer_if is None:
-        return [_branch([rest], writer.path, inside=None, label="")]
+        return [_branch([rest], writer, inside=None, label="")]
     same = ctx.is_same_value(writer.view["if"], reader.view["if"], writer, reader)
     # Side proofs between the two "if" schemas, in both directions.
     then_inside = same or holds_across(writer_if, reader_if, ctx)
     else_outside = same or holds_across(reader_if, writer_if, ctx)
     then_parts = [rest, writer_if, *_present(writer.child("then"))]
     else_parts = [rest, *_present(writer.child("else"))]
-    then_branch = _branch(
-        then_parts, writer.path, inside=True if then_inside else None, label="then"
-    )
-    else_branch = _branch(
-        else_parts, writer.path, inside=False if else_outside else None, label="else"
-    )
+    then_branch = _branch(then_parts, writer, inside=True if then_inside else None, label="then")
+    else_branch = _branch(else_parts, writer, inside=False if else_outside else None, label="else")
     # The else branch also lies outside the writer's own "if", which its conjunction does
     # not say; it is exact only when the conjunction already excludes that "if".
     first = else_branch.candidates[0]
@@ -145,8 +141,10 @@ def _present(node: Node | None) -> list[Node]:
     return [node] if node is not None else []
 
 
-def _branch(parts: list[Node], path: str, *, inside: bool | None, label: str) -> _Branch:
-    joined = conjoin(parts, path)
+def _branch(parts: list[Node], writer: Node, *, inside: bool | None, label: str) -> _Branch:
+    joined = conjoin(parts, writer.path)
+    if joined is not None and writer.partial:
+        joined = joined.part()  # Whole again only if the writer was.
     candidates = [joined] if joined is not None else []
     alone = [part for part in parts if part is not joined and part.asserts_anything()]
     # Each part alone leaves undeclared what another declares.

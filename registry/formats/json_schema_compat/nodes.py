@@ -164,6 +164,12 @@ class Node:
     def key(self) -> tuple[int, frozenset[str], bool]:
         return id(self.raw), self.dropped, self.partial
 
+    def is_whole(self) -> bool:
+        """Whether every property this writer's documents may carry with a constrained
+        value is declared by its own keywords: not a part, and no in-place applicator
+        left that could declare more (see ``part``)."""
+        return not self.partial and DECLARING.isdisjoint(self.view)
+
     def part(self) -> Node:
         """This node as one part of a writer whose other parts may declare properties it
         does not: a property it leaves undeclared is not "undeclared by the writer" (which
@@ -198,12 +204,12 @@ class Node:
         if not present:
             return self
         view = {key: value for key, value in self.view.items() if key not in keywords}
-        partial = self.partial or not _DECLARING.isdisjoint(present)
+        partial = self.partial or not DECLARING.isdisjoint(present)
         return replace(self, view=view, dropped=self.dropped | frozenset(keywords), partial=partial)
 
     def true(self) -> Node:
         """The schema ``true`` on this side, standing where this node stands."""
-        return Node(self.side, True, {}, self.path)
+        return Node(self.side, True, {}, self.path, partial=self.partial)
 
     def number(self, keyword: str) -> Fraction | None:
         return to_fraction(self.view.get(keyword))
@@ -232,8 +238,8 @@ class Node:
 
 # In-place applicators: what they hold constrains the same instance, so a node without
 # them may leave undeclared a property they declare.
-_DECLARING = frozenset(
-    {"allOf", "anyOf", "oneOf", "$ref", "$dynamicRef", "$recursiveRef", "if", "then", "else"}
+DECLARING = frozenset(
+    {"allOf", "anyOf", "oneOf", "$ref", "$dynamicRef", "$recursiveRef", "then", "else"}
     | {"dependentSchemas"}
 )
 

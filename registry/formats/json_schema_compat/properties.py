@@ -202,7 +202,7 @@ def _reader_constrains_open_key(
     pattern) with any value; the reader constrains it."""
     if _tolerates_open_keys(writer, ctx) or ctx.holds(writer.true(), reader_node):
         return
-    if writer.partial:
+    if not writer.is_whole():
         ctx.report(
             "UNDECIDABLE_CHANGE",
             f"{capital(describe(reader_node.path))} is constrained by the {ctx.reader_name} "
@@ -237,7 +237,7 @@ def _reader_constrains_open_key(
 def _tolerates_open_keys(writer: Node, ctx: Comparison) -> bool:
     """Whether LENIENT's "writer documents carry no undeclared key" applies: only to a
     whole writer, not to a part whose siblings may declare (and constrain) the key."""
-    return _OPEN_MODEL in ctx.tolerated and not writer.partial
+    return _OPEN_MODEL in ctx.tolerated and writer.is_whole()
 
 
 def _removed_from_closed_model(writer_node: Node, reader: Node, ctx: Comparison) -> None:

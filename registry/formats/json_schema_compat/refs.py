@@ -20,7 +20,8 @@ def target(node: Node) -> Node | None:
     resolved = node.side.resolve(ref) if isinstance(ref, str) else None
     if resolved is None or not isinstance(resolved[0], dict | bool):
         return None
-    return node.side.node(*resolved)
+    followed = node.side.node(*resolved)
+    return followed.part() if node.partial else followed
 
 
 def follow_references(writer: Node, reader: Node, ctx: Comparison) -> bool:

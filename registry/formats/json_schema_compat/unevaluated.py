@@ -115,6 +115,7 @@ def _is_proved(writer: Node, reader: Node, sources: Sources, ctx: Comparison, ke
     ):
         return False  # There a schema's own text decides what is evaluated (see ``evaluation``).
     written = writer.side.node(writer_value, join(writer.path, keyword))
+    written = written.part() if writer.partial else written
     return reader_value is not None and ctx.holds(written, reader_value)
 
 

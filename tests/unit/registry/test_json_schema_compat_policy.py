@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
+import jsonschema
 import pytest
 
 from registry.compatibility import check_compatibility
@@ -146,3 +148,46 @@ def test_lenient_never_tolerates_a_property_another_part_of_the_writer_declares(
     backward, _ = _codes(writer, _READER_A_INTEGER, lenient=True)
     assert backward
     assert "PROPERTY_ADDED_TO_OPEN_MODEL" not in backward
+
+
+_D: dict[str, Any] = {"$defs": {"D": {"properties": {"a": {}}}}}
+_X_INTEGER = {"properties": {"x": typed("integer")}}
+_X_STRING = {"properties": {"x": STRING}}
+
+
+@pytest.mark.parametrize(
+    ("writer", "reader", "document"),
+    [
+        ({**_D, "allOf": [{"$ref": "#/$defs/D"}, _X_INTEGER]}, _X_STRING, {"x": 1}),
+        ({**_D, "anyOf": [{"$ref": "#/$defs/D"}], **_X_INTEGER}, _X_STRING, {"x": 1}),
+        (
+            {"allOf": [{"properties": {"a": {}}}, {"properties": {"p": _X_INTEGER}}]},
+            {"properties": {"p": _X_STRING}},
+            {"p": {"x": 1}},
+        ),
+        (
+            {"allOf": [{"type": "array"}, {"items": _X_INTEGER}]},
+            {"items": _X_STRING},
+            [{"x": 1}],
+        ),
+        ({"if": {"required": ["a"]}, "then": _X_INTEGER}, _X_STRING, {"a": 1, "x": 1}),
+        ({"if": {"required": ["a"]}, "else": _X_INTEGER}, _X_STRING, {"x": 1}),
+        ({"dependentSchemas": {"a": _X_INTEGER}}, _X_STRING, {"a": 1, "x": 1}),
+    ],
+    ids=[
+        "allOf of a reference and a declaring part",
+        "anyOf of a reference beside declared properties",
+        "nested property of an allOf part",
+        "items of an allOf part",
+        "then declares the key",
+        "else declares the key",
+        "dependentSchemas declares the key",
+    ],
+)
+def test_lenient_refuses_a_change_to_a_key_some_part_of_the_writer_declares(
+    writer: dict[str, Any], reader: dict[str, Any], document: Any
+) -> None:
+    writer_accepts = jsonschema.validators.validator_for(writer)(writer).is_valid(document)
+    reader_accepts = jsonschema.validators.validator_for(reader)(reader).is_valid(document)
+    assert (writer_accepts, reader_accepts) == (True, False)  # a real counterexample
+    assert find_breaking_changes(writer, reader, writer_is_old=True, lenient=True)
