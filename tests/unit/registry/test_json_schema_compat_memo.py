@@ -9,9 +9,10 @@ import pytest
 from registry.formats.json_schema_compat import CheckMemo, find_breaking_changes, walker
 from registry.formats.json_schema_compat.context import Comparison
 from registry.formats.json_schema_compat.fingerprints import Fingerprints
-from registry.formats.json_schema_compat.nodes import Node, Side
+from registry.formats.json_schema_compat.nodes import Side
 from tests.unit.registry.test_json_schema_cases_objects import INTEGER, NUMBER, STRING, obj
 from tests.unit.registry.test_json_schema_compat import CASES
+from tests.unit.registry.test_json_schema_compat_recursion import visited_paths
 
 
 def _facts(found: list[Any]) -> list[tuple[str, str, str, str]]:
@@ -35,18 +36,6 @@ def test_one_memo_shared_by_every_row_of_the_table_changes_no_verdict(lenient: b
             )
             assert _facts(shared) == _facts(alone), case.name
     assert memo.clean and memo.documents
-
-
-def _visited_paths(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    seen: list[str] = []
-    real = walker.visit
-
-    def counting(writer: Node, reader: Node, ctx: Comparison) -> None:
-        seen.append(writer.path)
-        real(writer, reader, ctx)
-
-    monkeypatch.setattr(walker, "visit", counting)
-    return seen
 
 
 def _two_versions_and_a_candidate(
@@ -81,7 +70,7 @@ def test_a_subtree_walked_for_one_version_is_not_walked_for_the_next(
 ) -> None:
     first, second, candidate = _two_versions_and_a_candidate(nested_old, nested_new)
     memo = CheckMemo()
-    seen = _visited_paths(monkeypatch)
+    seen = visited_paths(monkeypatch)
     found = find_breaking_changes(first, candidate, writer_is_old=True, lenient=True, memo=memo)
     assert [(f.code, f.old_path) for f in found] == expected
     assert "#/properties/n" in seen

@@ -79,15 +79,21 @@ def test_deep_nesting_does_not_overflow_the_stack(depth: int) -> None:
     assert find_breaking_changes(new, old, writer_is_old=False) == []
 
 
-def test_unchanged_subtrees_are_not_walked(monkeypatch: pytest.MonkeyPatch) -> None:
-    visits: list[str] = []
+def visited_paths(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The writer paths of the pairs the walker visits from now on, in order."""
+    seen: list[str] = []
     original = walker.visit
 
     def counting(writer: Node, reader: Node, ctx: Comparison) -> None:
-        visits.append(reader.path)
+        seen.append(writer.path)
         original(writer, reader, ctx)
 
     monkeypatch.setattr(walker, "visit", counting)
+    return seen
+
+
+def test_unchanged_subtrees_are_not_walked(monkeypatch: pytest.MonkeyPatch) -> None:
+    visits = visited_paths(monkeypatch)
     old = _nested(2000, typed("string"))
     new = {**_nested(2000, typed("string")), "minProperties": 0}
     assert find_breaking_changes(old, new, writer_is_old=True) == []
