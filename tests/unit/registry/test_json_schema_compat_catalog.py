@@ -167,3 +167,10 @@ def test_a_validator_failure_on_a_listed_value_is_undecidable_rather_than_a_cras
     (finding,) = find_breaking_changes({"enum": [[1, 2]]}, reader, writer_is_old=True)
     assert finding.code == "UNDECIDABLE_CHANGE"
     assert "[1, 2]" in finding.message
+
+
+def test_the_readme_documents_every_code_with_its_description() -> None:
+    readme = (PACKAGE.parents[2] / "README.md").read_text()
+    rows = dict(re.findall(r"^\| `([A-Z_]+)` \| (.+) \|$", readme, flags=re.MULTILINE))
+    for code, description in CODES.items():
+        assert rows.get(code) == description, code
