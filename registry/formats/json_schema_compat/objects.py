@@ -139,7 +139,12 @@ def _check_dependent_required(
         if writable is not None and trigger not in writable:
             continue  # The writer never writes the trigger.
         have = always | set(writer_deps.get(trigger) or [])
-        missing = [name for name in needed if isinstance(name, str) and name not in have]
+        # The trigger itself is present by definition.
+        missing = [
+            name
+            for name in needed
+            if isinstance(name, str) and name not in have and name != trigger
+        ]
         if missing:
             ctx.report(
                 "DEPENDENT_REQUIRED_ADDED",

@@ -155,3 +155,28 @@ ANCHOR_AND_TUPLE_CASES = [
         documents=([1, 2, 3],),
     ),
 ]
+
+DEPENDENCY_CASES = [
+    Case(
+        "dependentRequired on the trigger itself",
+        {},
+        {"dependentRequired": {"a": ["a"]}},
+        (),
+        (),
+    ),
+    Case(
+        "dependentSchemas with keywords for numbers only",
+        {},
+        {"dependentSchemas": {"b": {"minimum": -1, "format": "email"}}},
+        (),
+        (),
+    ),
+    Case(
+        "dependentSchemas with an object keyword",
+        {},
+        {"dependentSchemas": {"b": {"required": ["c"]}}},
+        ("DEPENDENT_SCHEMA_NARROWED",),
+        (),
+        documents=({"b": 1},),
+    ),
+]

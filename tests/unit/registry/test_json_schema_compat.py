@@ -44,6 +44,7 @@ from tests.unit.registry.test_json_schema_cases_objects import (
 from tests.unit.registry.test_json_schema_cases_patterns import KNOWN_NAMES_CASES, PATTERN_CASES
 from tests.unit.registry.test_json_schema_cases_regressions import (
     ANCHOR_AND_TUPLE_CASES,
+    DEPENDENCY_CASES,
     REGRESSION_CASES,
     UNIQUE_BOUND_CASES,
 )
@@ -85,6 +86,7 @@ CASES = [
     *REGRESSION_CASES,
     *UNIQUE_BOUND_CASES,
     *ANCHOR_AND_TUPLE_CASES,
+    *DEPENDENCY_CASES,
     *CONDITIONAL_CASES,
     *NOT_CASES,
     *ONE_OF_CASES,
