@@ -9,8 +9,8 @@ walker over pairs of subschemas. ``CODES`` documents every code it reports.
 from __future__ import annotations
 
 from registry.formats.json_schema_compat.codes import CODES
-from registry.formats.json_schema_compat.context import CheckMemo
 from registry.formats.json_schema_compat.fingerprints import Fingerprints
+from registry.formats.json_schema_compat.memo import CheckMemo
 from registry.formats.json_schema_compat.walker import find_breaking_changes
 
 __all__ = ["CODES", "CheckMemo", "Fingerprints", "find_breaking_changes"]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from registry.compatibility import Incompatibility
 from registry.formats.json_schema_compat.catalog import KEYWORD_RULES, STRUCTURAL_RULES
-from registry.formats.json_schema_compat.context import CheckMemo, Comparison
+from registry.formats.json_schema_compat.context import Comparison
 from registry.formats.json_schema_compat.fingerprints import Fingerprints
 from registry.formats.json_schema_compat.json_types import shared_types
+from registry.formats.json_schema_compat.memo import CheckMemo
 from registry.formats.json_schema_compat.nodes import Node, Side
 from registry.formats.json_schema_compat.pointers import describe
 from registry.formats.json_schema_compat.policy import tolerated_codes
