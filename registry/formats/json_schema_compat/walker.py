@@ -5,6 +5,7 @@ from __future__ import annotations
 from registry.compatibility import Incompatibility
 from registry.formats.json_schema_compat.catalog import KEYWORD_RULES, STRUCTURAL_RULES
 from registry.formats.json_schema_compat.context import Comparison
+from registry.formats.json_schema_compat.emptiness import allows_nothing
 from registry.formats.json_schema_compat.fingerprints import Fingerprints
 from registry.formats.json_schema_compat.json_types import shared_types
 from registry.formats.json_schema_compat.memo import CheckMemo
@@ -66,7 +67,7 @@ def visit(writer: Node, reader: Node, ctx: Comparison) -> None:
     ``Comparison.is_same``. Annotations (title, description, default, examples, ...)
     are never read, so changing them is compatible both ways.
     """
-    if writer.is_false:
+    if allows_nothing(writer):
         return  # The writer allows no document, so none can be rejected.
     if reader.is_false:
         ctx.report(

@@ -180,3 +180,30 @@ DEPENDENCY_CASES = [
         documents=({"b": 1},),
     ),
 ]
+
+EMPTY_WRITER_CASES = [
+    Case(
+        "array bounds that exclude each other",
+        typed("array", minItems=3, maxItems=2),
+        typed("integer"),
+        (),
+        ("TYPE_CHANGED",),
+        documents=(1,),
+    ),
+    Case(
+        "not of a schema that accepts everything",
+        {"not": {}},
+        typed("integer"),
+        (),
+        ("COMBINED_SCHEMA_CHANGED",),
+        documents=(1,),
+    ),
+    Case(
+        "numeric bounds that exclude each other for both numeric types",
+        typed(["integer", "number"], minimum=5, maximum=1),
+        STRING,
+        (),
+        ("TYPE_CHANGED",),
+        documents=("a",),
+    ),
+]

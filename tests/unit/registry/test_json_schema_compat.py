@@ -45,6 +45,7 @@ from tests.unit.registry.test_json_schema_cases_patterns import KNOWN_NAMES_CASE
 from tests.unit.registry.test_json_schema_cases_regressions import (
     ANCHOR_AND_TUPLE_CASES,
     DEPENDENCY_CASES,
+    EMPTY_WRITER_CASES,
     REGRESSION_CASES,
     UNIQUE_BOUND_CASES,
 )
@@ -87,6 +88,7 @@ CASES = [
     *UNIQUE_BOUND_CASES,
     *ANCHOR_AND_TUPLE_CASES,
     *DEPENDENCY_CASES,
+    *EMPTY_WRITER_CASES,
     *CONDITIONAL_CASES,
     *NOT_CASES,
     *ONE_OF_CASES,

@@ -13,6 +13,9 @@ from registry.compatibility import Direction, Incompatibility
 from registry.formats.json_schema_compat import CODES, find_breaking_changes
 from registry.formats.json_schema_compat.catalog import KEYWORD_RULES, STRUCTURAL_KEYWORDS
 from registry.formats.json_schema_compat.dialects import ASSERTING
+from registry.formats.json_schema_compat.emptiness import allows_nothing
+from registry.formats.json_schema_compat.fingerprints import Fingerprints
+from registry.formats.json_schema_compat.nodes import Side
 from tests.unit.registry.test_json_schema_cases_objects import obj, strict, typed
 
 PACKAGE = Path(__file__).parents[3] / "registry" / "formats" / "json_schema_compat"
@@ -174,3 +177,26 @@ def test_the_readme_documents_every_code_with_its_description() -> None:
     rows = dict(re.findall(r"^\| `([A-Z_]+)` \| (.+) \|$", readme, flags=re.MULTILINE))
     for code, description in CODES.items():
         assert rows.get(code) == description, code
+
+
+@pytest.mark.parametrize(
+    ("schema", "empty"),
+    [
+        (False, True),
+        ({"not": {}}, True),
+        ({"not": {"title": "anything"}}, True),
+        ({"enum": []}, True),
+        (typed("string", minLength=3, maxLength=2), True),
+        (typed(["string", "array"], minLength=3, maxLength=2, minItems=2, maxItems=1), True),
+        (typed(["string", "null"], minLength=3, maxLength=2), False),  # null remains
+        ({"minLength": 3, "maxLength": 2}, False),  # any non-string passes
+        (typed("integer", minimum=1, maximum=1), False),
+        ({"not": typed("string")}, False),
+    ],
+)
+def test_a_writer_that_allows_nothing_is_recognised_by_its_own_keywords(
+    schema: object, empty: bool
+) -> None:
+    side = Side(schema, Fingerprints())
+    assert allows_nothing(side.node(schema, "#")) is empty
+    assert (find_breaking_changes(schema, False, writer_is_old=True) == []) is empty
