@@ -40,6 +40,7 @@ from load.common import (
     raise_nofile_limit,
     registry_env,
     rss_kb,
+    run_managed,
     sigterm_as_interrupt,
     source_state,
     tool_schema,
@@ -266,21 +267,10 @@ def main(argv: list[str] | None = None) -> int:
         contextlib.ExitStack() as stack,
     ):
         workdir = Path(tmp)
-        procs = Processes(workdir)
-        try:
-            run(args, procs, stack, workdir)
-        except KeyboardInterrupt:
-            print("interrupted; stopping clients and servers", file=sys.stderr)
-            return 130
-        except RuntimeError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            for managed in procs.started:
-                print(f"--- {managed.name} log tail ---\n{managed.log_tail()}", file=sys.stderr)
-            return 1
-        finally:
-            # Before the stack unwinds: servers stop before their database is dropped.
-            procs.stop_all()
-    return 0
+        # Inside the stack: servers stop before their database is dropped.
+        return run_managed(
+            workdir, lambda procs: run(args, procs, stack, workdir), "clients and servers"
+        )
 
 
 if __name__ == "__main__":

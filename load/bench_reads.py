@@ -37,6 +37,7 @@ from load.common import (
     machine_cpu_seconds,
     machine_info,
     registry_env,
+    run_managed,
     sigterm_as_interrupt,
     source_state,
     tool_schema,
@@ -288,20 +289,9 @@ def main(argv: list[str] | None = None) -> int:
             if not server_url:
                 raise SystemExit("--fresh-postgres needs TEST_DATABASE_URL (source .services/env)")
             database_url = stack.enter_context(fresh_postgres_database(server_url))
-        procs = Processes(workdir)
-        try:
-            run(args, procs, database_url, workdir)
-        except KeyboardInterrupt:
-            print("interrupted; stopping servers", file=sys.stderr)
-            return 130
-        except RuntimeError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            for managed in procs.started:
-                print(f"--- {managed.name} log tail ---\n{managed.log_tail()}", file=sys.stderr)
-            return 1
-        finally:
-            procs.stop_all()
-    return 0
+        return run_managed(
+            workdir, lambda procs: run(args, procs, database_url, workdir), "servers"
+        )
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -179,6 +179,26 @@ class Processes:
     def stop_all(self) -> None:
         for managed in reversed(list(self.started)):
             self.stop(managed)
+
+
+def run_managed(workdir: Path, body: Callable[[Processes], None], what: str) -> int:
+    """Run ``body`` with a table of the processes it starts, and stop them all whatever
+    happens. The exit status: 0; 130 when interrupted; 1 on a RuntimeError, after the
+    tails of the started processes' logs."""
+    procs = Processes(workdir)
+    try:
+        body(procs)
+    except KeyboardInterrupt:
+        print(f"interrupted; stopping {what}", file=sys.stderr)
+        return 130
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        for managed in procs.started:
+            print(f"--- {managed.name} log tail ---\n{managed.log_tail()}", file=sys.stderr)
+        return 1
+    finally:
+        procs.stop_all()
+    return 0
 
 
 def wait_ready(managed: Managed, path: str, timeout: float) -> None:

@@ -10,7 +10,9 @@ from registry.model import (
     CompatibilityLevel,
     CompatibilityPolicy,
     EventKind,
+    ScopeConfig,
 )
+from registry.settings import EffectiveConfig
 from registry.types import SubjectName
 from registry.validation import validate_subject_name
 from resolvers.context import Services
@@ -27,6 +29,19 @@ class ConfigView:
     configured_policy: CompatibilityPolicy | None = None
     policy: CompatibilityPolicy = DEFAULT_COMPATIBILITY_POLICY
 
+    @classmethod
+    def of(
+        cls, subject: SubjectName | None, scope: ScopeConfig, settings: EffectiveConfig
+    ) -> ConfigView:
+        """What is set at the scope, and what applies there."""
+        return cls(
+            subject=subject,
+            configured=scope.compatibility,
+            effective=settings.compatibility,
+            configured_policy=scope.policy,
+            policy=settings.policy,
+        )
+
 
 class Keep(enum.Enum):
     """Leave this setting as it is (an argument the caller did not give)."""
@@ -37,13 +52,7 @@ class Keep(enum.Enum):
 async def get_config(services: Services, subject: str | None = None) -> ConfigView:
     name = None if subject is None else validate_subject_name(subject)
     scope, settings = await load_config(services.store, name)
-    return ConfigView(
-        subject=name,
-        configured=scope.compatibility,
-        effective=settings.compatibility,
-        configured_policy=scope.policy,
-        policy=settings.policy,
-    )
+    return ConfigView.of(name, scope, settings)
 
 
 async def set_compatibility(
@@ -66,10 +75,4 @@ async def set_compatibility(
             EventKind.CONFIG_CHANGED, name, compatibility=settings.compatibility
         )
     await services.publisher.publish([event])
-    return ConfigView(
-        subject=name,
-        configured=scope.compatibility,
-        effective=settings.compatibility,
-        configured_policy=scope.policy,
-        policy=settings.policy,
-    )
+    return ConfigView.of(name, scope, settings)

@@ -25,7 +25,7 @@ from registry.formats.json_schema_compat.context import Comparison
 from registry.formats.json_schema_compat.enums import listed_values, spell_values
 from registry.formats.json_schema_compat.exclusion import exact, excludes, holds_across, resolved
 from registry.formats.json_schema_compat.json_types import declared_types
-from registry.formats.json_schema_compat.nodes import Node, merge
+from registry.formats.json_schema_compat.nodes import Node, narrowed
 from registry.formats.json_schema_compat.objects import writable_names
 from registry.formats.json_schema_compat.pointers import describe
 
@@ -243,9 +243,9 @@ def check_dependent_schemas(writer: Node, reader: Node, ctx: Comparison) -> None
         if writer_prop is not None and writer_prop.is_false:
             continue
         writer_dep = writer.child("dependentSchemas", trigger) if trigger in writer_deps else None
-        if writer_dep is not None and ctx.holds(_objects(writer_dep.part()), reader_dep):
+        if writer_dep is not None and ctx.holds(narrowed(writer_dep.part(), "object"), reader_dep):
             continue
-        if ctx.holds(_objects(writer.without("dependentSchemas")), reader_dep):
+        if ctx.holds(narrowed(writer.without("dependentSchemas"), "object"), reader_dep):
             continue
         _report(
             writer,
@@ -256,15 +256,6 @@ def check_dependent_schemas(writer: Node, reader: Node, ctx: Comparison) -> None
             f"schema applies a dependent schema that is not proved to accept every object "
             f"the {ctx.writer_name} schema allows.",
         )
-
-
-def _objects(node: Node) -> Node:
-    """``node`` narrowed to objects: a dependent schema only ever sees an object (the one
-    holding its trigger), so its keywords for other types never reject anything."""
-    if "type" in node.view or node.is_false:
-        return node
-    objects = Node(node.side, {"type": "object"}, {"type": "object"}, node.path)
-    return merge(node, objects, partial=node.partial) or node
 
 
 def _report(writer: Node, reader: Node, ctx: Comparison, code: str, message: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from registry.formats.json_schema_compat.context import Comparison
+from registry.formats.json_schema_compat.counts import check_count_bounds
 from registry.formats.json_schema_compat.enums import FINITE_TYPES, listed_values
 from registry.formats.json_schema_compat.json_types import declared_types
 from registry.formats.json_schema_compat.nodes import Node
@@ -76,29 +77,17 @@ def _check_items(writer: Node, reader: Node, ctx: Comparison) -> None:
 
 
 def _check_counts(writer: Node, reader: Node, ctx: Comparison) -> None:
-    writer_min = writer.number("minItems") or 0
-    reader_min = reader.number("minItems")
-    if reader_min is not None and reader_min > writer_min:
-        ctx.report(
-            "MIN_ITEMS_INCREASED",
-            f"The {ctx.reader_name} schema requires at least {reader_min} items in "
-            f"{describe(reader.path)}; "
-            f"the {ctx.writer_name} schema allows as few as {writer_min}.",
-            writer.path,
-            reader.path,
-        )
     writer_max = longest(writer)
-    reader_max = reader.number("maxItems")
-    if reader_max is not None and (writer_max is None or writer_max > reader_max):
-        allowed = "any number" if writer_max is None else f"up to {writer_max}"
-        ctx.report(
-            "MAX_ITEMS_DECREASED",
-            f"The {ctx.reader_name} schema allows at most {reader_max} items in "
-            f"{describe(reader.path)}; "
-            f"the {ctx.writer_name} schema allows {allowed}.",
-            writer.path,
-            reader.path,
-        )
+    check_count_bounds(
+        writer,
+        reader,
+        ctx,
+        noun="items",
+        keywords=("minItems", "maxItems"),
+        codes=("MIN_ITEMS_INCREASED", "MAX_ITEMS_DECREASED"),
+        writer_min=writer.number("minItems") or 0,
+        writer_max=writer_max,
+    )
     unique_needed = reader.view.get("uniqueItems") is True
     unique_given = writer.view.get("uniqueItems") is True or (
         writer_max is not None and writer_max <= 1

@@ -285,3 +285,13 @@ def merge(
     view = {**first.view, **second.view}
     renames = {**first.renames, **second.renames}
     return Node(second.side, raw, view, path or second.path, renames, partial=partial)
+
+
+def narrowed(node: Node, type_name: str) -> Node:
+    """``node`` with ``type: type_name`` beside its keywords when it names no type, for a
+    place that only ever sees values of that type (property names are strings, a
+    dependent schema sees the object); ``node`` itself otherwise."""
+    if "type" in node.view or node.is_false:
+        return node
+    typed = Node(node.side, {"type": type_name}, {"type": type_name}, node.path)
+    return merge(node, typed, partial=node.partial) or node

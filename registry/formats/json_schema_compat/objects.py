@@ -11,7 +11,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 from registry.formats.json_schema_compat.context import Comparison
-from registry.formats.json_schema_compat.nodes import Node, merge
+from registry.formats.json_schema_compat.counts import check_count_bounds
+from registry.formats.json_schema_compat.nodes import Node, narrowed
 from registry.formats.json_schema_compat.pointers import capital, describe, join
 from registry.formats.json_schema_compat.properties import check_properties
 
@@ -74,33 +75,21 @@ def _check_required(
 def _check_counts(
     writer: Node, reader: Node, writable: frozenset[str] | None, ctx: Comparison
 ) -> None:
-    reader_min = reader.number("minProperties")
     # Required properties are a floor, the names a writer can carry a ceiling.
-    writer_min = max(writer.number("minProperties") or 0, len(set(writer.names("required"))))
-    if reader_min is not None and reader_min > writer_min:
-        ctx.report(
-            "MIN_PROPERTIES_INCREASED",
-            f"The {ctx.reader_name} schema requires at least {reader_min} properties in "
-            f"{describe(reader.path)}; "
-            f"the {ctx.writer_name} schema allows as few as {writer_min}.",
-            writer.path,
-            reader.path,
-        )
-    reader_max = reader.number("maxProperties")
     writer_max = writer.number("maxProperties")
     if writable is not None:
         ceiling = Fraction(len(writable))
         writer_max = ceiling if writer_max is None else min(writer_max, ceiling)
-    if reader_max is not None and (writer_max is None or writer_max > reader_max):
-        allowed = "any number" if writer_max is None else f"up to {writer_max}"
-        ctx.report(
-            "MAX_PROPERTIES_DECREASED",
-            f"The {ctx.reader_name} schema allows at most {reader_max} properties in "
-            f"{describe(reader.path)}; "
-            f"the {ctx.writer_name} schema allows {allowed}.",
-            writer.path,
-            reader.path,
-        )
+    check_count_bounds(
+        writer,
+        reader,
+        ctx,
+        noun="properties",
+        keywords=("minProperties", "maxProperties"),
+        codes=("MIN_PROPERTIES_INCREASED", "MAX_PROPERTIES_DECREASED"),
+        writer_min=max(writer.number("minProperties") or 0, len(set(writer.names("required")))),
+        writer_max=writer_max,
+    )
 
 
 def _check_property_names(
@@ -115,10 +104,7 @@ def _check_property_names(
     else:
         rejected = []
         names = writer.child("propertyNames") or writer.true()
-        # Property names are strings whatever the writer's propertyNames says.
-        strings = Node(writer.side, {"type": "string"}, {"type": "string"}, names.path)
-        candidate = merge(names, strings) if "type" not in names.view else names
-        proved = ctx.holds(candidate or names, reader_names)
+        proved = ctx.holds(narrowed(names, "string"), reader_names)
     if not proved:
         which = ", ".join(f"'{name}'" for name in rejected) or "some property names"
         ctx.report(
