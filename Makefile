@@ -10,15 +10,18 @@ BIN := $(VENV)/bin
 # Reinstall when pyproject.toml changes or a top-level package appears: the
 # editable install only maps the packages that existed when it ran.
 STAMP := $(VENV)/.installed
+# `make run` needs only what serving needs; the development extras (linters, test
+# clients, Confluent's client) are installed by the targets that use them.
+RUN_STAMP := $(VENV)/.installed-run
 PACKAGES := app graph rest resolvers registry storage subscriptions
 SERVICES_ENV := .services/env
 PYTEST_ARGS ?=
 
-.PHONY: help install run services services-stop services-status lint test bench clean distclean
+.PHONY: help install install-run run services services-stop services-status lint test bench clean distclean
 
 help:
 	@echo "make install   venv ($(VENV)) + dev extras"
-	@echo "make run       serve on 127.0.0.1:8000 (SQLite + memory:// unless REGISTRY_* say otherwise)"
+	@echo "make run       install what serving needs, serve on 127.0.0.1:8000 (SQLite + memory:// unless REGISTRY_* say otherwise)"
 	@echo "make services  local PostgreSQL + Redis (scripts/services.sh start; stop: make services-stop)"
 	@echo "make lint      ruff format --check, ruff check, mypy"
 	@echo "make test      install + services + lint + pytest (unit, integration, e2e)"
@@ -28,14 +31,20 @@ help:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml $(wildcard $(addsuffix /__init__.py,$(PACKAGES))) | $(BIN)/python
+$(RUN_STAMP): pyproject.toml $(wildcard $(addsuffix /__init__.py,$(PACKAGES))) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(STAMP): $(RUN_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
 install: $(STAMP)
 
-run: install
+install-run: $(RUN_STAMP)
+
+run: install-run
 	$(BIN)/llm-schema-registry serve
 
 services:
@@ -69,4 +78,6 @@ clean:
 
 distclean: clean
 	-scripts/services.sh stop
+	# PostgreSQL's data may live outside the checkout (scripts/services.sh says when).
+	-if [ -f .services/pg-location ]; then rm -rf "$$(dirname "$$(cat .services/pg-location)")"; fi
 	rm -rf .services

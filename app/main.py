@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import logging
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+import traceback
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import orjson
@@ -26,7 +28,10 @@ from strawberry.extensions.tracing import OpenTelemetryExtension
 from app.metrics import HttpMetricsMiddleware, Metrics, graphql_metrics_extension
 from app.response_cache import ResponseCache
 from app.settings import Settings
+from app.startup import StartupError
 from app.tracing import configure_tracing
+from app.urls import mask_url
+from app.version import commit, version
 from graph.context import GraphContext
 from graph.schema import build_schema
 from registry.errors import RegistryError
@@ -105,6 +110,55 @@ class _CacheFirstPublisher:
         await self._hub.publish(events)
 
 
+def _reason(error: BaseException) -> str:
+    """The first line of the innermost cause: what the driver or server said."""
+    if isinstance(error, TimeoutError):
+        return "no answer in time (REGISTRY_STARTUP_TIMEOUT)"
+    while error.__cause__ is not None:
+        error = error.__cause__
+    lines = str(error).strip().splitlines()
+    reason = mask_url(lines[0]) if lines else type(error).__name__
+    if "no such table" in reason or ("relation" in reason and "does not exist" in reason):
+        reason += (
+            "; the database has no registry tables: run `llm-schema-registry migrate` "
+            "or set REGISTRY_MIGRATE_ON_START=true"
+        )
+    return reason
+
+
+Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
+
+
+class RegistryApp(Starlette):
+    """Starlette, except that a startup failure is reported to the server as its one-line
+    reason rather than a traceback: a failed startup is a configuration or availability
+    problem (named in a ``StartupError``), not a bug."""
+
+    def __init__(self, *, registry_lifespan: Lifespan, **options: Any) -> None:
+        super().__init__(**options)
+        self._registry_lifespan = registry_lifespan
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await super().__call__(scope, receive, send)
+            return
+        started = False
+        await receive()  # lifespan.startup
+        try:
+            async with self._registry_lifespan(self):
+                started = True
+                await send({"type": "lifespan.startup.complete"})
+                await receive()  # lifespan.shutdown
+        except BaseException as exc:
+            failed = "lifespan.shutdown.failed" if started else "lifespan.startup.failed"
+            if isinstance(exc, StartupError):
+                await send({"type": failed, "message": exc.message})
+                return
+            await send({"type": failed, "message": traceback.format_exc()})
+            raise
+        await send({"type": "lifespan.shutdown.complete"})
+
+
 def _executable_schema(settings: Settings, metrics: Metrics) -> strawberry.Schema:
     schema = build_schema()
     # Metrics first so that it observes errors after RegistryErrorExtension formatted them
@@ -116,9 +170,9 @@ def _executable_schema(settings: Settings, metrics: Metrics) -> strawberry.Schem
     return schema
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None) -> RegistryApp:
     settings = settings or Settings()
-    metrics = Metrics()
+    metrics = Metrics(version=version(), commit=commit(settings.build_commit))
     store = DatabaseStore(
         settings.database_url.get_secret_value(),
         pool_min_size=settings.db_pool_min_size,
@@ -133,6 +187,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         on_hit=metrics.response_cache_hits.inc,
     )
     hub_holder: dict[str, EventHub] = {}
+    database_setting = (
+        f"REGISTRY_DATABASE_URL={mask_url(settings.database_url.get_secret_value())!r}"
+    )
+    broadcast_setting = (
+        f"REGISTRY_BROADCAST_URL={mask_url(settings.broadcast_url.get_secret_value())!r}"
+    )
 
     def on_event(event: ChangeEvent) -> None:
         metrics.events_delivered.labels(event.kind.value).inc()
@@ -140,44 +200,67 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if settings.migrate_on_start:
-            await upgrade_async(settings.database_url.get_secret_value())
-        await store.connect()
-        await broadcast.connect()
-        hub = EventHub(
-            store,
-            broadcast,
-            settings.broadcast_channel,
-            poll_interval=settings.event_poll_interval,
-            max_queue=settings.subscriber_queue_size,
-            on_event=on_event,
-        )
-        await hub.start()
-        hub_holder["hub"] = hub
-        metrics.subscribers.set_function(lambda: hub.subscriber_count)
-        graphql_app.services = app.state.services = Services(
-            store=store,
-            publisher=_CacheFirstPublisher(hub, cache),
-            feed=hub,
-            max_schema_bytes=settings.max_schema_bytes,
-        )
-        # Objects created at startup live for the process: keep them out of every
-        # collection, and collect less often, so GC pauses stay off the event path.
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(50_000, 20, 20)
-        logger.info(
-            "registry ready (database %s, broadcast %s)",
-            store.url.split("://")[0],
-            settings.broadcast_url.get_secret_value().split("://")[0],
-        )
+        # Each step registers its undo as soon as it succeeds, so a later step's failure
+        # releases everything opened before it (an open SQLite connection's thread would
+        # otherwise keep the process alive after uvicorn gives up).
+        async with AsyncExitStack() as opened:
+            if settings.migrate_on_start:
+                await startup_step(
+                    "migrating the database",
+                    database_setting,
+                    upgrade_async(settings.database_url.get_secret_value()),
+                    bounded=False,
+                )
+            await startup_step("opening the database", database_setting, store.connect())
+            opened.push_async_callback(store.disconnect)
+            await startup_step("reading the database", database_setting, store.get_last_sequence())
+            await startup_step(
+                "connecting to the broadcast", broadcast_setting, broadcast.connect()
+            )
+            opened.push_async_callback(broadcast.disconnect)
+            hub = EventHub(
+                store,
+                broadcast,
+                settings.broadcast_channel,
+                poll_interval=settings.event_poll_interval,
+                max_queue=settings.subscriber_queue_size,
+                on_event=on_event,
+            )
+            await startup_step("subscribing to change events", broadcast_setting, hub.start())
+            opened.push_async_callback(hub.stop)
+            hub_holder["hub"] = hub
+            metrics.subscribers.set_function(lambda: hub.subscriber_count)
+            graphql_app.services = app.state.services = Services(
+                store=store,
+                publisher=_CacheFirstPublisher(hub, cache),
+                feed=hub,
+                max_schema_bytes=settings.max_schema_bytes,
+            )
+            # Objects created at startup live for the process: keep them out of every
+            # collection, and collect less often, so GC pauses stay off the event path.
+            gc.collect()
+            gc.freeze()
+            gc.set_threshold(50_000, 20, 20)
+            logger.info(
+                "registry %s ready (database %s, broadcast %s)",
+                version(),
+                store.url.split("://")[0],
+                settings.broadcast_url.get_secret_value().split("://")[0],
+            )
+            try:
+                yield
+            finally:
+                graphql_app.services = app.state.services = None
+                hub_holder.pop("hub", None)
+
+    async def startup_step(
+        what: str, setting: str, step: Awaitable[object], *, bounded: bool = True
+    ) -> None:
         try:
-            yield
-        finally:
-            graphql_app.services = app.state.services = None
-            await hub.stop()
-            await broadcast.disconnect()
-            await store.disconnect()
+            await asyncio.wait_for(step, settings.startup_timeout if bounded else None)
+        except Exception as exc:
+            logger.debug("startup step failed: %s", what, exc_info=True)
+            raise StartupError(f"{what} failed ({setting}): {_reason(exc)}") from exc
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -199,10 +282,29 @@ def create_app(settings: Settings | None = None) -> Starlette:
         assert isinstance(exc, RegistryError)
         return JSONResponse({"code": exc.code, "message": exc.message}, exc.http_status)
 
+    async def index(request: Request) -> Response:
+        """Where things are, for a person or a script that opens the server's root."""
+        return JSONResponse(
+            {
+                "name": "llm-schema-registry",
+                "version": version(),
+                "graphql": "/graphql",
+                "graphiql": "/graphql" if settings.graphiql else None,
+                "subscriptions": "/graphql (graphql-transport-ws, graphql-ws)",
+                "rest": "/",
+                "openapi": "/openapi.json",
+                "health": "/healthz",
+                "ready": "/readyz",
+                "metrics": "/metrics",
+            }
+        )
+
     # Confluent's REST API at the root, so this server's URL works as schema.registry.url.
     confluent = rest_routes()
-    app = Starlette(
+    app = RegistryApp(
+        registry_lifespan=lifespan,
         routes=[
+            Route("/", index, methods=["GET"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
@@ -210,7 +312,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", cache),
             *confluent,
         ],
-        lifespan=lifespan,
         exception_handlers={
             RegistryError: registry_error,
             StarletteHTTPException: http_exception_handler,

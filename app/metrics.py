@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Iterator, Sequence
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    Info,
+)
 from starlette.routing import BaseRoute, Match, Route
 from strawberry.extensions import SchemaExtension
 
 from app.response_cache import ASGIApp, Message, Receive, Scope, Send
+from graph.operations import operation_type, root_fields
 
 
 class Metrics:
-    def __init__(self) -> None:
+    def __init__(self, version: str = "", commit: str = "") -> None:
         self.registry = CollectorRegistry()
+        # The standard process_*, python_info and python_gc_* series; their collectors
+        # read the process itself, so sharing them across registries is safe.
+        for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+            self.registry.register(collector)
+        Info(
+            "registry_build",
+            "The running build: package version and source commit (empty when unknown).",
+            registry=self.registry,
+        ).info({"version": version, "commit": commit})
         self.http_requests = Counter(
             "registry_http_requests_total",
             "HTTP requests by route, method and status.",
@@ -103,21 +121,8 @@ def graphql_metrics_extension(metrics: Metrics) -> type[SchemaExtension]:
         def on_operation(self) -> Iterator[None]:
             yield
             context = self.execution_context
-            op_type = "unknown"
-            if context.graphql_document is not None:
-                # operation_type raises when the document names no usable operation.
-                with contextlib.suppress(RuntimeError):
-                    op_type = context.operation_type.value
-            fields = sorted(
-                {
-                    sel.name.value
-                    for definition in (
-                        context.graphql_document.definitions if context.graphql_document else ()
-                    )
-                    for sel in getattr(getattr(definition, "selection_set", None), "selections", ())
-                    if hasattr(sel, "name")
-                }
-            ) or ["unknown"]
+            op_type = operation_type(context)
+            fields = root_fields(context)
             errors = getattr(context.result, "errors", None) or []
             outcome = "ok"
             if errors:

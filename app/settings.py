@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.urls import normalize_broadcast_url, normalize_database_url
 
 
 class Settings(BaseSettings):
@@ -38,6 +40,29 @@ class Settings(BaseSettings):
     websocket_per_message_deflate: bool = False
     websocket_ping_interval: float = Field(default=20.0, gt=0)
     shutdown_timeout: int = Field(default=10, ge=0, description="Seconds to drain on SIGTERM.")
+    database_connect_timeout: float = Field(
+        default=15.0,
+        ge=0,
+        description="Seconds `serve` and `migrate` keep retrying an unreachable database.",
+    )
+    startup_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds each startup step (connect, subscribe) may take."
+    )
+    build_commit: str = Field(
+        default="", description="Source commit of this build, shown in registry_build_info."
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     otel_exporter: Literal["none", "console"] = "none"
     otel_service_name: str = "llm-schema-registry"
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _database_url(cls, value: object) -> object:
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        return normalize_database_url(raw) if isinstance(raw, str) else value
+
+    @field_validator("broadcast_url", mode="before")
+    @classmethod
+    def _broadcast_url(cls, value: object) -> object:
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        return normalize_broadcast_url(raw) if isinstance(raw, str) else value

@@ -17,7 +17,8 @@ from graphql import GraphQLError
 from opentelemetry import trace
 from strawberry.extensions import SchemaExtension
 
-from registry.errors import IncompatibleSchemaError, RegistryError
+from graph.operations import operation_type, root_fields
+from registry.errors import IncompatibleSchemaError, RegistryError, refusal_log_level
 
 logger = logging.getLogger(__name__)
 
@@ -106,10 +107,31 @@ def _format_result(result: object) -> None:
         result.errors = [format_error(e) for e in errors]  # type: ignore[attr-defined]
 
 
+def _log_refusals(result: object, op_type: str, fields: list[str]) -> None:
+    """One line per refused operation, with its code: a refused registration answers
+    HTTP 200 with an error inside, so the access log alone would not show it."""
+    for error in getattr(result, "errors", None) or ():
+        code = str((error.extensions or {}).get("code", INTERNAL_ERROR))
+        if code == INTERNAL_ERROR:
+            continue  # already logged with its traceback and trace id
+        level = refusal_log_level(code, is_write=op_type == "mutation")
+        if logger.isEnabledFor(level):
+            logger.log(
+                level,
+                "graphql %s %s refused: %s: %s",
+                op_type,
+                ",".join(fields[:4]),
+                code,
+                error.message,
+            )
+
+
 class RegistryErrorExtension(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
-        _format_result(self.execution_context.result)
+        context = self.execution_context
+        _format_result(context.result)
+        _log_refusals(context.result, operation_type(context), root_fields(context))
 
     def on_stream_result(self, result: Any) -> Iterator[None]:
         """Subscriptions: each streamed result, before it is sent."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import strawberry
 from strawberry.types import Info
 
@@ -227,6 +229,9 @@ class SchemaChangeEvent:
     compatibility: CompatibilityLevel | None  # type: ignore[valid-type]
     permanent: bool
     timestamp: float = strawberry.field(description="Commit time, seconds since the epoch.")
+    committed_at: str = strawberry.field(
+        description="Commit time as ISO 8601 in UTC, e.g. 2026-12-03T10:15:02.123456Z."
+    )
 
     @classmethod
     def from_domain(cls, event: model.ChangeEvent) -> SchemaChangeEvent:
@@ -241,4 +246,10 @@ class SchemaChangeEvent:
             compatibility=event.compatibility,
             permanent=event.is_permanent,
             timestamp=event.created_at,
+            committed_at=iso_8601(event.created_at),
         )
+
+
+def iso_8601(epoch_seconds: float) -> str:
+    moment = datetime.datetime.fromtimestamp(epoch_seconds, tz=datetime.UTC)
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
@@ -147,3 +148,16 @@ class StorageUnavailableError(RegistryError):
 
     code = "STORAGE_UNAVAILABLE"
     http_status = 503
+
+
+# Codes that say the server, not the request, is at fault.
+SERVER_FAULT_CODES = frozenset({StorageUnavailableError.code, "INTERNAL_ERROR"})
+
+
+def refusal_log_level(code: str, *, is_write: bool) -> int:
+    """How loudly a refused request is logged: a server fault is an error; a refused
+    change (registration, delete, config) is a warning an operator may want to see; a
+    refused read (not found, bad argument) is routine information."""
+    if code in SERVER_FAULT_CODES:
+        return logging.ERROR
+    return logging.WARNING if is_write else logging.INFO

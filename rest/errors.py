@@ -72,6 +72,20 @@ async def http_exception_handler(request: Request, exc: Exception) -> Response:
     return error_response(exc.status_code, exc.status_code, exc.detail)
 
 
+def _log_refusal(request: Request, code: str, error_code: int, message: str) -> None:
+    level = errors.refusal_log_level(code, is_write=request.method != "GET")
+    if logger.isEnabledFor(level):
+        logger.log(
+            level,
+            "rest %s %s refused: %s (%s): %s",
+            request.method,
+            request.url.path,
+            error_code,
+            code,
+            message,
+        )
+
+
 def endpoint(handler: Endpoint) -> Endpoint:
     """Every failure becomes Confluent's error body; nothing unexpected leaks."""
 
@@ -80,8 +94,10 @@ def endpoint(handler: Endpoint) -> Endpoint:
         try:
             return await handler(request)
         except errors.RegistryError as exc:
+            _log_refusal(request, exc.code, status_and_code(exc)[1], exc.message)
             return registry_error_response(exc)
         except RestError as exc:
+            _log_refusal(request, "BAD_REQUEST", exc.error_code, exc.message)
             return error_response(exc.status, exc.error_code, exc.message)
         except Exception as exc:
             return internal_error_response(exc)

@@ -7,7 +7,10 @@
 #   scripts/services.sh status   exit 0 only if both answer
 #   scripts/services.sh env      print .services/env (for `eval "$(scripts/services.sh env)"`)
 #
-# Ports can be overridden with SERVICES_PG_PORT / SERVICES_REDIS_PORT.
+# PostgreSQL is the machine's own server binaries (Debian's /usr/lib/postgresql/<major>/bin,
+# installed with apt-get when missing and running as root), run as an unprivileged user;
+# Redis is redis-server from PATH (Debian's package, installed the same way).
+# Ports: SERVICES_PG_PORT (default 54329) and SERVICES_REDIS_PORT (default 63799).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,10 +22,11 @@ PG_DB="registry_test"
 PG_ROLE="registry"
 PG_PASSWORD="registry"
 PG_SUPERUSER="postgres"
-PG_DIR="$STATE/pg"
-PG_DATA="$PG_DIR/data"
-PG_SOCKET_DIR="$PG_DIR/run"
-PG_LOG="$PG_DIR/postgres.log"
+# Set by choose_pg_dir: $STATE/pg, or a folder under /var/tmp (see there).
+PG_DIR=""
+PG_DATA=""
+PG_SOCKET_DIR=""
+PG_LOG=""
 
 REDIS_PORT="${SERVICES_REDIS_PORT:-63799}"
 REDIS_DIR="$STATE/redis"
@@ -108,22 +112,37 @@ as_pg() {
     fi
 }
 
-# The pg user must be able to traverse every directory down to .services/pg
-# (a clone under /root, say, is not). Grant search permission only (o+x).
-ensure_pg_can_reach() {
-    [[ $EUID -eq 0 ]] || return 0
-    if as_pg test -x "$STATE"; then return 0; fi
-    local dir path=""
-    local -a parts
-    IFS=/ read -r -a parts <<<"${STATE#/}"
-    for dir in "${parts[@]}"; do
-        path="$path/$dir"
-        if ! as_pg test -x "$path"; then
-            log "granting o+x on $path so $PG_OS_USER can reach $PG_DIR"
-            chmod o+x "$path" || die "cannot chmod o+x $path"
+# The pg user must be able to traverse every directory down to its data directory.
+# Inside the checkout the script may grant that (o+x on the checkout and .services/);
+# the folders above the checkout are not its to change, so when one of them is closed
+# to the pg user (a clone under /root, say) the data lives in a folder of the script's
+# own under /var/tmp instead. The choice is recorded so stop and status find it.
+choose_pg_dir() {
+    local recorded="$STATE/pg-location"
+    if [[ -f $recorded ]]; then
+        PG_DIR="$(cat "$recorded")"
+    elif [[ $EUID -eq 0 ]] && ! as_pg test -x "$(dirname "$ROOT")"; then
+        PG_DIR="/var/tmp/llm-schema-registry-services/$(printf '%s' "$ROOT" | cksum | cut -d' ' -f1)/pg"
+    else
+        PG_DIR="$STATE/pg"
+    fi
+    PG_DATA="$PG_DIR/data"
+    PG_SOCKET_DIR="$PG_DIR/run"
+    PG_LOG="$PG_DIR/postgres.log"
+}
+
+record_pg_dir() {
+    install -d -m 0755 "$STATE"
+    printf '%s\n' "$PG_DIR" >"$STATE/pg-location"
+    [[ $EUID -eq 0 && $PG_DIR == "$STATE"/* ]] || return 0
+    local dir
+    for dir in "$ROOT" "$STATE"; do
+        if ! as_pg test -x "$dir"; then
+            log "granting o+x on $dir so $PG_OS_USER can reach $PG_DIR"
+            chmod o+x "$dir" || die "cannot chmod o+x $dir"
         fi
     done
-    as_pg test -x "$STATE" || die "$PG_OS_USER cannot reach $STATE"
+    as_pg test -x "$PG_DIR" || die "$PG_OS_USER cannot reach $PG_DIR"
 }
 
 pg_is_running() {
@@ -162,9 +181,9 @@ EOF
 }
 
 pg_init() {
-    install -d -m 0755 "$STATE"
+    install -d -m 0755 "$STATE" "$(dirname "$PG_DIR")"
     install -d -m 0750 -o "$PG_OS_USER" "$PG_DIR" "$PG_SOCKET_DIR"
-    ensure_pg_can_reach
+    record_pg_dir
     if [[ -f $PG_DATA/PG_VERSION ]]; then
         # A data dir from another checkout or user: hand it to the current pg user.
         [[ $EUID -ne 0 ]] || chown -R "$PG_OS_USER" "$PG_DIR"
@@ -185,6 +204,7 @@ pg_init() {
 pg_start() {
     find_pg_bin
     choose_pg_user
+    choose_pg_dir
     if pg_is_running && pg_answers; then
         log "postgres already running on 127.0.0.1:$PG_PORT"
     else
@@ -244,6 +264,7 @@ SQL
 pg_stop() {
     find_pg_bin
     choose_pg_user
+    choose_pg_dir
     if pg_is_running; then
         log "stopping postgres"
         as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 60 stop >/dev/null \
@@ -362,7 +383,10 @@ cmd_stop() {
 cmd_status() {
     local rc=0
     PG_BIN="$(latest_pg_bin)"
-    if [[ -n $PG_BIN ]]; then choose_pg_user; fi
+    if [[ -n $PG_BIN ]]; then
+        choose_pg_user
+        choose_pg_dir
+    fi
     if [[ -n $PG_BIN ]] && pg_is_running && pg_answers; then
         echo "postgres: running on 127.0.0.1:$PG_PORT (data $PG_DATA)"
     else

@@ -86,6 +86,9 @@ class DatabaseStore(Reads):
                 ):
                     await held.execute(f"PRAGMA {pragma}")
         except _UNAVAILABLE as exc:
+            # Half-open (connected, then a PRAGMA failed): release it, or the SQLite
+            # driver's thread keeps the process alive.
+            await self.disconnect()
             logger.error("cannot connect to the database: %s", exc)
             raise StorageUnavailableError("Cannot connect to the database.") from exc
 

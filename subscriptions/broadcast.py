@@ -15,6 +15,16 @@ class OrderedRedisBackend(RedisBackend):
         await self._pubsub.subscribe(channel)
         self._ready.set()
 
+    async def connect(self) -> None:
+        # The parent starts its listener task before connecting; a failed connect would
+        # leave that task and the client behind, and Broadcast.disconnect cannot be called
+        # for a broadcast that never connected.
+        try:
+            await super().connect()
+        except BaseException:
+            await self.disconnect()
+            raise
+
 
 def create_broadcast(url: str) -> Broadcast:
     if url.startswith(("redis://", "rediss://")):

@@ -12,6 +12,7 @@ per gap per process, never one per subscriber.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from collections.abc import Sequence as Seq
@@ -93,11 +94,21 @@ class EventHub:
 
     async def start(self) -> None:
         self._last = await self._reader.get_last_sequence()
-        self._tasks = [
-            asyncio.create_task(self._listen(), name="event-hub-listen"),
-            asyncio.create_task(self._poll(), name="event-hub-poll"),
-        ]
-        await self._listening.wait()
+        listen = asyncio.create_task(self._listen(), name="event-hub-listen")
+        poll = asyncio.create_task(self._poll(), name="event-hub-poll")
+        self._tasks = [listen, poll]
+        # A subscription that fails ends the listener before it is ever listening:
+        # surface that failure instead of waiting for a readiness that cannot come.
+        listening = asyncio.create_task(self._listening.wait())
+        await asyncio.wait((listen, listening), return_when=asyncio.FIRST_COMPLETED)
+        if not listening.done():
+            listening.cancel()
+            poll.cancel()
+            self._tasks = []
+            with contextlib.suppress(asyncio.CancelledError):
+                await poll
+            listen.result()
+            raise RuntimeError("the event listener ended before it was listening")
 
     async def stop(self) -> None:
         for task in self._tasks:

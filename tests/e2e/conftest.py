@@ -53,7 +53,7 @@ mutation DeleteVersion($subject: String!, $version: Int!, $permanent: Boolean! =
 SCHEMA_CHANGES = """
 subscription Changes($subject: String, $subjectPrefix: String, $after: Int) {
   schemaChanges(subject: $subject, subjectPrefix: $subjectPrefix, after: $after) {
-    sequence kind subject version id schema format compatibility permanent timestamp
+    sequence kind subject version id schema format compatibility permanent timestamp committedAt
   }
 }
 """

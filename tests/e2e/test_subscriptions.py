@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
@@ -50,6 +51,10 @@ async def test_a_registration_reaches_a_subscriber_of_its_subject(
     assert event["format"] == "JSON"
     assert event["permanent"] is False
     assert event["timestamp"] > 0
+    committed = datetime.datetime.fromisoformat(event["committedAt"])
+    assert event["committedAt"].endswith("Z")
+    assert committed.tzinfo is not None
+    assert committed.timestamp() == pytest.approx(event["timestamp"], abs=1e-6)
 
 
 async def test_a_live_subscription_without_after_receives_later_changes_only(

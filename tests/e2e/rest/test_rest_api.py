@@ -145,7 +145,11 @@ async def _changes_of(
         count = await make_changes()
         events = await changes.take(count)
     return [
-        {k: v for k, v in event.items() if k not in ("sequence", "subject", "id", "timestamp")}
+        {
+            k: v
+            for k, v in event.items()
+            if k not in ("sequence", "subject", "id", "timestamp", "committedAt")
+        }
         for event in events
     ]
 
