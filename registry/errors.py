@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from registry.compatibility import Incompatibility
+    from registry.model import CompatibilityLevel, SchemaVersion
 
 
 class RegistryError(Exception):
@@ -83,12 +84,27 @@ class InvalidSchemaError(RegistryError):
 
 
 class IncompatibleSchemaError(RegistryError):
+    """A candidate the subject's level refuses. ``checked`` are the earlier versions it was
+    compared with (so a client can be shown the schema it broke), ``level`` the level
+    applied, ``subject`` where it was refused."""
+
     code = "INCOMPATIBLE_SCHEMA"
     http_status = 409
 
-    def __init__(self, message: str, incompatibilities: Sequence[Incompatibility]) -> None:
+    def __init__(
+        self,
+        message: str,
+        incompatibilities: Sequence[Incompatibility],
+        *,
+        subject: str | None = None,
+        level: CompatibilityLevel | None = None,
+        checked: Sequence[SchemaVersion] = (),
+    ) -> None:
         super().__init__(message)
         self.incompatibilities = tuple(incompatibilities)
+        self.subject = subject
+        self.level = level
+        self.checked = tuple(checked)
 
 
 class VersionConflictError(RegistryError):

@@ -110,6 +110,15 @@ class ChangeEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class Page:
+    """A window of an ordered listing: skip ``offset`` entries, then keep at most ``limit``
+    of them (all the rest when None)."""
+
+    offset: int = 0
+    limit: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RegistrationResult:
     version: SchemaVersion
     is_new_version: bool

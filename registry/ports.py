@@ -12,6 +12,7 @@ from registry.model import (
     CompatibilityLevel,
     CompatibilityPolicy,
     EventKind,
+    Page,
     RegistryMode,
     Schema,
     SchemaFormat,
@@ -29,13 +30,24 @@ class RegistryReader(Protocol):
         """The schema with this id while any version (live or soft-deleted) refers to it."""
         ...
 
-    async def list_schema_versions(self, schema_id: SchemaId) -> list[SchemaVersion]:
-        """Live versions, in any subject, that refer to this schema."""
+    async def list_schema_versions(
+        self, schema_id: SchemaId, include_deleted: bool = False
+    ) -> list[SchemaVersion]:
+        """Versions, in any subject, that refer to this schema, by subject then version;
+        live ones only unless ``include_deleted``."""
         ...
 
     async def list_subjects(
-        self, prefix: str | None = None, include_deleted: bool = False
-    ) -> list[SubjectName]: ...
+        self,
+        prefix: str | None = None,
+        include_deleted: bool = False,
+        *,
+        deleted_only: bool = False,
+        page: Page | None = None,
+    ) -> list[SubjectName]:
+        """Subject names in order: live subjects, also soft-deleted ones with
+        ``include_deleted``, or soft-deleted ones only with ``deleted_only`` (which wins)."""
+        ...
 
     async def get_subject(
         self, name: SubjectName, include_deleted: bool = False
@@ -47,14 +59,27 @@ class RegistryReader(Protocol):
 
     async def get_latest_version(self, subject: SubjectName) -> SchemaVersion | None: ...
 
+    async def list_versions(
+        self,
+        subject: SubjectName,
+        *,
+        include_deleted: bool = False,
+        deleted_only: bool = False,
+        page: Page | None = None,
+    ) -> list[Version]:
+        """Version numbers of ``subject`` in order, chosen as ``list_subjects`` chooses
+        subjects; empty for an unknown subject."""
+        ...
+
     async def list_live_versions(self, subject: SubjectName) -> list[SchemaVersion]:
         """Versions not soft-deleted, oldest first."""
         ...
 
     async def find_version_by_fingerprint(
-        self, subject: SubjectName, fingerprint: str
+        self, subject: SubjectName, fingerprint: str, include_deleted: bool = False
     ) -> SchemaVersion | None:
-        """The live version of ``subject`` whose schema has this fingerprint."""
+        """The live version of ``subject`` whose schema has this fingerprint; with
+        ``include_deleted``, the highest version holding it, soft-deleted or not."""
         ...
 
     async def get_compatibility(self, subject: SubjectName | None) -> CompatibilityLevel | None:

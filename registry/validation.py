@@ -5,10 +5,12 @@ from __future__ import annotations
 import unicodedata
 
 from registry.errors import (
+    BadUserInputError,
     InvalidSubjectError,
     InvalidVersionError,
     SchemaTooLargeError,
 )
+from registry.model import Page
 from registry.types import SubjectName
 
 MAX_SUBJECT_LENGTH = 255
@@ -56,3 +58,14 @@ def validate_version_number(version: int) -> None:
         raise InvalidVersionError(
             f"Version must be an integer from 1 to {MAX_INT32}, got {version}."
         )
+
+
+def validate_page(offset: int = 0, limit: int | None = None) -> Page:
+    """A page starts at an offset from 0 and holds at least one entry (None: all the rest)."""
+    if not 0 <= offset <= MAX_INT32:
+        raise BadUserInputError(f"Offset must be an integer from 0 to {MAX_INT32}, got {offset}.")
+    if limit is not None and not 1 <= limit <= MAX_INT32:
+        raise BadUserInputError(
+            f"Limit must be an integer from 1 to {MAX_INT32} (or none for all), got {limit}."
+        )
+    return Page(offset, limit)

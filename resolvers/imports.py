@@ -26,9 +26,9 @@ async def import_schema(
     version: int | None = None,
 ) -> RegistrationResult:
     """Copy one version in as it was: ``schema_id`` and ``version`` are kept, no
-    compatibility check runs. Allowed only in IMPORT mode. Repeating an import is a
-    no-op; an id that holds other content, or a version that holds another schema, is
-    refused."""
+    compatibility check runs. Allowed only in IMPORT mode, and there only with the schema
+    id (as in Confluent Schema Registry). Repeating an import is a no-op; an id that holds
+    other content, or a version that holds another schema, is refused."""
     name = validate_subject_name(subject)
     if version is not None:
         validate_version_number(version)

@@ -23,7 +23,7 @@ from registry.model import (
     SchemaFormat,
     SchemaVersion,
 )
-from registry.modes import checks_compatibility, ensure_writable
+from registry.modes import ensure_registration_allowed
 from registry.types import SchemaId, Version
 from registry.validation import (
     MAX_INT32,
@@ -37,9 +37,12 @@ from resolvers.settings import effective_settings
 
 @dataclass(frozen=True, slots=True)
 class CompatibilityReport:
+    """``checked`` are the earlier versions the candidate was compared with."""
+
     level: CompatibilityLevel
     incompatibilities: tuple[Incompatibility, ...]
     policy: CompatibilityPolicy = DEFAULT_COMPATIBILITY_POLICY
+    checked: tuple[SchemaVersion, ...] = ()
 
     @property
     def is_compatible(self) -> bool:
@@ -67,7 +70,7 @@ async def register_schema(
     name = validate_subject_name(subject)
     parsed = _parse(services, text, format)
     mode = (await effective_settings(services.store, name)).mode
-    ensure_writable(mode, name)
+    ensure_registration_allowed(mode, name, has_explicit_id=False, has_explicit_version=False)
     existing = await services.store.find_version_by_fingerprint(name, parsed.fingerprint)
     if existing is not None:
         return RegistrationResult(version=existing, is_new_version=False)
@@ -77,16 +80,23 @@ async def register_schema(
         if existing is not None:
             return RegistrationResult(version=existing, is_new_version=False)
         settings = await effective_settings(tx, name)
-        level = settings.compatibility
-        if not checks_compatibility(mode):
-            level = CompatibilityLevel.NONE
-        policy = settings.policy
+        # Read again inside the transaction: the mode may have changed meanwhile.
+        ensure_registration_allowed(
+            settings.mode, name, has_explicit_id=False, has_explicit_version=False
+        )
+        level, policy = settings.compatibility, settings.policy
         live = compatibility.versions_to_check(level, await tx.list_live_versions(name))
         found = compatibility.check_compatibility(
             handler_for(format), level, parsed, _previous(live), policy
         )
         if found:
-            raise IncompatibleSchemaError(compatibility.summarize(found, level), found)
+            raise IncompatibleSchemaError(
+                compatibility.summarize(found, level),
+                found,
+                subject=name,
+                level=level,
+                checked=live,
+            )
         schema = await tx.find_schema_by_fingerprint(parsed.fingerprint)
         if schema is None:
             schema = await tx.insert_schema(format, parsed.canonical, parsed.fingerprint)
@@ -101,15 +111,22 @@ async def register_schema(
 
 
 async def lookup_schema(
-    services: Services, subject: str, text: str, format: SchemaFormat = SchemaFormat.JSON
+    services: Services,
+    subject: str,
+    text: str,
+    format: SchemaFormat = SchemaFormat.JSON,
+    include_deleted: bool = False,
 ) -> SchemaVersion:
-    """The live version of ``subject`` holding this content (compared canonically)."""
+    """The live version of ``subject`` holding this content (compared canonically). With
+    ``include_deleted``, soft-deleted versions (and soft-deleted subjects) count too, and
+    the latest version holding the content is the answer."""
     name = validate_subject_name(subject)
     parsed = _parse(services, text, format)
-    found = await services.store.find_version_by_fingerprint(name, parsed.fingerprint)
+    store = services.store
+    found = await store.find_version_by_fingerprint(name, parsed.fingerprint, include_deleted)
     if found is not None:
         return found
-    if await services.store.get_subject(name) is None:
+    if await store.get_subject(name, include_deleted) is None:
         raise SubjectNotFoundError(name)
     raise SchemaNotFoundError(f"Schema is not registered under subject '{name}'.")
 
@@ -133,18 +150,43 @@ async def check_compatibility(
         found = compatibility.check_compatibility(
             handler_for(format), level, parsed, _previous(versions), policy
         )
-        return CompatibilityReport(level=level, incompatibilities=tuple(found), policy=policy)
+        return CompatibilityReport(level, tuple(found), policy, tuple(versions))
     validate_version_number(version)
     if await store.get_subject(name) is None:
         raise SubjectNotFoundError(name)
     target = await store.get_version(name, Version(version))
     if target is None:
         raise VersionNotFoundError(name, version)
+    return _check_against(format, parsed, target, level, policy)
+
+
+async def check_compatibility_with_latest(
+    services: Services, subject: str, text: str, format: SchemaFormat = SchemaFormat.JSON
+) -> CompatibilityReport:
+    """Dry run against the latest live version only, in the directions of the subject's
+    level. With no live version (an unknown or soft-deleted subject) there is nothing to
+    break: the candidate is compatible, as Confluent Schema Registry answers."""
+    name = validate_subject_name(subject)
+    parsed = _parse(services, text, format)
+    settings = await effective_settings(services.store, name)
+    latest = await services.store.get_latest_version(name)
+    if latest is None:
+        return CompatibilityReport(settings.compatibility, (), settings.policy)
+    return _check_against(format, parsed, latest, settings.compatibility, settings.policy)
+
+
+def _check_against(
+    format: SchemaFormat,
+    parsed: ParsedSchema,
+    target: SchemaVersion,
+    level: CompatibilityLevel,
+    policy: CompatibilityPolicy,
+) -> CompatibilityReport:
     single_level = compatibility.non_transitive(level)
     found = compatibility.check_compatibility(
         handler_for(format), single_level, parsed, _previous([target]), policy
     )
-    return CompatibilityReport(level=level, incompatibilities=tuple(found), policy=policy)
+    return CompatibilityReport(level, tuple(found), policy, (target,))
 
 
 async def get_schema(services: Services, schema_id: int) -> Schema:

@@ -14,6 +14,7 @@ from registry.model import EventKind, SchemaVersion, Subject
 from registry.modes import ensure_writable
 from registry.types import SchemaId, SubjectName, Version
 from registry.validation import (
+    validate_page,
     validate_subject_name,
     validate_subject_prefix,
     validate_version_number,
@@ -23,11 +24,50 @@ from resolvers.settings import effective_settings
 
 
 async def list_subjects(
-    services: Services, prefix: str | None = None, include_deleted: bool = False
+    services: Services,
+    prefix: str | None = None,
+    include_deleted: bool = False,
+    *,
+    deleted_only: bool = False,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> list[SubjectName]:
+    """Subject names in order: live ones, also soft-deleted ones with ``include_deleted``,
+    or only soft-deleted ones with ``deleted_only`` (which wins); ``offset`` and ``limit``
+    cut a page out of that list."""
     if prefix is not None:
         validate_subject_prefix(prefix)
-    return await services.store.list_subjects(prefix=prefix, include_deleted=include_deleted)
+    return await services.store.list_subjects(
+        prefix=prefix,
+        include_deleted=include_deleted,
+        deleted_only=deleted_only,
+        page=validate_page(offset, limit),
+    )
+
+
+async def list_versions(
+    services: Services,
+    subject: str,
+    *,
+    include_deleted: bool = False,
+    deleted_only: bool = False,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[Version]:
+    """Version numbers of a subject in order, chosen as ``list_subjects`` chooses subjects.
+    An unknown subject is not found, and so is a soft-deleted one unless deleted versions
+    are asked for; a page with nothing on it is empty."""
+    name = validate_subject_name(subject)
+    page = validate_page(offset, limit)
+    versions = await services.store.list_versions(
+        name, include_deleted=include_deleted, deleted_only=deleted_only, page=page
+    )
+    if versions:
+        return versions
+    # An empty page: tell an unknown subject from one with nothing (left) to list.
+    if await services.store.get_subject(name, include_deleted or deleted_only) is None:
+        raise SubjectNotFoundError(name)
+    return []
 
 
 async def find_subject(
@@ -128,6 +168,9 @@ async def delete_schema_version(
     return number
 
 
-async def list_schema_versions(services: Services, schema_id: int) -> list[SchemaVersion]:
-    """Live versions, in any subject, that refer to the schema with this id."""
-    return await services.store.list_schema_versions(SchemaId(schema_id))
+async def list_schema_versions(
+    services: Services, schema_id: int, include_deleted: bool = False
+) -> list[SchemaVersion]:
+    """Versions, in any subject, that refer to the schema with this id: live ones, and
+    soft-deleted ones too with ``include_deleted``."""
+    return await services.store.list_schema_versions(SchemaId(schema_id), include_deleted)

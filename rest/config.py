@@ -5,11 +5,13 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from registry.errors import VersionNotFoundError
 from registry.model import CompatibilityLevel
 from resolvers import config as config_resolvers
 from resolvers import modes as mode_resolvers
 from resolvers import schemas as schema_resolvers
 from resolvers import subjects as subject_resolvers
+from resolvers.schemas import CompatibilityReport
 from rest.errors import endpoint
 from rest.http import (
     INVALID_COMPATIBILITY_LEVEL,
@@ -20,8 +22,10 @@ from rest.http import (
     json_response,
     mode_value,
     services_of,
+    subject_param,
     version_param,
 )
+from rest.incompatibility import confluent_messages, records
 from rest.subjects import schema_request
 
 SUBJECT_COMPATIBILITY_NOT_CONFIGURED = 40408
@@ -106,17 +110,30 @@ async def delete_mode(request: Request) -> Response:
     return json_response({"mode": before.effective.value})
 
 
+async def _check(request: Request, subject: str) -> CompatibilityReport:
+    services = services_of(request)
+    text, format = schema_request(await json_body(request))
+    if "version" not in request.path_params:
+        return await schema_resolvers.check_compatibility(services, subject, text, format)
+    version = version_param(request)
+    if version == LATEST:
+        # Nothing live to break (an unknown or soft-deleted subject): compatible.
+        return await schema_resolvers.check_compatibility_with_latest(
+            services, subject, text, format
+        )
+    # Confluent answers "version not found" for a numbered version of an unknown subject.
+    if await subject_resolvers.find_subject(services, subject) is None:
+        raise VersionNotFoundError(subject, version)
+    return await schema_resolvers.check_compatibility(services, subject, text, format, version)
+
+
 @endpoint
 async def check_compatibility(request: Request) -> Response:
-    services, subject = services_of(request), str(request.path_params["subject"])
-    text, format = schema_request(await json_body(request))
-    version: int | None = None
-    if "version" in request.path_params:
-        version = version_param(request)
-        if version == LATEST:
-            version = (await subject_resolvers.get_latest_version(services, subject)).version
-    report = await schema_resolvers.check_compatibility(services, subject, text, format, version)
+    report = await _check(request, subject_param(request))
     body: dict[str, object] = {"is_compatible": report.is_compatible}
     if flag(request, "verbose"):
-        body["messages"] = [item.describe() for item in report.incompatibilities]
+        body["messages"] = confluent_messages(
+            report.incompatibilities, report.checked, report.level
+        )
+        body["incompatibilities"] = records(report.incompatibilities)
     return json_response(body)

@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from registry import errors
 from rest.http import Endpoint, RestError, json_response
+from rest.incompatibility import incompatible_body
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,8 @@ def status_and_code(error: errors.RegistryError) -> tuple[int, int]:
 
 def registry_error_response(error: errors.RegistryError) -> Response:
     status, code = status_and_code(error)
+    if isinstance(error, errors.IncompatibleSchemaError):
+        return json_response(incompatible_body(error, code), status)
     return error_response(status, code, error.message)
 
 

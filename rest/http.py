@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,6 +23,8 @@ ACCEPTED_CONTENT_TYPES = (
     "application/octet-stream",
 )
 LATEST = -1
+# How Java reads an int query parameter: an optional sign and ASCII digits, nothing else.
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 INVALID_COMPATIBILITY_LEVEL = 42203
 INVALID_MODE = 42204
 
@@ -57,6 +60,33 @@ def services_of(request: Request) -> Services:
 
 def flag(request: Request, name: str) -> bool:
     return request.query_params.get(name, "").lower() == "true"
+
+
+def deleted_only(request: Request) -> bool:
+    """Confluent's ``deletedOnly``; confluent-kafka's Python client spells it
+    ``deleted_only``, so both are read."""
+    return flag(request, "deletedOnly") or flag(request, "deleted_only")
+
+
+def _query_int(request: Request, name: str, default: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    value = int(raw) if _INTEGER.fullmatch(raw) else None
+    if value is None or not -(2**31) <= value <= MAX_INT32:
+        # Confluent (JAX-RS) answers a query parameter it cannot read as an int with 404.
+        raise RestError(
+            404, 404, f"Query parameter '{name}' must be a 32-bit integer, got {raw!r}."
+        )
+    return value
+
+
+def page_params(request: Request) -> tuple[int, int | None]:
+    """``?offset=`` (default 0) and ``?limit=`` (default -1), as Confluent reads them: a
+    limit that is not positive means no limit."""
+    offset = _query_int(request, "offset", 0)
+    limit = _query_int(request, "limit", -1)
+    return offset, limit if limit > 0 else None
 
 
 def subject_param(request: Request) -> str:

@@ -7,12 +7,12 @@ from starlette.responses import Response
 
 from registry.errors import SchemaNotFoundError
 from registry.formats import supported_formats
-from registry.model import Schema
+from registry.model import Schema, SchemaVersion
 from resolvers import schemas as schema_resolvers
 from resolvers import subjects as subject_resolvers
 from resolvers.context import Services
 from rest.errors import endpoint
-from rest.http import json_response, raw_schema_response, schema_fields, services_of
+from rest.http import flag, json_response, raw_schema_response, schema_fields, services_of
 
 
 async def _schema(services: Services, request: Request) -> Schema:
@@ -22,10 +22,21 @@ async def _schema(services: Services, request: Request) -> Schema:
     if subject:
         # Confluent resolves the id within the subject's context: an id that the subject
         # never used is not found there.
-        versions = await subject_resolvers.list_schema_versions(services, schema_id)
+        versions = await subject_resolvers.list_schema_versions(
+            services, schema_id, flag(request, "deleted")
+        )
         if all(v.subject != subject for v in versions):
             raise SchemaNotFoundError(f"Schema {schema_id} not found under subject '{subject}'.")
     return schema
+
+
+async def _uses(request: Request) -> list[SchemaVersion]:
+    """The versions using the id: live ones, and soft-deleted ones too with ?deleted=true."""
+    services = services_of(request)
+    schema = await _schema(services, request)
+    return await subject_resolvers.list_schema_versions(
+        services, schema.id, flag(request, "deleted")
+    )
 
 
 @endpoint
@@ -40,17 +51,12 @@ async def get_schema_text(request: Request) -> Response:
 
 @endpoint
 async def get_schema_subjects(request: Request) -> Response:
-    services = services_of(request)
-    schema = await _schema(services, request)
-    versions = await subject_resolvers.list_schema_versions(services, schema.id)
-    return json_response(sorted({v.subject for v in versions}))
+    return json_response(sorted({v.subject for v in await _uses(request)}))
 
 
 @endpoint
 async def get_schema_versions(request: Request) -> Response:
-    services = services_of(request)
-    schema = await _schema(services, request)
-    versions = await subject_resolvers.list_schema_versions(services, schema.id)
+    versions = await _uses(request)
     return json_response([{"subject": v.subject, "version": v.version} for v in versions])
 
 

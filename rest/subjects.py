@@ -16,9 +16,11 @@ from resolvers.context import Services
 from rest.errors import endpoint
 from rest.http import (
     LATEST,
+    deleted_only,
     flag,
     json_body,
     json_response,
+    page_params,
     raw_schema_response,
     schema_fields,
     schema_format,
@@ -72,21 +74,30 @@ async def list_subjects(request: Request) -> Response:
     prefix = request.query_params.get("subjectPrefix")
     if prefix == _ANY_SUBJECT:
         prefix = None
+    offset, limit = page_params(request)
     names = await subject_resolvers.list_subjects(
-        services_of(request), prefix, flag(request, "deleted")
+        services_of(request),
+        prefix,
+        flag(request, "deleted"),
+        deleted_only=deleted_only(request),
+        offset=offset,
+        limit=limit,
     )
     return json_response(names)
 
 
 @endpoint
 async def list_versions(request: Request) -> Response:
-    subject = subject_param(request)
-    found = await subject_resolvers.find_subject(
-        services_of(request), subject, flag(request, "deleted")
+    offset, limit = page_params(request)
+    versions = await subject_resolvers.list_versions(
+        services_of(request),
+        subject_param(request),
+        include_deleted=flag(request, "deleted"),
+        deleted_only=deleted_only(request),
+        offset=offset,
+        limit=limit,
     )
-    if found is None:
-        raise SubjectNotFoundError(subject)
-    return json_response(list(found.versions))
+    return json_response(versions)
 
 
 @endpoint
@@ -125,7 +136,9 @@ async def register(request: Request) -> Response:
 async def lookup(request: Request) -> Response:
     services, subject = services_of(request), subject_param(request)
     text, format = schema_request(await json_body(request))
-    found = await schema_resolvers.lookup_schema(services, subject, text, format)
+    found = await schema_resolvers.lookup_schema(
+        services, subject, text, format, flag(request, "deleted")
+    )
     return json_response(_version_body(found))
 
 

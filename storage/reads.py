@@ -12,6 +12,7 @@ from registry.model import (
     CompatibilityLevel,
     CompatibilityPolicy,
     EventKind,
+    Page,
     RegistryMode,
     Schema,
     SchemaVersion,
@@ -39,6 +40,26 @@ from storage.tables import (
 )
 
 
+def _by_deletion(column: Any, include_deleted: bool, deleted_only: bool) -> Any:
+    """The condition on a ``deleted`` column for Confluent's listing filters (None: any)."""
+    if deleted_only:
+        return column.is_(True)
+    if include_deleted:
+        return None
+    return column.is_(False)
+
+
+def _paged(query: Any, page: Page | None) -> Any:
+    """The page is cut by the database (LIMIT/OFFSET), on an ordered query."""
+    if page is None:
+        return query
+    if page.offset:
+        query = query.offset(page.offset)
+    if page.limit is not None:
+        query = query.limit(page.limit)
+    return query
+
+
 class Reads:
     """Read queries; subclasses decide which connection they run on."""
 
@@ -59,24 +80,35 @@ class Reads:
         row = await self._fetch_one(sa.select(schemas).where(schemas.c.id == schema_id, referenced))
         return None if row is None else schema_of(row)
 
-    async def list_schema_versions(self, schema_id: SchemaId) -> list[SchemaVersion]:
+    async def list_schema_versions(
+        self, schema_id: SchemaId, include_deleted: bool = False
+    ) -> list[SchemaVersion]:
         query = (
             sa.select(*VERSION_COLUMNS)
             .select_from(VERSION_JOIN)
-            .where(subject_versions.c.schema_id == schema_id, subject_versions.c.deleted.is_(False))
+            .where(subject_versions.c.schema_id == schema_id)
             .order_by(subject_versions.c.subject, subject_versions.c.version)
         )
+        if not include_deleted:
+            query = query.where(subject_versions.c.deleted.is_(False))
         return [version_of(row) for row in await self._fetch_all(query)]
 
     async def list_subjects(
-        self, prefix: str | None = None, include_deleted: bool = False
+        self,
+        prefix: str | None = None,
+        include_deleted: bool = False,
+        *,
+        deleted_only: bool = False,
+        page: Page | None = None,
     ) -> list[SubjectName]:
         query = sa.select(subjects.c.name).order_by(subjects.c.name)
-        if not include_deleted:
-            query = query.where(subjects.c.deleted.is_(False))
+        condition = _by_deletion(subjects.c.deleted, include_deleted, deleted_only)
+        if condition is not None:
+            query = query.where(condition)
         if prefix:
             # Compare a slice rather than LIKE so '%' and '_' in prefixes stay literal.
             query = query.where(sa.func.substr(subjects.c.name, 1, len(prefix)) == prefix)
+        query = _paged(query, page)
         return [SubjectName(row["name"]) for row in await self._fetch_all(query)]
 
     async def get_subject(self, name: SubjectName, include_deleted: bool = False) -> Subject | None:
@@ -110,6 +142,25 @@ class Reads:
         row = await self._fetch_one(query)
         return None if row is None else version_of(row)
 
+    async def list_versions(
+        self,
+        subject: SubjectName,
+        *,
+        include_deleted: bool = False,
+        deleted_only: bool = False,
+        page: Page | None = None,
+    ) -> list[Version]:
+        query = (
+            sa.select(subject_versions.c.version)
+            .where(subject_versions.c.subject == subject)
+            .order_by(subject_versions.c.version)
+        )
+        condition = _by_deletion(subject_versions.c.deleted, include_deleted, deleted_only)
+        if condition is not None:
+            query = query.where(condition)
+        query = _paged(query, page)
+        return [Version(row["version"]) for row in await self._fetch_all(query)]
+
     async def list_live_versions(self, subject: SubjectName) -> list[SchemaVersion]:
         query = self._versions_query(subject).where(subject_versions.c.deleted.is_(False))
         return [version_of(row) for row in await self._fetch_all(query)]
@@ -126,14 +177,15 @@ class Reads:
         return None if row is None else version_of(row)
 
     async def find_version_by_fingerprint(
-        self, subject: SubjectName, fingerprint: str
+        self, subject: SubjectName, fingerprint: str, include_deleted: bool = False
     ) -> SchemaVersion | None:
-        query = (
-            self._versions_query(subject)
-            .where(subject_versions.c.deleted.is_(False), schemas.c.fingerprint == fingerprint)
-            .limit(1)
-        )
-        row = await self._fetch_one(query)
+        query = self._versions_query(subject).where(schemas.c.fingerprint == fingerprint)
+        if include_deleted:
+            # As Confluent answers a lookup of deleted versions: the latest holding it.
+            query = query.order_by(None).order_by(subject_versions.c.version.desc())
+        else:
+            query = query.where(subject_versions.c.deleted.is_(False))
+        row = await self._fetch_one(query.limit(1))
         return None if row is None else version_of(row)
 
     async def get_scope_config(self, subject: SubjectName | None) -> ScopeConfig:

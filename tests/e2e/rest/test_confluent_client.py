@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+import httpx
 import pytest
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
@@ -12,7 +13,7 @@ from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSe
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 from tests.e2e.conftest import unique_subject
-from tests.e2e.rest.conftest import json_schema
+from tests.e2e.rest.conftest import json_schema, schema_body
 
 NewClient = Callable[[], SchemaRegistryClient]
 CITY = json_schema({"city": "string"}, ["city"])
@@ -97,6 +98,30 @@ def test_modes_are_read_and_set_through_confluents_client(
     assert registry_client.delete_mode(subject) == "READONLY"
     assert registry_client.get_global_mode() == "READWRITE"
     assert registry_client.register_schema(subject, _schema(CITY_UNIT)) > 0
+
+
+def test_import_mode_refuses_a_registration_without_an_id_as_confluent_does(
+    registry_client: SchemaRegistryClient, rest: httpx.Client
+) -> None:
+    subject = unique_subject("import")
+    # Content of its own: one content has one id registry-wide.
+    text = json.dumps({**json.loads(CITY), "title": subject})
+    assert registry_client.update_mode(subject, "IMPORT") == "IMPORT"
+
+    with pytest.raises(SchemaRegistryError) as refused:
+        registry_client.register_schema(subject, _schema(text))
+    version_only = rest.post(f"/subjects/{subject}/versions", json=schema_body(text, version=1))
+    stored_nothing = rest.get(f"/subjects/{subject}/versions?deleted=true")
+    imported = rest.post(
+        f"/subjects/{subject}/versions", json=schema_body(text, id=900_001, version=1)
+    )
+
+    assert (refused.value.http_status_code, refused.value.error_code) == (422, 42205)
+    assert "is not in read-write mode" in refused.value.error_message
+    assert (version_only.status_code, version_only.json()["error_code"]) == (422, 42205)
+    assert stored_nothing.json()["error_code"] == 40401
+    assert imported.json() == {"id": 900_001}
+    registry_client.delete_mode(subject)
 
 
 def test_a_json_record_round_trips_through_the_serializers_with_the_schema_from_this_registry(

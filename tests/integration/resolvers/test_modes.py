@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
+from registry.errors import OperationNotPermittedError
 from registry.model import EventKind, RegistryMode
 from registry.types import Sequence
+from resolvers.imports import import_schema
 from resolvers.modes import get_mode, set_mode
+from resolvers.schemas import register_schema
+from tests.integration.helpers import titled
 
 
 async def test_a_subject_mode_overrides_the_global_one_until_removed(services):
@@ -30,3 +36,18 @@ async def test_a_mode_change_publishes_config_changed(services):
         (EventKind.CONFIG_CHANGED, None, None),
         (EventKind.CONFIG_CHANGED, "orders", None),
     ]
+
+
+async def test_import_mode_refuses_a_registration_without_an_id_and_stores_nothing(services):
+    await set_mode(services, "orders", RegistryMode.IMPORT)
+    last = await services.store.get_last_sequence()
+
+    with pytest.raises(OperationNotPermittedError) as refused:
+        await register_schema(services, "orders", titled(1))
+    with pytest.raises(OperationNotPermittedError):
+        await import_schema(services, "orders", titled(1), version=1)
+    imported = await import_schema(services, "orders", titled(1), schema_id=7)
+
+    assert "not in read-write mode" in refused.value.message
+    assert (imported.version.version, imported.version.schema.id) == (1, 7)
+    assert await services.store.get_last_sequence() == last + 1

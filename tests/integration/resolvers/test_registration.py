@@ -19,8 +19,14 @@ from registry.model import CompatibilityLevel, EventKind
 from registry.types import Sequence, SubjectName
 from resolvers.config import set_compatibility
 from resolvers.context import Services
-from resolvers.schemas import check_compatibility, get_schema, lookup_schema, register_schema
-from resolvers.subjects import delete_schema_version, find_subject, list_subjects
+from resolvers.schemas import (
+    check_compatibility,
+    check_compatibility_with_latest,
+    get_schema,
+    lookup_schema,
+    register_schema,
+)
+from resolvers.subjects import delete_schema_version, delete_subject, find_subject, list_subjects
 from tests.integration.helpers import (
     HubFactory,
     StoreFactory,
@@ -118,6 +124,11 @@ async def test_an_incompatible_schema_is_refused_naming_the_version_it_breaks(se
     assert refused.value.incompatibilities
     assert {i.version for i in refused.value.incompatibilities} == {2}
     assert refused.value.code == "INCOMPATIBLE_SCHEMA"
+    assert refused.value.subject == "orders"
+    assert refused.value.level is CompatibilityLevel.BACKWARD
+    assert [(v.version, v.schema.text) for v in refused.value.checked] == [
+        (2, json.dumps(json.loads(titled(2)), sort_keys=True, separators=(",", ":")))
+    ]
 
 
 async def test_a_refused_schema_leaves_no_schema_version_or_event(services):
@@ -307,6 +318,28 @@ async def test_lookup_does_not_find_a_soft_deleted_version(services):
         await lookup_schema(services, "orders", STRING_A)
 
 
+async def test_lookup_with_deleted_finds_a_soft_deleted_version(services):
+    await register_schema(services, "orders", STRING_A)
+    await register_schema(services, "orders", titled(2))
+    await delete_schema_version(services, "orders", 1)
+
+    found = await lookup_schema(services, "orders", STRING_A, include_deleted=True)
+
+    assert (found.version, found.is_deleted) == (1, True)
+
+
+async def test_lookup_with_deleted_finds_a_version_of_a_soft_deleted_subject(services):
+    await register_schema(services, "orders", STRING_A)
+    await delete_subject(services, "orders")
+
+    with pytest.raises(SubjectNotFoundError):
+        await lookup_schema(services, "orders", STRING_A)
+    found = await lookup_schema(services, "orders", STRING_A, include_deleted=True)
+    assert (found.subject, found.version) == ("orders", 1)
+    with pytest.raises(SchemaNotFoundError):
+        await lookup_schema(services, "orders", titled(9), include_deleted=True)
+
+
 # Dry runs
 
 
@@ -344,6 +377,34 @@ async def test_checking_against_a_missing_version_or_subject_is_refused(services
         await check_compatibility(services, "orders", STRING_A, version=5)
     with pytest.raises(SubjectNotFoundError):
         await check_compatibility(services, "invoices", STRING_A, version=1)
+
+
+async def test_checking_against_the_latest_compares_with_the_latest_live_version_only(services):
+    await register_schema(services, "orders", INTEGER_A)
+    await set_compatibility(services, "orders", CompatibilityLevel.NONE)
+    await register_schema(services, "orders", STRING_A)
+    await set_compatibility(services, "orders", CompatibilityLevel.BACKWARD_TRANSITIVE)
+
+    accepted = await check_compatibility_with_latest(services, "orders", STRING_A)
+    refused = await check_compatibility_with_latest(services, "orders", REQUIRED_A)
+
+    assert accepted.is_compatible is True
+    assert [v.version for v in accepted.checked] == [2]
+    assert {i.version for i in refused.incompatibilities} == {2}
+    assert refused.level is CompatibilityLevel.BACKWARD_TRANSITIVE
+
+
+async def test_checking_against_the_latest_of_a_subject_with_no_live_version_is_compatible(
+    services,
+):
+    await register_schema(services, "orders", STRING_A)
+    await delete_subject(services, "orders")
+
+    for subject in ("orders", "unknown"):
+        report = await check_compatibility_with_latest(services, subject, REQUIRED_A)
+        assert (report.is_compatible, report.checked) == (True, ())
+    with pytest.raises(InvalidSchemaError):
+        await check_compatibility_with_latest(services, "unknown", "{")
 
 
 async def test_checking_a_new_subject_is_compatible(services):

@@ -13,6 +13,7 @@ from registry.model import (
     CompatibilityLevel,
     CompatibilityPolicy,
     EventKind,
+    Page,
     RegistryMode,
     Schema,
     SchemaFormat,
@@ -337,6 +338,103 @@ async def test_soft_deleted_subjects_are_listed_only_when_asked_for(store):
 
     assert await store.list_subjects() == ["live"]
     assert await store.list_subjects(include_deleted=True) == ["gone", "live"]
+
+
+async def test_deleted_only_lists_soft_deleted_subjects_and_wins_over_include_deleted(store):
+    for name in ("a", "b", "c", "d"):
+        await _register(store, name, titled(1))
+    for name in ("b", "d"):
+        async with store.write() as tx:
+            await tx.soft_delete_versions(SubjectName(name), [Version(1)])
+
+    assert await store.list_subjects(deleted_only=True) == ["b", "d"]
+    assert await store.list_subjects(include_deleted=True, deleted_only=True) == ["b", "d"]
+    assert await store.list_subjects(prefix="d", deleted_only=True) == ["d"]
+
+
+@pytest.mark.parametrize(
+    ("offset", "limit", "expected"),
+    [
+        (0, None, ["a", "b", "c", "d", "e"]),
+        (1, 2, ["b", "c"]),
+        (3, None, ["d", "e"]),
+        (0, 1, ["a"]),
+        (4, 10, ["e"]),
+        (5, None, []),
+        (2**31 - 1, 2**31 - 1, []),
+    ],
+)
+async def test_a_page_of_subjects_is_cut_by_the_query(store, offset, limit, expected):
+    for name in ("e", "c", "a", "d", "b"):
+        await _register(store, name, titled(1))
+
+    assert await store.list_subjects(page=Page(offset, limit)) == expected
+
+
+async def test_a_page_counts_only_the_subjects_the_filter_keeps(store):
+    for name in ("a", "b", "c", "d"):
+        await _register(store, name, titled(1))
+    async with store.write() as tx:
+        await tx.soft_delete_versions(SubjectName("a"), [Version(1)])
+
+    assert await store.list_subjects(page=Page(1, 1)) == ["c"]
+    assert await store.list_subjects(include_deleted=True, page=Page(1, 1)) == ["b"]
+    assert await store.list_subjects(deleted_only=True, page=Page(1)) == []
+
+
+async def test_versions_are_listed_live_with_deleted_or_deleted_only_and_paged(store):
+    for number in range(1, 6):
+        await _register(store, "orders", titled(number))
+    async with store.write() as tx:
+        await tx.soft_delete_versions(ORDERS, [Version(2), Version(4)])
+
+    assert await store.list_versions(ORDERS) == [1, 3, 5]
+    assert await store.list_versions(ORDERS, include_deleted=True) == [1, 2, 3, 4, 5]
+    assert await store.list_versions(ORDERS, deleted_only=True) == [2, 4]
+    assert await store.list_versions(ORDERS, include_deleted=True, deleted_only=True) == [2, 4]
+    assert await store.list_versions(ORDERS, page=Page(1, 1)) == [3]
+    assert await store.list_versions(ORDERS, include_deleted=True, page=Page(3)) == [4, 5]
+    assert await store.list_versions(ORDERS, deleted_only=True, page=Page(0, 1)) == [2]
+    assert await store.list_versions(SubjectName("unknown")) == []
+
+
+async def test_the_versions_of_an_id_include_soft_deleted_ones_when_asked_for(store):
+    text = titled(1)
+    await _register(store, "b-subject", text)
+    await _register(store, "a-subject", text)
+    async with store.write() as tx:
+        await tx.soft_delete_versions(SubjectName("b-subject"), [Version(1)])
+    schema = await store.get_schema(SchemaId(1))
+    assert schema is not None
+
+    live = await store.list_schema_versions(schema.id)
+    every = await store.list_schema_versions(schema.id, include_deleted=True)
+
+    assert [(v.subject, v.version, v.is_deleted) for v in live] == [("a-subject", 1, False)]
+    assert [(v.subject, v.version, v.is_deleted) for v in every] == [
+        ("a-subject", 1, False),
+        ("b-subject", 1, True),
+    ]
+
+
+async def test_a_fingerprint_found_with_deleted_versions_is_the_latest_version_holding_it(store):
+    await _register(store, "orders", titled(1))
+    await _register(store, "orders", titled(2))
+    async with store.write() as tx:
+        await tx.soft_delete_versions(ORDERS, [Version(1)])
+    fingerprint = _fingerprint(titled(1))
+
+    deleted = await store.find_version_by_fingerprint(ORDERS, fingerprint, include_deleted=True)
+    assert deleted is not None
+    assert (deleted.version, deleted.is_deleted) == (1, True)
+
+    await _register(store, "orders", titled(1))
+    latest = await store.find_version_by_fingerprint(ORDERS, fingerprint, include_deleted=True)
+    live = await store.find_version_by_fingerprint(ORDERS, fingerprint)
+    assert latest is not None
+    assert live is not None
+    assert (latest.version, latest.is_deleted) == (3, False)
+    assert live.version == 3
 
 
 async def test_a_version_is_found_by_fingerprint_only_while_it_is_live(store):
