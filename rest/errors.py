@@ -15,6 +15,7 @@ import uuid
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match
 
 from registry import errors
 from rest.http import Endpoint, RestError, json_response
@@ -72,7 +73,22 @@ def internal_error_response(error: Exception) -> Response:
 async def http_exception_handler(request: Request, exc: Exception) -> Response:
     """Unknown paths and methods answer in the same error shape as everything else."""
     assert isinstance(exc, HTTPException)
-    return error_response(exc.status_code, exc.status_code, exc.detail)
+    response = error_response(exc.status_code, exc.status_code, exc.detail)
+    response.headers.update(exc.headers or {})
+    if exc.status_code == 405:
+        # RFC 9110: a 405 lists every method the path allows. One path may be served by
+        # several routes (one per method); the router names only the first one's.
+        response.headers["Allow"] = ", ".join(sorted(_allowed_methods(request)))
+    return response
+
+
+def _allowed_methods(request: Request) -> set[str]:
+    allowed: set[str] = set()
+    for route in request.app.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            allowed.update(getattr(route, "methods", None) or ())
+    return allowed
 
 
 def _log_refusal(request: Request, code: str, error_code: int, message: str) -> None:

@@ -234,3 +234,22 @@ def test_the_openapi_document_is_served_and_metrics_use_route_templates(
     assert "/subjects/{subject}/versions" in document["paths"]
     assert 'route="/subjects/{subject}/versions"' in metrics
     assert subject not in metrics
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("PATCH", "/subjects", {"GET", "HEAD"}),
+        ("PUT", "/schemas/types", {"GET", "HEAD"}),
+        ("POST", "/healthz", {"GET", "HEAD"}),
+        ("PATCH", "/config", {"GET", "PUT", "DELETE", "HEAD"}),
+    ],
+)
+def test_a_wrong_method_answers_405_with_the_allowed_methods(
+    module_server: ServerProcess, method: str, path: str, allowed: set[str]
+) -> None:
+    response = httpx.request(method, f"{module_server.url}{path}", timeout=10)
+
+    assert response.status_code == 405
+    assert response.json() == {"error_code": 405, "message": "Method Not Allowed"}
+    assert {m.strip() for m in response.headers["allow"].split(",")} == allowed
