@@ -61,6 +61,8 @@ def _serve(settings: Settings, host: str, port: int) -> int:
             http="auto",
             # permessage-deflate roughly doubles the memory each idle subscriber costs.
             ws_per_message_deflate=settings.websocket_per_message_deflate,
+            # A larger message closes the socket with 1009 (message too big).
+            ws_max_size=settings.request_bytes_limit,
             ws_ping_interval=settings.websocket_ping_interval,
             timeout_graceful_shutdown=round(settings.shutdown_timeout),
             lifespan="on",

@@ -18,7 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -26,6 +26,7 @@ from strawberry.asgi import GraphQL
 from strawberry.extensions.tracing import OpenTelemetryExtension
 
 from app.metrics import HttpMetricsMiddleware, Metrics, graphql_metrics_extension
+from app.request_limits import BodySizeLimit, request_error_response
 from app.response_cache import ResponseCache
 from app.settings import Settings
 from app.startup import StartupError
@@ -33,7 +34,9 @@ from app.tracing import configure_tracing
 from app.urls import mask_url
 from app.version import commit, version
 from graph.context import GraphContext
+from graph.limits import QueryLimits
 from graph.schema import build_schema
+from graph.websocket import LegacyWSHandler, TransportWSHandler
 from registry.errors import RegistryError
 from registry.model import ChangeEvent
 from resolvers.context import Services
@@ -57,8 +60,14 @@ class RegistryGraphQL(GraphQL[GraphContext, None]):
         )
         self.services: Services | None = None
 
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+
     def parse_json(self, data: str | bytes) -> Any:
-        parsed = super().parse_json(data)
+        try:
+            parsed = super().parse_json(data)
+        except UnicodeDecodeError:
+            raise HTTPException(400, "The request body is not valid UTF-8.") from None
         # strawberry assumes an object (or a batch list); anything else would be a 500.
         if not isinstance(parsed, dict | list):
             raise HTTPException(400, "The request body must be a JSON object.")
@@ -81,10 +90,7 @@ class RegistryGraphQL(GraphQL[GraphContext, None]):
         try:
             response = await self.run(Request(scope=scope, receive=receive))
         except HTTPException as exc:
-            # The reason may quote request text (an operation name) that is not
-            # encodable as UTF-8; escape it rather than fail with a 500.
-            reason = exc.reason.encode("utf-8", "backslashreplace").decode("utf-8")
-            response = PlainTextResponse(reason, status_code=exc.status_code)
+            response = request_error_response(exc.status_code, exc.reason)
         await response(scope, receive, send)
 
     async def get_context(
@@ -160,7 +166,13 @@ class RegistryApp(Starlette):
 
 
 def _executable_schema(settings: Settings, metrics: Metrics) -> strawberry.Schema:
-    schema = build_schema()
+    schema = build_schema(
+        QueryLimits(
+            max_cost=settings.max_query_cost,
+            max_depth=settings.max_query_depth,
+            max_aliases=settings.max_query_aliases,
+        )
+    )
     # Metrics first so that it observes errors after RegistryErrorExtension formatted them
     # (the "after" halves of the hooks run in reverse order).
     extensions: list[Any] = [graphql_metrics_extension(metrics), *schema.extensions]
@@ -317,6 +329,9 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
             StarletteHTTPException: http_exception_handler,
         },
     )
+    # Added first, so it runs inside the metrics middleware: a refused body is counted
+    # as the 413 it is answered with.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.request_bytes_limit)
     app.add_middleware(HttpMetricsMiddleware, metrics=metrics, routes=confluent)
     app.state.settings = settings
     app.state.response_cache = cache

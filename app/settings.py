@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     max_schema_bytes: int = Field(default=1024 * 1024, ge=1)
+    max_request_bytes: int | None = Field(
+        default=None,
+        ge=1024,
+        description="Largest request body or websocket message; default 4 x max_schema_bytes.",
+    )
     migrate_on_start: bool = True
     db_pool_min_size: int = Field(default=2, ge=1)
     db_pool_max_size: int = Field(default=10, ge=1)
@@ -36,6 +41,13 @@ class Settings(BaseSettings):
     )
     subscriber_queue_size: int = Field(default=10_000, ge=1)
     response_cache_entries: int = Field(default=10_000, ge=0)
+    max_query_cost: int = Field(
+        default=5_000,
+        ge=1,
+        description="Fields a GraphQL operation may select once fragments are expanded.",
+    )
+    max_query_depth: int = Field(default=12, ge=1)
+    max_query_aliases: int = Field(default=30, ge=0)
     graphiql: bool = True
     websocket_per_message_deflate: bool = False
     websocket_ping_interval: float = Field(default=20.0, gt=0)
@@ -54,6 +66,14 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     otel_exporter: Literal["none", "console"] = "none"
     otel_service_name: str = "llm-schema-registry"
+
+    @property
+    def request_bytes_limit(self) -> int:
+        """A schema travels JSON-escaped inside a GraphQL or REST body, which can double
+        it; four times the schema limit leaves room for that and the rest of the body."""
+        if self.max_request_bytes is not None:
+            return self.max_request_bytes
+        return 4 * self.max_schema_bytes
 
     @field_validator("database_url", mode="before")
     @classmethod

@@ -16,6 +16,7 @@ from typing import Any
 from graphql import GraphQLError
 from opentelemetry import trace
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import InvalidOperationTypeError
 
 from graph.operations import operation_type, root_fields
 from registry.errors import IncompatibleSchemaError, RegistryError, refusal_log_level
@@ -92,6 +93,15 @@ def format_error(error: GraphQLError) -> GraphQLError:
         else:
             code = GRAPHQL_VALIDATION_FAILED
         return _with(error, message, {**(error.extensions or {}), "code": code})
+    if isinstance(original, InvalidOperationTypeError):
+        # A query or mutation sent where only subscriptions are served (the legacy
+        # graphql-ws protocol), or an operation type the transport does not allow.
+        return _with(
+            error,
+            f"{original.operation_type.value.capitalize()} operations are not accepted "
+            "here: send queries and mutations over HTTP (or graphql-transport-ws).",
+            {"code": GRAPHQL_VALIDATION_FAILED},
+        )
     trace_id = _trace_id()
     logger.error("unexpected error (trace id %s)", trace_id, exc_info=original)
     return _with(

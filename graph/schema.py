@@ -14,14 +14,13 @@ from strawberry.extensions import (
     ParserCache,
     ValidationCache,
 )
-from strawberry.extensions.max_aliases import create_validator as create_alias_validator
-from strawberry.extensions.query_depth_limiter import create_validator
 from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from graph.errors import RegistryErrorExtension, format_error
 from graph.fanout import SharedEventExecutor, shared_event
+from graph.limits import QueryLimits, limits_rule
 from graph.types import (
     CompatibilityCheck,
     CompatibilityLevel,
@@ -248,15 +247,10 @@ class TolerantParserCache(ParserCache):
         yield
 
 
-# Built once: ValidationCache keys on the rule classes, so a rule class created per
-# request (as QueryDepthLimiter does) would make every validation a cache miss.
-_LIMIT_RULES: list[type[ASTValidationRule]] = [
-    create_validator(max_depth=12, should_ignore=None),
-    create_alias_validator(max_alias_count=30),
-]
-
-
-def build_schema() -> strawberry.Schema:
+def build_schema(limits: QueryLimits | None = None) -> strawberry.Schema:
+    # One rule class per schema: ValidationCache keys on the rule classes, so a class
+    # created per request would make every validation a cache miss.
+    limit_rules: list[type[ASTValidationRule]] = [limits_rule(limits or QueryLimits())]
     return RegistrySchema(
         execution_context_class=SharedEventExecutor,
         query=Query,
@@ -267,7 +261,7 @@ def build_schema() -> strawberry.Schema:
         extensions=[
             RegistryErrorExtension,
             lambda: MaxTokensLimiter(max_token_count=20_000),
-            lambda: AddValidationRules(_LIMIT_RULES),
+            lambda: AddValidationRules(limit_rules),
             lambda: TolerantParserCache(maxsize=1024),
             lambda: ValidationCache(maxsize=1024),
         ],

@@ -177,3 +177,10 @@ def refusal_log_level(code: str, *, is_write: bool) -> int:
     if code in SERVER_FAULT_CODES:
         return logging.ERROR
     return logging.WARNING if is_write else logging.INFO
+
+
+class PayloadTooLargeError(RegistryError):
+    """A request body over the configured size, refused while it was being read."""
+
+    code = "PAYLOAD_TOO_LARGE"
+    http_status = 413

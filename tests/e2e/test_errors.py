@@ -53,6 +53,8 @@ def module_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPr
         sqlite_file_url(directory),
         directory / "server.log",
         REGISTRY_MAX_SCHEMA_BYTES=str(MAX_SCHEMA_BYTES),
+        # Room for the 20,000-token document below; body limits have their own tests.
+        REGISTRY_MAX_REQUEST_BYTES=str(1024 * 1024),
     ).start()
     try:
         yield server
