@@ -66,6 +66,8 @@ def _serve(settings: Settings, host: str, port: int) -> int:
             ws_ping_interval=settings.websocket_ping_interval,
             timeout_graceful_shutdown=round(settings.shutdown_timeout),
             lifespan="on",
+            # No "server: uvicorn": the software and its version are nobody's business.
+            server_header=False,
         )
         server = _Server(config)
         server.run(sockets=[listener])

@@ -28,6 +28,7 @@ from strawberry.extensions.tracing import OpenTelemetryExtension
 from app.metrics import HttpMetricsMiddleware, Metrics, graphql_metrics_extension
 from app.request_limits import BodySizeLimit, request_error_response
 from app.response_cache import ResponseCache
+from app.security_headers import SecurityHeaders
 from app.settings import Settings
 from app.startup import StartupError
 from app.tracing import configure_tracing
@@ -333,6 +334,8 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
     # as the 413 it is answered with.
     app.add_middleware(BodySizeLimit, max_bytes=settings.request_bytes_limit)
     app.add_middleware(HttpMetricsMiddleware, metrics=metrics, routes=confluent)
+    # Outermost: every response gets them, errors and refusals included.
+    app.add_middleware(SecurityHeaders)
     app.state.settings = settings
     app.state.response_cache = cache
     return app

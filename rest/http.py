@@ -114,8 +114,17 @@ def version_param(request: Request) -> int:
 
 async def json_body(request: Request) -> dict[str, Any]:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type and media_type not in ACCEPTED_CONTENT_TYPES:
-        raise RestError(415, 415, f"Unsupported content type '{media_type}'.")
+    # A JSON type is required, never assumed: a browser may send a cross-site request
+    # without a Content-Type (or as text/plain) and without asking first; it may not
+    # send application/json that way. Confluent's clients always send one.
+    if media_type not in ACCEPTED_CONTENT_TYPES:
+        shown = f"'{media_type}'" if media_type else "none"
+        raise RestError(
+            415,
+            415,
+            f"Unsupported content type {shown}; send application/vnd.schemaregistry.v1+json, "
+            "application/vnd.schemaregistry+json or application/json.",
+        )
     try:
         body = orjson.loads(await request.body())
     except orjson.JSONDecodeError as exc:

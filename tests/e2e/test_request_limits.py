@@ -277,3 +277,47 @@ async def test_a_malformed_legacy_ws_message_gets_an_error_and_the_socket_stays_
 def test_nothing_above_left_a_traceback_in_the_server_log(server: ServerProcess) -> None:
     log = Path(server.log_path or "").read_text(errors="replace")
     assert "Traceback" not in log
+
+
+# ------------------------------------------------------------------ headers
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/", None),
+        ("GET", "/healthz", None),
+        ("POST", "/graphql", {"query": "{ __typename }"}),
+        ("GET", "/subjects", None),
+        ("GET", "/no/such/path", None),
+        ("PATCH", "/subjects", None),
+        ("GET", "/openapi.json", None),
+    ],
+)
+async def test_every_response_carries_the_security_headers_and_no_server_header(
+    server: ServerProcess, http: httpx.AsyncClient, method: str, path: str, body: Any
+) -> None:
+    response = await http.request(method, f"{server.url}{path}", json=body)
+
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert "server" not in response.headers
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
+async def test_a_rest_write_without_a_json_content_type_is_415(
+    server: ServerProcess, http: httpx.AsyncClient, content_type: str | None
+) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    content = json.dumps({"schemaType": "JSON", "schema": '{"type": "object"}'}).encode()
+
+    response = await http.post(
+        f"{server.url}/subjects/csrf/versions", content=content, headers=headers
+    )
+
+    assert response.status_code == 415
+    assert response.json()["error_code"] == 415
+    listed = await http.get(f"{server.url}/subjects")
+    assert "csrf" not in listed.json()
