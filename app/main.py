@@ -16,13 +16,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.extensions.tracing import OpenTelemetryExtension
 
+from app.graphiql import asset_routes, render_page
 from app.metrics import HttpMetricsMiddleware, Metrics, graphql_metrics_extension
 from app.response_cache import ResponseCache
 from app.settings import Settings
@@ -51,6 +52,10 @@ class RegistryGraphQL(GraphQL[GraphContext, None]):
             keep_alive_interval=settings.websocket_ping_interval,
         )
         self.services: Services | None = None
+        self.graphiql_page = render_page() if settings.graphiql else ""
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(self.graphiql_page)
 
     def parse_json(self, data: str | bytes) -> Any:
         parsed = super().parse_json(data)
@@ -208,6 +213,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/metrics", metrics_endpoint),
             Route("/graphql", cache),
             WebSocketRoute("/graphql", cache),
+            *(asset_routes() if settings.graphiql else []),
             *confluent,
         ],
         lifespan=lifespan,
