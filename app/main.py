@@ -18,13 +18,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.extensions.tracing import OpenTelemetryExtension
 
+from app.graphiql import asset_routes, content_security_policy, render_page
 from app.metrics import HttpMetricsMiddleware, Metrics, graphql_metrics_extension
 from app.request_limits import BodySizeLimit, request_error_response
 from app.response_cache import ResponseCache
@@ -60,6 +61,13 @@ class RegistryGraphQL(GraphQL[GraphContext, None]):
             keep_alive_interval=settings.websocket_ping_interval,
         )
         self.services: Services | None = None
+        self.graphiql_page = render_page() if settings.graphiql else ""
+        self.graphiql_policy = content_security_policy(self.graphiql_page)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(
+            self.graphiql_page, headers={"Content-Security-Policy": self.graphiql_policy}
+        )
 
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
@@ -323,6 +331,7 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
             Route("/metrics", metrics_endpoint),
             Route("/graphql", cache),
             WebSocketRoute("/graphql", cache),
+            *(asset_routes() if settings.graphiql else []),
             *confluent,
         ],
         exception_handlers={
