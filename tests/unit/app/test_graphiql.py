@@ -13,7 +13,7 @@ import pytest
 from pydantic import SecretStr
 from starlette.testclient import TestClient
 
-from app.graphiql import ASSETS, ASSETS_PATH, STATIC, render_page
+from app.graphiql import ASSETS, ASSETS_PATH, STATIC, content_security_policy, render_page
 from app.main import create_app
 from app.settings import Settings
 
@@ -73,3 +73,17 @@ def test_the_files_are_served_only_while_graphiql_is_on(
     )
 
     assert response.status_code == status
+
+
+def test_the_page_policy_allows_only_its_own_files_and_its_inline_script() -> None:
+    page = render_page()
+    policy = content_security_policy(page)
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+
+    assert directives["default-src"] == "'none'"
+    assert directives["connect-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    inline = page.split("<script>", 1)[1].split("</script>", 1)[0]
+    digest = base64.b64encode(hashlib.sha256(inline.encode()).digest()).decode()
+    assert directives["script-src"] == f"'self' 'sha256-{digest}'"
+    assert "http" not in policy
