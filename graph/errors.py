@@ -49,17 +49,7 @@ def _domain_extensions(error: RegistryError) -> dict[str, Any]:
     extensions: dict[str, Any] = {"code": error.code}
     if isinstance(error, IncompatibleSchemaError):
         extensions["messages"] = [item.describe() for item in error.incompatibilities]
-        extensions["incompatibilities"] = [
-            {
-                "code": item.code,
-                "message": item.message,
-                "oldPath": item.old_path,
-                "newPath": item.new_path,
-                "direction": item.direction.value,
-                "version": item.version,
-            }
-            for item in error.incompatibilities
-        ]
+        extensions["incompatibilities"] = [item.as_record() for item in error.incompatibilities]
     return extensions
 
 

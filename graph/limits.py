@@ -150,31 +150,27 @@ def limits_rule(limits: QueryLimits) -> type[ValidationRule]:
 
         def _check(self, operation: OperationDefinitionNode, figures: Figures) -> None:
             name = operation.name.value if operation.name else "anonymous"
-            if figures.cost > limits.max_cost:
-                self.report_error(
-                    GraphQLError(
-                        f"Operation '{name}' is too complex: it selects more than "
-                        f"{limits.max_cost} fields once fragments are expanded and list "
-                        f"fields counted {LIST_MULTIPLIER} times.",
-                        operation,
-                        extensions={"code": QUERY_TOO_COMPLEX},
-                    )
-                )
-            if figures.depth > limits.max_depth:
-                self.report_error(
-                    GraphQLError(
-                        f"'{name}' exceeds maximum operation depth of {limits.max_depth}",
-                        operation,
-                        extensions={"code": GRAPHQL_VALIDATION_FAILED},
-                    )
-                )
-            if figures.aliases > limits.max_aliases:
-                self.report_error(
-                    GraphQLError(
-                        f"{figures.aliases} aliases found. Allowed: {limits.max_aliases}",
-                        operation,
-                        extensions={"code": GRAPHQL_VALIDATION_FAILED},
-                    )
-                )
+            refusals = (
+                (
+                    figures.cost > limits.max_cost,
+                    QUERY_TOO_COMPLEX,
+                    f"Operation '{name}' is too complex: it selects more than "
+                    f"{limits.max_cost} fields once fragments are expanded and list fields "
+                    f"counted {LIST_MULTIPLIER} times.",
+                ),
+                (
+                    figures.depth > limits.max_depth,
+                    GRAPHQL_VALIDATION_FAILED,
+                    f"'{name}' exceeds maximum operation depth of {limits.max_depth}",
+                ),
+                (
+                    figures.aliases > limits.max_aliases,
+                    GRAPHQL_VALIDATION_FAILED,
+                    f"{figures.aliases} aliases found. Allowed: {limits.max_aliases}",
+                ),
+            )
+            for refused, code, message in refusals:
+                if refused:
+                    self.report_error(GraphQLError(message, operation, extensions={"code": code}))
 
     return QueryLimitsRule

@@ -47,6 +47,17 @@ class Incompatibility:
     direction: Direction = Direction.BACKWARD
     version: Version | None = None
 
+    def as_record(self) -> dict[str, object]:
+        """The public record, field names as both APIs spell them."""
+        return {
+            "code": self.code,
+            "message": self.message,
+            "oldPath": self.old_path,
+            "newPath": self.new_path,
+            "direction": self.direction.value,
+            "version": self.version,
+        }
+
     def describe(self) -> str:
         where = f" (against version {self.version})" if self.version is not None else ""
         return (

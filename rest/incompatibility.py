@@ -62,17 +62,7 @@ def confluent_messages(
 
 def records(incompatibilities: Sequence[Incompatibility]) -> list[dict[str, object]]:
     """This registry's structured findings, as GraphQL's ``incompatibilities``."""
-    return [
-        {
-            "code": item.code,
-            "message": item.message,
-            "oldPath": item.old_path,
-            "newPath": item.new_path,
-            "direction": item.direction.value,
-            "version": item.version,
-        }
-        for item in incompatibilities
-    ]
+    return [item.as_record() for item in incompatibilities]
 
 
 def incompatible_body(error: IncompatibleSchemaError, error_code: int) -> dict[str, object]:
