@@ -63,7 +63,7 @@ _SCHEMA_MAPS = frozenset(
 # What one schema's distinct patterns may cost to compile together, in RE2 program
 # instructions, each pattern counted at least _PATTERN_COST: compiling takes about a
 # microsecond per instruction, so a schema cannot buy seconds of CPU with many patterns.
-_PATTERNS_BUDGET = 200_000
+_PATTERNS_BUDGET = 100_000
 _PATTERN_COST = 50
 
 
@@ -135,16 +135,18 @@ def _patterns(document: object) -> Iterator[tuple[str, str]]:
             continue
         if isinstance(node.get("pattern"), str):
             yield f"{path}/pattern", node["pattern"]
+        children: list[tuple[object, str]] = []
         for keyword, value in node.items():
             where = f"{path}/{_escape(str(keyword))}"
             if keyword == "patternProperties" and isinstance(value, dict):
                 yield from ((f"{where}/{_escape(name)}", name) for name in value)
             if keyword in _ONE_SCHEMA and isinstance(value, dict):
-                stack.append((value, where))
+                children.append((value, where))
             elif keyword in _SCHEMA_LISTS and isinstance(value, list):
-                stack.extend((item, f"{where}/{index}") for index, item in enumerate(value))
+                children += ((item, f"{where}/{index}") for index, item in enumerate(value))
             elif keyword in _SCHEMA_MAPS and isinstance(value, dict):
-                stack.extend((item, f"{where}/{_escape(name)}") for name, item in value.items())
+                children += ((item, f"{where}/{_escape(name)}") for name, item in value.items())
+        stack.extend(reversed(children))  # document order, for the first refusal
 
 
 def _pattern_refusal(document: object) -> str | None:
