@@ -25,7 +25,7 @@ Refused: backreferences (``\\1``, ``\\k<name>``) and lookaround (``(?=``, ``(?!`
 ``(?<!``), which no linear-time engine runs; a pattern whose compiled program would need
 more than ``MAX_PROGRAM_MEMORY`` (RE2's ``max_mem``); and what is not ECMA-262 syntax
 (inline flags such as ``(?i)``, escapes such as ``\\A``, ``\\z`` or ``\\Q``, which RE2 would
-give another meaning).
+give another meaning). Patterns longer than ``MAX_PATTERN_LENGTH`` are refused unread.
 """
 
 from __future__ import annotations
@@ -39,6 +39,12 @@ MAX_PROGRAM_MEMORY = 1 << 20
 ``^.{0,1000}$`` and ``\\p{L}{1,25}`` fit; ``\\p{L}{1,100}`` does not."""
 
 NOT_LINEAR = "backreferences and lookaround are not supported: patterns run in a linear-time engine"
+MAX_PATTERN_LENGTH = 16_384
+"""Longer patterns are refused before any work. Compiling costs time in proportion to the
+length (65,536 characters took RE2 about a third of a second), and real patterns are
+far shorter."""
+
+TOO_LONG = f"it is longer than the {MAX_PATTERN_LENGTH:,} characters one pattern may have"
 TOO_LARGE = (
     f"its compiled form needs more than the {MAX_PROGRAM_MEMORY >> 20} MiB the linear-time "
     "engine allows one pattern"
@@ -105,9 +111,13 @@ _NON_SPACE_MEMBERS = _members(_complement(_SPACE))
 _DOT = "[^\\n\\r\\x{2028}\\x{2029}]"
 _ANY = f"[{_members(((0, _MAX_CODE_POINT),))}]"
 _NOTHING = f"[^{_members(((0, _MAX_CODE_POINT),))}]"
+# Characters whose meaning or spelling differs; every other one is copied as it is.
+_SPECIAL = frozenset("\\[(.{}]")
 _CONTROL = {"t": 0x09, "n": 0x0A, "v": 0x0B, "f": 0x0C, "r": 0x0D}
 _SYNTAX = frozenset("^$\\.*+?()[]{}|/-")
 _DIGITS = frozenset("0123456789")
+# The longest quantifier, group name or property name read: 256 characters.
+_WINDOW = 256
 _HEX = frozenset("0123456789abcdefABCDEF")
 # Unicode property names ECMA-262 accepts that RE2 spells otherwise.
 _PROPERTY_KEYS = {"General_Category": "", "gc": "", "Script": "", "sc": ""}
@@ -173,10 +183,23 @@ class _Reader:
         index = self.at + offset
         return self.pattern[index] if index < len(self.pattern) else ""
 
+    def _closing(self, char: str) -> int:
+        """Where ``char`` closes what starts here, looked for in a short window only, so
+        that many unclosed braces cost linear time, not quadratic; -1 when not there."""
+        return self.pattern.find(char, self.at, self.at + _WINDOW)
+
     def translate(self) -> str:
-        out: list[str] = []
-        while self.at < len(self.pattern):
-            char = self.peek()
+        if len(self.pattern) > MAX_PATTERN_LENGTH:
+            raise UnsupportedPatternError(self.pattern, TOO_LONG)
+        pattern, out = self.pattern, []
+        while self.at < len(pattern):
+            start = self.at
+            while self.at < len(pattern) and pattern[self.at] not in _SPECIAL:
+                self.at += 1
+            if self.at > start:
+                out.append(pattern[start : self.at])  # ordinary characters mean the same
+                continue
+            char = pattern[self.at]
             if char == "\\":
                 out.append(self.escape(in_class=False))
             elif char == "[":
@@ -188,11 +211,8 @@ class _Reader:
                 self.at += 1
             elif char == "{":
                 out.append(self.brace())
-            elif char in "}]":
+            else:  # a } or ] that closes nothing
                 out.append("\\" + char)
-                self.at += 1
-            else:
-                out.append(char)
                 self.at += 1
         return "".join(out)
 
@@ -207,9 +227,9 @@ class _Reader:
         if rest.startswith(("(?=", "(?!", "(?<=", "(?<!")):
             raise UnsupportedPatternError(self.pattern, NOT_LINEAR)
         if rest.startswith("(?<"):
-            end = self.pattern.find(">", self.at)
+            end = self._closing(">")
             if end < 0:
-                raise self.invalid("an unterminated group name")
+                raise self.invalid("an unterminated or overlong group name")
             name = self.pattern[self.at + 3 : end]
             self.at = end + 1
             return f"(?P<{name}>"
@@ -217,7 +237,7 @@ class _Reader:
 
     def brace(self) -> str:
         """A quantifier as written; otherwise a literal brace (as browsers read it)."""
-        end = self.pattern.find("}", self.at)
+        end = self._closing("}")
         body = self.pattern[self.at + 1 : end] if end > 0 else ""
         low, comma, high = body.partition(",")
         if low.isascii() and low.isdigit() and (not high or (high.isascii() and high.isdigit())):
@@ -296,7 +316,7 @@ class _Reader:
 
     def unicode_escape(self) -> str:
         if self.peek() == "{":
-            end = self.pattern.find("}", self.at)
+            end = self._closing("}")
             digits = self.pattern[self.at + 1 : end] if end > 0 else ""
             if not digits or not _HEX.issuperset(digits) or int(digits, 16) > _MAX_CODE_POINT:
                 raise self.invalid("a '\\u{…}' escape that is no code point")
@@ -318,7 +338,7 @@ class _Reader:
         return _code(point)
 
     def property_escape(self, char: str) -> str:
-        end = self.pattern.find("}", self.at)
+        end = self._closing("}")
         if self.peek() != "{" or end < 0:
             raise self.invalid(f"'\\{char}' without a '{{…}}' property")
         key, _, value = self.pattern[self.at + 1 : end].rpartition("=")

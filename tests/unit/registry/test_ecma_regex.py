@@ -122,6 +122,8 @@ REFUSALS: list[tuple[str, type[PatternError], str]] = [
     (r"(?<!-)\d+", UnsupportedPatternError, NOT_LINEAR),
     (r"\p{L}{1,100}", UnsupportedPatternError, TOO_LARGE),
     ("a{1001}", UnsupportedPatternError, "invalid repetition size"),
+    ("x" * 16_385, UnsupportedPatternError, "longer than the 16,384 characters"),
+    ("{" * 16_385, UnsupportedPatternError, "longer than the 16,384 characters"),
     (r"\p{scx=Greek}", UnsupportedPatternError, "Unicode property 'scx'"),
     (r"\p{Alphabetic}", UnsupportedPatternError, "no such Unicode property"),
     (r"\uD800", UnsupportedPatternError, "lone surrogate"),
@@ -138,7 +140,9 @@ REFUSALS: list[tuple[str, type[PatternError], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("pattern", "error", "reason"), REFUSALS)
+@pytest.mark.parametrize(
+    ("pattern", "error", "reason"), REFUSALS, ids=lambda value: str(value)[:40]
+)
 def test_patterns_the_engine_does_not_run_are_refused_with_the_reason(
     pattern: str, error: type[PatternError], reason: str
 ) -> None:
@@ -154,6 +158,13 @@ def test_the_refusal_of_backreferences_and_lookaround_says_why() -> None:
     assert NOT_LINEAR == (
         "backreferences and lookaround are not supported: patterns run in a linear-time engine"
     )
+
+
+@pytest.mark.timeout(30)
+def test_many_unclosed_braces_and_group_openers_cost_linear_time() -> None:
+    assert ecma_regex.search("{" * 16_384, "{" * 16_384)
+    with pytest.raises(InvalidPatternError):
+        ecma_regex.compile_pattern("(?<" * 5_000)
 
 
 def test_the_compiled_size_of_one_pattern_is_bounded() -> None:
