@@ -31,14 +31,22 @@ def _source_commit() -> str:
 def _checkout_commit(git_dir: Path) -> str:
     # Read the files rather than run git: no subprocess at startup, and no git needed.
     try:
+        if git_dir.is_file():
+            # A linked worktree: ".git" names its own git directory, whose refs live in
+            # the main repository's (commondir).
+            git_dir = git_dir.parent / git_dir.read_text().strip().removeprefix("gitdir: ")
+        common = git_dir
+        if (git_dir / "commondir").is_file():
+            common = git_dir / (git_dir / "commondir").read_text().strip()
         head = (git_dir / "HEAD").read_text().strip()
         if not head.startswith("ref: "):
             return head[:40]
         ref = head.removeprefix("ref: ")
-        loose = git_dir / ref
-        if loose.is_file():
-            return loose.read_text().strip()[:40]
-        packed = git_dir / "packed-refs"
+        for base in (git_dir, common):
+            loose = base / ref
+            if loose.is_file():
+                return loose.read_text().strip()[:40]
+        packed = common / "packed-refs"
         for line in packed.read_text().splitlines() if packed.is_file() else ():
             sha, _, name = line.partition(" ")
             if name == ref:

@@ -55,7 +55,9 @@ def _parse(services: Services, text: str, format: SchemaFormat) -> ParsedSchema:
 
 
 def _previous(versions: list[SchemaVersion]) -> list[tuple[Version, ParsedSchema]]:
-    return [(v.version, parse_schema(v.schema.format, v.schema.text)) for v in versions]
+    return [
+        (v.version, parse_schema(v.schema.format, v.schema.text, stored=True)) for v in versions
+    ]
 
 
 async def register_schema(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from registry.errors import UnsupportedFormatError
+from registry.errors import InvalidSchemaError, UnsupportedFormatError
 from registry.formats.base import FormatHandler, ParsedSchema, fingerprint_of
 from registry.formats.json_schema import JSON_SCHEMA
 from registry.model import SchemaFormat
@@ -44,17 +44,25 @@ _parsed: OrderedDict[tuple[SchemaFormat, str], ParsedSchema] = OrderedDict()
 _parsed_chars = 0
 
 
-def parse_schema(format: SchemaFormat, text: str) -> ParsedSchema:
-    """Parse with the format's handler. Parsing is pure, so results are memoized, under
-    the submitted text and under the canonical text that storage keeps: earlier versions
-    are re-read on every compatibility check and need not be parsed again."""
-    global _parsed_chars
+def parse_schema(format: SchemaFormat, text: str, *, stored: bool = False) -> ParsedSchema:
+    """Parse with the format's handler (``stored``: see ``FormatHandler.parse``). Parsing
+    is pure, so results are memoized, under the submitted text and under the canonical
+    text that storage keeps: earlier versions are re-read on every compatibility check and
+    need not be parsed again."""
     key = (format, text)
-    found = _parsed.get(key)
-    if found is not None:
+    parsed = _parsed.get(key)
+    if parsed is not None:
         _parsed.move_to_end(key)
-        return found
-    parsed = handler_for(format).parse(text)
+    else:
+        parsed = _parse_and_keep(format, text, key)
+    if parsed.refusal is not None and not stored:
+        raise InvalidSchemaError(parsed.refusal)
+    return parsed
+
+
+def _parse_and_keep(format: SchemaFormat, text: str, key: tuple[SchemaFormat, str]) -> ParsedSchema:
+    global _parsed_chars
+    parsed = handler_for(format).parse(text, stored=True)
     for cache_key in {key, (format, parsed.canonical)}:
         if cache_key not in _parsed:
             _parsed[cache_key] = parsed

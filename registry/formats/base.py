@@ -18,6 +18,9 @@ class ParsedSchema:
     canonical: str
     document: object
     fingerprint: str
+    # Why a schema read with ``stored=True`` would be refused if submitted today (a rule
+    # added after it was stored); None when it would be accepted.
+    refusal: str | None = field(default=None, compare=False)
     # What a format handler derives from the document once (e.g. subtree digests), reused
     # by every comparison it takes part in. Not part of the value.
     memo: dict[str, object] = field(default_factory=dict, compare=False, hash=False, repr=False)
@@ -35,8 +38,13 @@ class FormatHandler(Protocol):
     @property
     def format(self) -> SchemaFormat: ...
 
-    def parse(self, text: str) -> ParsedSchema:
-        """Parse and validate ``text``; raise ``InvalidSchemaError`` naming the problem."""
+    def parse(self, text: str, *, stored: bool = False) -> ParsedSchema:
+        """Parse and validate ``text``; raise ``InvalidSchemaError`` naming the problem.
+
+        ``stored``: the registry accepted ``text`` earlier. A refusal added since for
+        safety alone (a regular expression the linear-time engine does not run) is then
+        kept in ``refusal`` instead of raised, so the versions already stored can still be
+        compared; what such a pattern decides is reported as not provable."""
         ...
 
     def find_incompatibilities(

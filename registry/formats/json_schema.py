@@ -13,6 +13,7 @@ import referencing.jsonschema
 
 from registry.compatibility import Direction, Incompatibility
 from registry.errors import InvalidSchemaError
+from registry.formats import ecma_regex
 from registry.formats.base import ParsedSchema, fingerprint_of
 from registry.formats.json_schema_compat import CheckMemo, Fingerprints, find_breaking_changes
 from registry.model import DEFAULT_COMPATIBILITY_POLICY, CompatibilityPolicy, SchemaFormat
@@ -26,9 +27,44 @@ _SPECIFICATIONS: dict[str, referencing.Specification[Any]] = {
     DRAFT_2019_09: referencing.jsonschema.DRAFT201909,
     DRAFT_2020_12: referencing.jsonschema.DRAFT202012,
 }
+# The metaschema of each draft, its own patterns (on $anchor and the like, matched against
+# the submitted schema's strings) run in the Rust regex crate, which is linear-time,
+# instead of jsonschema-rs's backtracking default.
+_METASCHEMAS = {
+    dialect: jsonschema_rs.validator_for(
+        {"$schema": f"{dialect}#", "$ref": f"{dialect}#"},
+        pattern_options=jsonschema_rs.RegexOptions(),
+    )
+    for dialect in (DRAFT_07, DRAFT_2019_09, DRAFT_2020_12)
+}
 _ROOT_URI = "urn:llm-schema-registry:schema"
 # Keywords whose values are data, not subschemas: a "$ref" inside them is not a reference.
 _DATA_KEYWORDS = frozenset({"enum", "const", "examples", "default"})
+# Where subschemas sit, in any supported draft: one, a list, or a map of names to them.
+_ONE_SCHEMA = frozenset(
+    {
+        "additionalProperties",
+        "additionalItems",
+        "unevaluatedProperties",
+        "unevaluatedItems",
+        "contains",
+        "propertyNames",
+        "not",
+        "if",
+        "then",
+        "else",
+        "items",
+    }
+)
+_SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems", "items"})
+_SCHEMA_MAPS = frozenset(
+    {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "dependencies"}
+)
+# What one schema's distinct patterns may cost to compile together, in RE2 program
+# instructions, each pattern counted at least _PATTERN_COST: compiling takes one to two
+# microseconds per instruction, so no schema buys more than about a quarter of a second.
+_PATTERNS_BUDGET = 100_000
+_PATTERN_COST = 50
 
 
 def dialect_of(document: object) -> str:
@@ -89,6 +125,54 @@ def _check_references(document: object, dialect: str) -> None:
             ) from None
 
 
+def _patterns(document: object) -> Iterator[tuple[str, str]]:
+    """(JSON pointer, pattern) for every regular expression in a schema position:
+    ``pattern`` values and ``patternProperties`` names, subschemas of any draft included."""
+    stack: list[tuple[object, str]] = [(document, "#")]
+    while stack:
+        node, path = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        if isinstance(node.get("pattern"), str):
+            yield f"{path}/pattern", node["pattern"]
+        children: list[tuple[object, str]] = []
+        for keyword, value in node.items():
+            where = f"{path}/{_escape(str(keyword))}"
+            if keyword == "patternProperties" and isinstance(value, dict):
+                yield from ((f"{where}/{_escape(name)}", name) for name in value)
+            if keyword in _ONE_SCHEMA and isinstance(value, dict):
+                children.append((value, where))
+            elif keyword in _SCHEMA_LISTS and isinstance(value, list):
+                children += ((item, f"{where}/{index}") for index, item in enumerate(value))
+            elif keyword in _SCHEMA_MAPS and isinstance(value, dict):
+                children += ((item, f"{where}/{_escape(name)}") for name, item in value.items())
+        stack.extend(reversed(children))  # document order, for the first refusal
+
+
+def _pattern_refusal(document: object) -> str | None:
+    """Why a pattern of the schema is not run in the linear-time engine (``ecma_regex``),
+    naming it and where it is; None when every pattern runs there."""
+    budget = _PATTERNS_BUDGET
+    seen: set[str] = set()
+    for where, pattern in _patterns(document):
+        if pattern in seen:
+            continue
+        seen.add(pattern)
+        shown = pattern if len(pattern) <= 120 else pattern[:120] + "…"
+        try:
+            compiled = ecma_regex.compile_pattern(pattern)
+        except ecma_regex.PatternError as exc:
+            return f"Pattern '{shown}' at {where} is refused: {exc.reason}."
+        budget -= max(compiled.programsize, _PATTERN_COST)
+        if budget < 0:
+            return (
+                f"Pattern '{shown}' at {where} is refused: the schema's patterns together "
+                f"compile to more than the {_PATTERNS_BUDGET:,} instructions the linear-time "
+                "engine allows one schema."
+            )
+    return None
+
+
 def canonical_json(document: object) -> str:
     """Deterministic text: sorted keys, no insignificant whitespace, UTF-8 kept as is."""
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -101,7 +185,7 @@ class JsonSchemaFormat:
     def format(self) -> SchemaFormat:
         return SchemaFormat.JSON
 
-    def parse(self, text: str) -> ParsedSchema:
+    def parse(self, text: str, *, stored: bool = False) -> ParsedSchema:
         document = _load(text)
         if not isinstance(document, dict | bool):
             raise InvalidSchemaError(
@@ -127,16 +211,20 @@ class JsonSchemaFormat:
         # faster than the pure-Python validator (0.01 ms instead of 7 ms for a 1 KB
         # tool schema), which keeps registrations and transitive checks cheap.
         try:
-            jsonschema_rs.meta.validate(document)
+            _METASCHEMAS[dialect].validate(document)
         except jsonschema_rs.ValidationError as exc:
             where = "#" + "".join(f"/{_escape(str(p))}" for p in exc.instance_path)
             raise InvalidSchemaError(f"Invalid JSON Schema at {where}: {exc.message}") from None
         _check_references(document, dialect)
+        refusal = _pattern_refusal(document)
+        if refusal is not None and not stored:
+            raise InvalidSchemaError(refusal)
         return ParsedSchema(
             format=SchemaFormat.JSON,
             canonical=canonical,
             document=document,
             fingerprint=fingerprint_of(SchemaFormat.JSON, canonical),
+            refusal=refusal,
         )
 
     def find_incompatibilities(

@@ -83,3 +83,14 @@ def test_the_domain_core_never_awaits() -> None:
         or (isinstance(node, ast.AsyncFunctionDef) and path.name != "ports.py")
     ]
     assert offenders == []
+
+
+def test_the_domain_core_never_runs_a_regular_expression_in_a_backtracking_engine() -> None:
+    """Schemas' patterns come from users: the domain matches them only through
+    registry/formats/ecma_regex.py (RE2, linear time), never with Python's ``re``."""
+    violations = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in _modules("registry")
+        for name in _imports(path) & {"re", "regex", "fnmatch"}
+    ]
+    assert violations == []

@@ -9,17 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import jsonschema
-
 DRAFT_07 = "http://json-schema.org/draft-07/schema"
 DRAFT_2019_09 = "https://json-schema.org/draft/2019-09/schema"
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
-
-VALIDATORS: dict[str, type[Any]] = {
-    DRAFT_07: jsonschema.Draft7Validator,
-    DRAFT_2019_09: jsonschema.Draft201909Validator,
-    DRAFT_2020_12: jsonschema.Draft202012Validator,
-}
 
 # Keywords some draft asserts that another draft ignores as unknown. A writer keyword its
 # draft ignores must not be taken as a guarantee, so the view drops it.

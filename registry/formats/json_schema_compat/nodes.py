@@ -16,12 +16,12 @@ from registry.formats.json_schema_compat.dialects import (
     DRAFT_07,
     DRAFT_2019_09,
     DRAFT_2020_12,
-    VALIDATORS,
     dialect_of,
     normalize,
 )
 from registry.formats.json_schema_compat.fingerprints import Fingerprints
 from registry.formats.json_schema_compat.pointers import follow, join
+from registry.formats.json_schema_compat.validators import VALIDATORS
 
 UNVALIDATED = "(not validated)"
 """The keyword of a rejection standing for "validation could not be carried out"."""

@@ -7,7 +7,8 @@ neither applies (absent or true is an open model, false a closed one, and a sche
 partly open one). The rules compare what constrains each key on the reader with what
 constrains it on the writer:
 - names declared on either side are compared one by one (a regular expression is matched
-  against a concrete name exactly as validators do, with Python's ``re.search``);
+  against a concrete name exactly as validators do: searched, with ECMA-262 meaning, in
+  the linear-time engine of ``ecma_regex``);
 - undeclared names fall into classes: those matching a pattern, and the rest. A reader
   pattern is met when the writer has the same pattern with a schema that fits, or when
   every writer class that may hold such names fits it; whether two different patterns
@@ -19,11 +20,10 @@ constrains it on the writer:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, KeysView, Mapping
-from functools import lru_cache
 from typing import Any
 
+from registry.formats import ecma_regex
 from registry.formats.json_schema_compat.context import Comparison
 from registry.formats.json_schema_compat.nodes import Node, merge
 from registry.formats.json_schema_compat.pointers import capital, describe
@@ -35,24 +35,13 @@ def _constrains(node: Node | None) -> bool:
     return node is not None and node.asserts_anything()
 
 
-@lru_cache(maxsize=1024)
-def _regex(pattern: str) -> re.Pattern[str] | None:
-    try:
-        return re.compile(pattern)
-    except re.error:
-        return None
-
-
 def _matching(patterns: Iterable[str], name: str) -> list[str] | None:
-    """The patterns matching ``name``; None when one cannot be evaluated here."""
-    found = []
-    for pattern in patterns:
-        regex = _regex(pattern)
-        if regex is None:
-            return None
-        if regex.search(name):
-            found.append(pattern)
-    return found
+    """The patterns matching ``name``; None when one is not run (a schema stored before
+    such patterns were refused)."""
+    try:
+        return [pattern for pattern in patterns if ecma_regex.search(pattern, name)]
+    except ecma_regex.PatternError:
+        return None
 
 
 # What constrains one key on one side: its kind ("property", "pattern", "additional") and

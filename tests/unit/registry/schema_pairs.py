@@ -19,7 +19,8 @@ import copy
 import random
 from typing import Any
 
-from jsonschema.validators import Draft202012Validator, validator_for
+from registry.formats.json_schema_compat.dialects import DRAFT_2020_12, dialect_of
+from registry.formats.json_schema_compat.validators import VALIDATORS
 
 Schema = dict[str, Any] | bool
 
@@ -43,7 +44,8 @@ _PAIRED = {
 
 
 def validator(schema: Schema) -> Any:
-    cls = validator_for(schema, default=Draft202012Validator)
+    # The registry's own validators: ECMA-262 patterns, run in RE2.
+    cls = VALIDATORS.get(dialect_of(schema), VALIDATORS[DRAFT_2020_12])
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 

@@ -246,3 +246,128 @@ def test_a_surrogate_pair_is_one_character_and_is_kept() -> None:
     parsed = JSON_SCHEMA.parse('{"description": "\\ud83d\\ude00"}')
 
     assert parsed.canonical == '{"description":"\U0001f600"}'
+
+
+# ---- patterns ------------------------------------------------------------------------
+
+NOT_LINEAR = "backreferences and lookaround are not supported: patterns run in a linear-time engine"
+
+
+@pytest.mark.parametrize(
+    ("document", "pointer", "pattern"),
+    [
+        ({"type": "string", "pattern": "^(?=.*[0-9]).{8,}$"}, "#/pattern", "^(?=.*[0-9]).{8,}$"),
+        (
+            {"properties": {"a/b": {"type": "string", "pattern": "(x)\\1"}}},
+            "#/properties/a~1b/pattern",
+            "(x)\\1",
+        ),
+        (
+            {"type": "object", "patternProperties": {"^(?!x-)": {"type": "string"}}},
+            "#/patternProperties/^(?!x-)",
+            "^(?!x-)",
+        ),
+        (
+            {"type": "object", "propertyNames": {"pattern": "(?<!_)$"}},
+            "#/propertyNames/pattern",
+            "(?<!_)$",
+        ),
+        (
+            {"$defs": {"id": {"anyOf": [{"type": "integer"}, {"pattern": "(?<=#)\\d"}]}}},
+            "#/$defs/id/anyOf/1/pattern",
+            "(?<=#)\\d",
+        ),
+        (
+            {
+                "$schema": "http://json-schema.org/draft-07/schema#",
+                "items": [{"type": "string"}, {"pattern": "\\k<a>(?<a>x)"}],
+            },
+            "#/items/1/pattern",
+            "\\k<a>(?<a>x)",
+        ),
+    ],
+    ids=["pattern", "nested-property", "patternProperties", "propertyNames", "defs", "tuple-items"],
+)
+def test_a_pattern_with_backreferences_or_lookaround_is_refused_naming_it_and_where(
+    document: object, pointer: str, pattern: str
+) -> None:
+    with pytest.raises(InvalidSchemaError) as raised:
+        parse(document)
+    assert raised.value.message == f"Pattern '{pattern}' at {pointer} is refused: {NOT_LINEAR}."
+    assert raised.value.code == "INVALID_SCHEMA"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "reason"),
+    [
+        ("[\\p{L}\\p{N}]{1,500}", "MiB the linear-time engine allows one pattern"),
+        ("(?i)name", "inline flags are not ECMA-262"),
+        ("(unclosed", "missing )"),
+    ],
+)
+def test_a_pattern_too_large_or_not_ecma_262_is_refused(pattern: str, reason: str) -> None:
+    with pytest.raises(InvalidSchemaError, match=r"at #/properties/a/pattern is refused") as raised:
+        parse({"properties": {"a": {"pattern": pattern}}})
+    assert reason in raised.value.message
+
+
+def test_data_and_unknown_keywords_holding_a_pattern_are_not_patterns() -> None:
+    document = {
+        "properties": {"pattern": {"type": "string"}, "patternProperties": {"type": "object"}},
+        "enum": [{"pattern": "(?=x)"}],
+        "examples": [{"pattern": "(a)\\1"}],
+        "x-vendor": {"pattern": "(?!y)"},
+    }
+    assert parse(document).refusal is None
+
+
+def test_many_patterns_together_are_bounded_by_a_schema_budget() -> None:
+    many = {f"p{i}": {"type": "string", "pattern": f"^[a-z]{{1,{900 + i}}}$"} for i in range(60)}
+    with pytest.raises(InvalidSchemaError, match="patterns together compile to more than"):
+        parse({"properties": many})
+    # The same pattern repeated costs once.
+    same = {f"p{i}": {"type": "string", "pattern": "^[a-z]{1,999}$"} for i in range(60)}
+    assert parse({"properties": same}).refusal is None
+
+
+def test_a_stored_schema_with_a_refused_pattern_is_still_read_and_keeps_the_refusal() -> None:
+    text = json.dumps({"type": "string", "pattern": "^(?!tmp-)"})
+    parsed = JSON_SCHEMA.parse(text, stored=True)
+    assert parsed.refusal == f"Pattern '^(?!tmp-)' at #/pattern is refused: {NOT_LINEAR}."
+    with pytest.raises(InvalidSchemaError):
+        JSON_SCHEMA.parse(text)
+
+
+def test_patterns_a_stored_schema_cannot_run_make_the_comparison_not_provable() -> None:
+    old = JSON_SCHEMA.parse(
+        json.dumps(
+            {
+                "type": "object",
+                "properties": {"tag": {"enum": ["tmp-1", "v1"]}, "x-a": {"type": "string"}},
+                "patternProperties": {"^(?=x-)": {"type": "string"}},
+            }
+        ),
+        stored=True,
+    )
+    new = JSON_SCHEMA.parse(
+        json.dumps(
+            {
+                "type": "object",
+                "properties": {
+                    "tag": {"enum": ["tmp-1", "v1"]},
+                    "x-a": {"type": "string", "maxLength": 3},
+                },
+                "patternProperties": {"^x-": {"type": "string"}},
+            }
+        )
+    )
+    backward = JSON_SCHEMA.find_incompatibilities(old, new, Direction.BACKWARD)
+    forward = JSON_SCHEMA.find_incompatibilities(old, new, Direction.FORWARD)
+    # Whether the writer's pattern constrains 'x-a' is unknown: not proved, never a guess.
+    assert "UNDECIDABLE_PATTERN_CHANGE" in {item.code for item in backward}
+    assert "UNDECIDABLE_PATTERN_CHANGE" in {item.code for item in forward}
+    enum_old = JSON_SCHEMA.parse(json.dumps({"pattern": "^(?!tmp-)"}), stored=True)
+    enum_new = parse({"enum": ["tmp-1"]})
+    found = JSON_SCHEMA.find_incompatibilities(enum_old, enum_new, Direction.FORWARD)
+    assert [item.code for item in found] == ["UNDECIDABLE_CHANGE"]
+    assert "could not be evaluated" in found[0].message
