@@ -83,7 +83,10 @@ class ReconnectingRedisBackend(BroadcastBackend):
 
     async def connect(self) -> None:
         self._task = asyncio.create_task(self._run(), name="broadcast-redis-link")
-        await self._first_attempt.wait()
+        # A Redis that accepts connections but never answers would hold startup: the first
+        # attempt gets as long as one attempt may take, then the replica starts degraded.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._first_attempt.wait(), 2 * CONNECT_TIMEOUT + 1)
 
     async def disconnect(self) -> None:
         if self._task is not None:
@@ -152,10 +155,12 @@ class ReconnectingRedisBackend(BroadcastBackend):
     async def _listen(self, pubsub: PubSub) -> None:
         """Connect, subscribe, then read until the link fails (it never returns)."""
         connect: Callable[[], Awaitable[None]] = pubsub.connect
-        await connect()
         pending = set(self._channels)
-        if pending:
-            await pubsub.subscribe(*pending)
+        # Bounded as a whole: the handshake after the TCP connect has no timeout of its own.
+        async with asyncio.timeout(2 * CONNECT_TIMEOUT):
+            await connect()
+            if pending:
+                await pubsub.subscribe(*pending)
         self._pubsub = pubsub
         if not pending:
             self._report_up()

@@ -137,3 +137,27 @@ async def test_a_redis_that_stops_answering_is_declared_lost_then_found_again(
 
     assert reason is not None and "PING" in reason
     assert resumed == "resumed"
+
+
+async def test_a_redis_that_accepts_but_never_answers_does_not_hold_startup(
+    redis_server: PrivateRedis, open_link: Opener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(redis_backend, "CONNECT_TIMEOUT", 0.3)
+    redis_server.start()
+    redis_server.pause()
+    try:
+        started = asyncio.get_running_loop().time()
+        broadcast, health = await open_link(redis_server.url)
+        took = asyncio.get_running_loop().time() - started
+        degraded = not health.is_up
+    finally:
+        redis_server.resume()
+
+    async with broadcast.subscribe(CHANNEL) as subscriber:
+        await wait_until(lambda: health.is_up)
+        await broadcast.publish(CHANNEL, "answered")
+        answered = await receive(subscriber)
+
+    assert degraded
+    assert took < 2.0
+    assert answered == "answered"
