@@ -155,13 +155,15 @@ class ReconnectingRedisBackend(BroadcastBackend):
     async def _listen(self, pubsub: PubSub) -> None:
         """Connect, subscribe, then read until the link fails (it never returns)."""
         connect: Callable[[], Awaitable[None]] = pubsub.connect
-        pending = set(self._channels)
         # Bounded as a whole: the handshake after the TCP connect has no timeout of its own.
         async with asyncio.timeout(2 * CONNECT_TIMEOUT):
             await connect()
+            # From here on ``subscribe`` sends on this connection itself; every channel
+            # wanted before is subscribed to below, so none falls between the two.
+            self._pubsub = pubsub
+            pending = set(self._channels)
             if pending:
                 await pubsub.subscribe(*pending)
-        self._pubsub = pubsub
         if not pending:
             self._report_up()
         ping_sent = False
