@@ -63,15 +63,10 @@ class _Trouble:
         self.failures += 1
         if self.failures > 1:
             return
-        # A domain error (the database is unavailable) is expected and fully described by
-        # its message; anything else is a fault whose traceback is worth showing once.
-        logger.warning(
-            "%s failed, %s: %s",
-            self._what,
-            self._consequence,
-            _describe(error),
-            exc_info=None if isinstance(error, RegistryError | TimeoutError) else error,
-        )
+        # An unavailable database or broadcast is described by the error's type and first
+        # line; where it came from is left to the debug level.
+        logger.warning("%s failed, %s: %s", self._what, self._consequence, _describe(error))
+        logger.debug("%s failed", self._what, exc_info=error)
 
     def succeeded(self) -> None:
         if self.failures:
