@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -33,7 +34,7 @@ def postgres_server() -> Iterator[PrivatePostgres]:
 async def private_store(postgres_server: PrivatePostgres) -> AsyncIterator[DatabaseStore]:
     if not postgres_server.is_running:
         postgres_server.start()
-    url = postgres_server.create_database(f"outage_{id(object()):x}")
+    url = postgres_server.create_database(f"outage_{uuid.uuid4().hex[:12]}")
     await upgrade_async(url)
     store = DatabaseStore(url, pool_min_size=2, pool_max_size=4)
     await store.connect()
@@ -112,51 +113,38 @@ async def test_a_long_lived_task_is_served_again_when_postgresql_returns(
     ids=lambda error: type(error).__name__,
 )
 async def test_a_driver_error_that_means_unavailable_is_storage_unavailable(
-    postgres_url: str, monkeypatch: pytest.MonkeyPatch, error: Exception
+    private_store: DatabaseStore, monkeypatch: pytest.MonkeyPatch, error: Exception
 ) -> None:
-    await upgrade_async(postgres_url)
-    store = DatabaseStore(postgres_url)
-    await store.connect()
-    try:
+    async def failing(self: PostgresConnection, *args: Any, **kwargs: Any) -> Any:
+        raise error
 
-        async def failing(self: PostgresConnection, *args: Any, **kwargs: Any) -> Any:
-            raise error
-
-        with monkeypatch.context() as patched:
-            for method in ("fetch_all", "fetch_one", "fetch_val"):
-                patched.setattr(PostgresConnection, method, failing)
-            with pytest.raises(StorageUnavailableError) as raised:
-                await store.get_last_sequence()
-        after = await store.get_last_sequence()
-    finally:
-        await store.disconnect()
+    with monkeypatch.context() as patched:
+        for method in ("fetch_all", "fetch_one", "fetch_val"):
+            patched.setattr(PostgresConnection, method, failing)
+        with pytest.raises(StorageUnavailableError) as raised:
+            await private_store.get_last_sequence()
+    after = await private_store.get_last_sequence()
 
     assert raised.value.code == "STORAGE_UNAVAILABLE"
     assert after == 0
 
 
 async def test_a_failed_release_after_a_commit_does_not_fail_the_write(
-    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+    private_store: DatabaseStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await upgrade_async(postgres_url)
-    store = DatabaseStore(postgres_url)
-    await store.connect()
-    try:
-        release = asyncpg.pool.Pool.release
-        failed = 0
+    release = asyncpg.pool.Pool.release
+    failed = 0
 
-        async def release_then_fail(self: asyncpg.pool.Pool, *args: Any, **kwargs: Any) -> None:
-            nonlocal failed
-            await release(self, *args, **kwargs)
-            if not failed:
-                failed += 1
-                raise asyncpg.ConnectionDoesNotExistError("connection lost during release")
+    async def release_then_fail(self: asyncpg.pool.Pool, *args: Any, **kwargs: Any) -> None:
+        nonlocal failed
+        await release(self, *args, **kwargs)
+        if not failed:
+            failed += 1
+            raise asyncpg.ConnectionDoesNotExistError("connection lost during release")
 
-        monkeypatch.setattr(asyncpg.pool.Pool, "release", release_then_fail)
-        sequence = await append_event(store, "committed")
-        stored = await store.get_last_sequence()
-    finally:
-        await store.disconnect()
+    monkeypatch.setattr(asyncpg.pool.Pool, "release", release_then_fail)
+    sequence = await append_event(private_store, "committed")
+    stored = await private_store.get_last_sequence()
 
     assert failed == 1
     assert sequence == stored == 1
