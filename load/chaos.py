@@ -1,6 +1,6 @@
 """Faults under load: nothing acknowledged may be lost, no event missed or repeated.
 
-    python -m load.chaos                          # 60 s of load, about 90 s in all
+    python -m load.chaos                          # 60 s of load, about 70 s in all
     python -m load.chaos --duration 12 --outage 1 # a quick run
 
 Two replicas serve on a private PostgreSQL cluster and a private redis-server (started
