@@ -200,6 +200,7 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
         pool_max_size=settings.db_pool_max_size,
     )
     broadcast = create_broadcast(settings.broadcast_url.get_secret_value())
+    metrics.watch_broadcast(lambda: broadcast.health.is_up, lambda: broadcast.health.reconnects)
     graphql_app = RegistryGraphQL(_executable_schema(settings, metrics), settings)
     cache = ResponseCache(
         graphql_app,
@@ -263,10 +264,11 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
             gc.freeze()
             gc.set_threshold(50_000, 20, 20)
             logger.info(
-                "registry %s ready (database %s, broadcast %s)",
+                "registry %s ready (database %s, broadcast %s%s)",
                 version(),
                 store.url.split("://")[0],
                 settings.broadcast_url.get_secret_value().split("://")[0],
+                "" if broadcast.health.is_up else ", degraded: events by outbox poll",
             )
             try:
                 yield
@@ -294,7 +296,18 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
             return JSONResponse({"status": "unavailable", "reason": exc.message}, 503)
         if hub is None:
             return JSONResponse({"status": "starting"}, 503)
-        return JSONResponse({"status": "ok", "lastSequence": hub.last_sequence})
+        body: dict[str, object] = {"status": "ok", "lastSequence": hub.last_sequence}
+        # A replica whose broadcast is down still serves every request correctly; only
+        # its subscribers' events come by the (faster) outbox poll: ready, and says so.
+        health = broadcast.health
+        if health.is_up:
+            body["broadcast"] = "up"
+        else:
+            body["broadcast"] = "degraded"
+            body["broadcastReason"] = health.reason
+            body["broadcastDownSeconds"] = round(health.down_seconds, 1)
+        body["eventPollInterval"] = hub.poll_interval
+        return JSONResponse(body)
 
     async def metrics_endpoint(request: Request) -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

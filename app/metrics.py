@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from prometheus_client import (
     GC_COLLECTOR,
@@ -15,6 +15,8 @@ from prometheus_client import (
     Histogram,
     Info,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from starlette.routing import BaseRoute, Match, Route
 from strawberry.extensions import SchemaExtension
 
@@ -68,6 +70,30 @@ class Metrics:
             "registry_subscribers",
             "Open schemaChanges subscriptions on this replica.",
             registry=self.registry,
+        )
+
+    def watch_broadcast(self, is_up: Callable[[], bool], reconnects: Callable[[], int]) -> None:
+        """``registry_broadcast_up`` and ``registry_broadcast_reconnects_total``, read
+        from the broadcast's health at each scrape."""
+        self.registry.register(_BroadcastCollector(is_up, reconnects))
+
+
+class _BroadcastCollector(Collector):
+    def __init__(self, is_up: Callable[[], bool], reconnects: Callable[[], int]) -> None:
+        self._is_up = is_up
+        self._reconnects = reconnects
+
+    def collect(self) -> Iterator[Metric]:
+        yield GaugeMetricFamily(
+            "registry_broadcast_up",
+            "1 while change events travel over the broadcast; 0 while it is down and "
+            "events are delivered by polling the outbox.",
+            value=1.0 if self._is_up() else 0.0,
+        )
+        yield CounterMetricFamily(
+            "registry_broadcast_reconnects",
+            "Times the broadcast link was re-established after being lost.",
+            value=self._reconnects(),
         )
 
 

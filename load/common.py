@@ -146,9 +146,12 @@ class Processes:
         self.started.append(managed)
         return managed
 
-    def start_registry(self, name: str, env: dict[str, str], timeout: float = 60.0) -> Managed:
-        """``python -m app.cli serve`` on a free loopback port; returns once /readyz is 200."""
-        port = free_port()
+    def start_registry(
+        self, name: str, env: dict[str, str], timeout: float = 60.0, port: int | None = None
+    ) -> Managed:
+        """``python -m app.cli serve`` on ``port`` (a free loopback port by default);
+        returns once /readyz is 200."""
+        port = port or free_port()
         server_env = {**env, "REGISTRY_HOST": LOOPBACK, "REGISTRY_PORT": str(port)}
         managed = self.start(name, [sys.executable, "-m", "app.cli", "serve"], server_env)
         managed.url = f"http://{LOOPBACK}:{port}"

@@ -41,8 +41,12 @@ ERROR_CODES: dict[type[errors.RegistryError], tuple[int, int]] = {
     errors.SchemaTooLargeError: (422, 42209),
     errors.BadUserInputError: (422, 422),
     errors.SubscriberTooSlowError: (429, 429),
-    errors.StorageUnavailableError: (500, 50001),
+    # Confluent's "error in the backend data store", answered 503 with Retry-After: the
+    # request may well succeed shortly, unlike an internal error (500, also 50001).
+    errors.StorageUnavailableError: (503, 50001),
 }
+# Seconds a client is asked to wait before retrying a request the database could not serve.
+RETRY_AFTER_SECONDS = 1
 
 
 def error_response(status: int, error_code: int, message: str) -> Response:
@@ -61,7 +65,10 @@ def registry_error_response(error: errors.RegistryError) -> Response:
     status, code = status_and_code(error)
     if isinstance(error, errors.IncompatibleSchemaError):
         return json_response(incompatible_body(error, code), status)
-    return error_response(status, code, error.message)
+    response = error_response(status, code, error.message)
+    if isinstance(error, errors.StorageUnavailableError):
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def internal_error_response(error: Exception) -> Response:

@@ -25,19 +25,56 @@ logger = logging.getLogger(__name__)
 
 # Driver errors that mean "the database cannot serve us right now", not "bad query".
 _UNAVAILABLE = (
+    # Refused, reset or timed-out connections (TimeoutError is an OSError).
     OSError,
+    # Connection lost mid-query, "connection does not exist", connect failures.
     asyncpg.PostgresConnectionError,
+    # A closed connection or pool, a released proxy.
     asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.AdminShutdownError,
-    asyncpg.TooManyConnectionsError,
+    # The protocol left in a state it cannot go on from by a connection that died
+    # mid-operation ("cannot switch to state ...; another operation is in progress").
+    asyncpg.InternalClientError,
+    # Shutdown, crash recovery, "starting up", a cancelled statement.
+    asyncpg.exceptions.OperatorInterventionError,
+    # Too many connections, out of memory, disk full.
+    asyncpg.exceptions.InsufficientResourcesError,
+    asyncpg.exceptions.PostgresSystemError,
+    asyncpg.exceptions.PostgresIOError,
+    # Writes after a failover to a standby that is not promoted yet.
     asyncpg.ReadOnlySQLTransactionError,
-    asyncpg.QueryCanceledError,
     # Misconfiguration (bad credentials, missing database): the server logs the cause.
     asyncpg.InvalidAuthorizationSpecificationError,
     asyncpg.InvalidCatalogNameError,
     sqlite3.OperationalError,
 )
+# Seconds a new pool connection may take; asyncpg's default (60) would hold requests
+# that long when PostgreSQL stops answering.
+_CONNECT_TIMEOUT = 5.0
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+
+
+class _QuietPoolFloor(logging.Filter):
+    """asyncpg logs a traceback each time it fails to refill the pool to its minimum size
+    (every 1, 2, 4... s during an outage). The store already says, once, that the
+    database is unavailable: keep asyncpg's lines to one line each, and none while the
+    store reports the outage itself."""
+
+    def __init__(self, store: DatabaseStore) -> None:
+        super().__init__()
+        self._store = store
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            if self._store.is_failing:
+                return False
+            record.msg = f"{record.getMessage()}: {_describe(record.exc_info[1])}"
+            record.args = None
+            record.exc_info = None
+        return True
 
 
 class _NoResetConnection(asyncpg.Connection):  # type: ignore[misc]
@@ -65,12 +102,23 @@ class DatabaseStore(Reads):
                 "min_size": pool_min_size,
                 "max_size": pool_max_size,
                 "connection_class": _NoResetConnection,
+                "timeout": _CONNECT_TIMEOUT,
             }
         self._database = Database(url, **options)
         self._held: Connection | None = None
         self._lock = asyncio.Lock()
+        # Failures since the database was last seen working (logged when this leaves 0).
+        self._failures = 0
+        self._pool_filter = _QuietPoolFloor(self)
+
+    @property
+    def is_failing(self) -> bool:
+        """Whether the last operation failed because the database was unavailable."""
+        return self._failures > 0
 
     async def connect(self) -> None:
+        if not self.is_sqlite:
+            logging.getLogger("asyncpg.pool").addFilter(self._pool_filter)
         try:
             await self._database.connect()
             if self.is_sqlite:
@@ -97,6 +145,7 @@ class DatabaseStore(Reads):
             await self._held.__aexit__(None, None, None)
             self._held = None
         await self._database.disconnect()
+        logging.getLogger("asyncpg.pool").removeFilter(self._pool_filter)
 
     @asynccontextmanager
     async def _session(self) -> AsyncIterator[Connection]:
@@ -105,12 +154,44 @@ class DatabaseStore(Reads):
                 async with self._lock:
                     yield self._held
             else:
-                async with self._database.connection() as connection:
+                async with self._pooled() as connection:
                     yield connection
         except _UNAVAILABLE as exc:
-            # The driver's text may name hosts and addresses: log it, don't return it.
-            logger.warning("database unavailable: %s", exc)
+            self._failed(exc)
             raise StorageUnavailableError("The database is unavailable; retry later.") from exc
+        if self._failures:
+            logger.warning("database available again after %d failed operation(s)", self._failures)
+            self._failures = 0
+
+    def _failed(self, error: BaseException) -> None:
+        # One line when an outage starts, not one per request (each refused request is
+        # logged with its code anyway). The driver's text may name hosts and addresses:
+        # log it, don't return it.
+        self._failures += 1
+        if self._failures == 1:
+            logger.warning("database unavailable: %s", _describe(error))
+
+    @asynccontextmanager
+    async def _pooled(self) -> AsyncIterator[Connection]:
+        """A pool connection for this block only.
+
+        ``Database.connection()`` would hand every block of one task the same
+        ``Connection``, and one whose release failed (the server died mid-query) stays
+        attached to its task, refusing every later query of a long-lived task such as
+        the event hub's poll for good. A fresh one per block is dropped with its error.
+        """
+        connection = Connection(self._database, self._database._backend)
+        await connection.__aenter__()
+        try:
+            yield connection
+        finally:
+            try:
+                await connection.__aexit__(None, None, None)
+            except Exception as exc:
+                # asyncpg has terminated the broken connection and returned its slot to
+                # the pool, which connects anew on the next acquire. What the block did
+                # stands (a commit that succeeded was not undone by a failed release).
+                logger.debug("discarded a broken database connection: %s", _describe(exc))
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Transaction]:

@@ -7,6 +7,11 @@ between commit and publish, a Redis hiccup). The hub delivers strictly increasin
 sequences: when a message skips ahead it first reads the missing events from the outbox,
 and a periodic check of the last sequence recovers lost publishes. That costs one query
 per gap per process, never one per subscriber.
+
+While the broadcast is down (``BroadcastHealth``), nothing arrives over it: the hub then
+checks the outbox every ``degraded_poll_interval`` instead, and skips publishing. Failures
+(an outbox read during a database outage, a publish) are logged once when they start and
+once when they end, not on every tick.
 """
 
 from __future__ import annotations
@@ -21,10 +26,11 @@ from dataclasses import dataclass
 from broadcaster import Broadcast
 from broadcaster._base import Unsubscribed
 
-from registry.errors import SubscriberTooSlowError
+from registry.errors import RegistryError, SubscriberTooSlowError
 from registry.model import ChangeEvent
 from registry.ports import RegistryReader
 from registry.types import Sequence
+from subscriptions.broadcast import BroadcastHealth, RegistryBroadcast
 from subscriptions.codec import decode_event, encode_event
 
 logger = logging.getLogger(__name__)
@@ -34,6 +40,38 @@ _PAGE = 100
 # A publish that hangs (Redis unreachable) must not hold the mutation that committed it:
 # the poll delivers what was not announced.
 _PUBLISH_TIMEOUT = 2.0
+# Seconds between outbox checks while the broadcast is down.
+DEGRADED_POLL_INTERVAL = 0.1
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, RegistryError):
+        return error.message
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+
+
+class _Trouble:
+    """Logs a recurring failure once when it starts and once when it ends."""
+
+    def __init__(self, what: str, consequence: str) -> None:
+        self._what = what
+        self._consequence = consequence
+        self.failures = 0
+
+    def failed(self, error: BaseException) -> None:
+        self.failures += 1
+        if self.failures > 1:
+            return
+        # An unavailable database or broadcast is described by the error's type and first
+        # line; where it came from is left to the debug level.
+        logger.warning("%s failed, %s: %s", self._what, self._consequence, _describe(error))
+        logger.debug("%s failed", self._what, exc_info=error)
+
+    def succeeded(self) -> None:
+        if self.failures:
+            logger.warning("%s works again after %d failure(s)", self._what, self.failures)
+            self.failures = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +107,7 @@ class EventHub:
         channel: str,
         *,
         poll_interval: float = 1.0,
+        degraded_poll_interval: float = DEGRADED_POLL_INTERVAL,
         max_queue: int = 10_000,
         on_event: Callable[[ChangeEvent], None] | None = None,
     ) -> None:
@@ -76,6 +115,16 @@ class EventHub:
         self._broadcast = broadcast
         self._channel = channel
         self._poll_interval = poll_interval
+        self._degraded_poll_interval = min(poll_interval, degraded_poll_interval)
+        self.broadcast_health = (
+            broadcast.health if isinstance(broadcast, RegistryBroadcast) else BroadcastHealth()
+        )
+        # A change either way calls for an outbox check now: going down, to deliver what
+        # the lost link would have; coming back, for what was committed meanwhile.
+        self._wake = asyncio.Event()
+        self.broadcast_health.observe(lambda is_up: self._wake.set())
+        self._outbox_trouble = _Trouble("reading the outbox", "the poll retries it")
+        self._publish_trouble = _Trouble("publishing change events", "replicas poll them")
         self._max_queue = max_queue
         self._on_event = on_event
         self._subscribers: set[_Subscriber] = set()
@@ -91,6 +140,13 @@ class EventHub:
     @property
     def subscriber_count(self) -> int:
         return len(self._subscribers)
+
+    @property
+    def poll_interval(self) -> float:
+        """Seconds between outbox checks now: shorter while the broadcast is down."""
+        if self.broadcast_health.is_up:
+            return self._poll_interval
+        return self._degraded_poll_interval
 
     async def start(self) -> None:
         self._last = await self._reader.get_last_sequence()
@@ -124,17 +180,19 @@ class EventHub:
 
     async def publish(self, events: Seq[ChangeEvent]) -> None:
         """Announce committed events; failures are logged, the poll recovers them."""
+        if not self.broadcast_health.is_up:
+            # Every replica whose link is down polls quickly; trying would only make the
+            # mutation wait for a connection attempt.
+            return
         for event in events:
             try:
                 await asyncio.wait_for(
                     self._broadcast.publish(self._channel, encode_event(event)), _PUBLISH_TIMEOUT
                 )
-            except Exception:
-                logger.warning(
-                    "publish of event %s failed; replicas will poll it",
-                    event.sequence,
-                    exc_info=True,
-                )
+            except Exception as exc:
+                self._publish_trouble.failed(exc)
+            else:
+                self._publish_trouble.succeeded()
 
     async def _listen(self) -> None:
         async with self._broadcast.subscribe(self._channel) as subscriber:
@@ -151,23 +209,24 @@ class EventHub:
                     continue
                 try:
                     await self._advance(event)
-                except Exception:
+                except Exception as exc:
                     # Typically the outbox read of a gap failed; the poll retries it.
-                    logger.warning(
-                        "delivery up to event %s failed; the poll will retry",
-                        event.sequence,
-                        exc_info=True,
-                    )
+                    self._outbox_trouble.failed(exc)
 
     async def _poll(self) -> None:
         while True:
-            await asyncio.sleep(self._poll_interval)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.poll_interval):
+                    await self._wake.wait()
+            self._wake.clear()
             try:
                 newest = await self._reader.get_last_sequence()
                 if newest > self._last:
                     await self._advance(None, upto=newest)
-            except Exception:
-                logger.warning("event poll failed", exc_info=True)
+            except Exception as exc:
+                self._outbox_trouble.failed(exc)
+            else:
+                self._outbox_trouble.succeeded()
 
     async def _advance(self, event: ChangeEvent | None, upto: Sequence | None = None) -> None:
         """Deliver everything up to ``event`` (or ``upto``) in order, exactly once."""

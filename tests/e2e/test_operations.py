@@ -79,7 +79,12 @@ async def test_readyz_answers_ok_on_postgresql(postgres_url: str, tmp_path: Path
         await stop_server(server)
 
     assert response.status_code == 200, response.text
-    assert response.json() == {"status": "ok", "lastSequence": 0}
+    assert response.json() == {
+        "status": "ok",
+        "lastSequence": 0,
+        "broadcast": "up",
+        "eventPollInterval": 0.2,
+    }
 
 
 async def test_metrics_count_http_requests_and_graphql_operations_by_field(

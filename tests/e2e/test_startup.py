@@ -1,5 +1,6 @@
 """Configuration mistakes and unreachable services: one clear line, a non-zero exit within
-seconds, nothing opened left behind, never a traceback, never a password."""
+seconds, nothing opened left behind, never a traceback, never a password. An unreachable
+broadcast is the exception: the replica starts degraded (one warning line) and serves."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
-from tests.support.server import ROOT, free_port
+from tests.support.server import ROOT, ServerProcess, free_port
 
 SECRET = "s3cr3t-pw"
 # Every failing start must be over well within this, including the bounded retry below.
@@ -168,23 +170,35 @@ def test_a_port_given_on_the_command_line_is_checked_too(tmp_path: Path) -> None
     assert_clear_failure(run, "'abc' is not a port number", code=2)
 
 
-def test_an_unreachable_broadcast_fails_startup_quickly_and_releases_the_database(
+def test_an_unreachable_broadcast_is_one_warning_and_the_replica_serves_degraded(
     tmp_path: Path,
 ) -> None:
     port = refused_port()
-
-    run = run_cli(
-        "serve", cwd=tmp_path, REGISTRY_BROADCAST_URL=f"redis://:{SECRET}@127.0.0.1:{port}"
+    log = tmp_path / "server.log"
+    server = ServerProcess(
+        {
+            "REGISTRY_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'registry.db'}",
+            "REGISTRY_BROADCAST_URL": f"redis://:{SECRET}@127.0.0.1:{port}",
+        },
+        log_path=log,
     )
 
-    # Before, the SQLite connection's thread kept the process alive for ever.
-    assert_clear_failure(
-        run,
-        "connecting to the broadcast failed",
-        f"REGISTRY_BROADCAST_URL='redis://:***@127.0.0.1:{port}'",
-        "Application startup failed",
-        code=3,
-    )
+    started = time.monotonic()
+    server.start(timeout=DEADLINE)
+    try:
+        took = time.monotonic() - started
+        ready = httpx.get(f"{server.url}/readyz", timeout=5).json()
+    finally:
+        code = server.stop()
+
+    output = log.read_text()
+    assert took < DEADLINE
+    assert ready["status"] == "ok" and ready["broadcast"] == "degraded", ready
+    warnings = [line for line in output.splitlines() if "broadcast unreachable" in line]
+    assert len(warnings) == 1, output
+    assert f"redis at 127.0.0.1:{port}" in warnings[0]
+    assert "Traceback" not in output and SECRET not in output, output
+    assert code == 0, output
 
 
 def test_a_database_without_tables_names_the_migrate_command(tmp_path: Path) -> None:

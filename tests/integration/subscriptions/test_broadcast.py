@@ -6,22 +6,24 @@ import asyncio
 
 from broadcaster._base import Event
 
-from subscriptions.broadcast import OrderedRedisBackend, create_broadcast
+from subscriptions.broadcast import create_broadcast
+from subscriptions.redis_backend import ReconnectingRedisBackend
 from tests.integration.helpers import WAIT, wait_for_redis_subscribers
 
 
-async def test_a_redis_url_gets_the_ordered_backend(redis_url, open_broadcast):
+async def test_a_redis_url_gets_the_reconnecting_backend_and_is_up(redis_url, open_broadcast):
     broadcast = await open_broadcast(redis_url)
 
-    assert isinstance(broadcast._backend, OrderedRedisBackend)
+    assert isinstance(broadcast._backend, ReconnectingRedisBackend)
+    assert broadcast.health.is_up
 
 
 async def test_a_message_published_after_subscribing_is_delivered(
     redis_client, redis_url, open_broadcast, unique_channel
 ):
-    # The first subscription of a fresh broadcast is the case broadcaster 0.3.1 gets wrong
-    # with redis-py 8: its listener wakes before SUBSCRIBE completes, exits, and nothing
-    # is ever delivered.
+    # The first subscription of a fresh broadcast is the case broadcaster 0.3.1's own
+    # backend gets wrong with redis-py 8: its listener wakes before SUBSCRIBE completes,
+    # exits, and nothing is ever delivered.
     broadcast = await open_broadcast(redis_url)
 
     async with broadcast.subscribe(unique_channel) as subscriber:
@@ -68,4 +70,5 @@ async def test_a_memory_url_gets_a_working_in_process_broadcast(open_broadcast, 
         received = await asyncio.wait_for(subscriber.get(), WAIT)
 
     assert received.message == "local"
-    assert not isinstance(create_broadcast("memory://")._backend, OrderedRedisBackend)
+    assert not isinstance(create_broadcast("memory://")._backend, ReconnectingRedisBackend)
+    assert broadcast.health.is_up

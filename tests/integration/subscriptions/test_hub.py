@@ -411,8 +411,68 @@ async def test_a_publish_that_never_returns_is_abandoned_so_the_mutation_can_ans
 
     assert elapsed < 2.5
     assert (broadcast.attempts, broadcast.cancelled) == (2, 2)
+    # One line for the trouble, not one per event.
     warnings = [r.getMessage() for r in caplog.records if r.name == hub_module.__name__]
-    assert warnings == [
-        "publish of event 1 failed; replicas will poll it",
-        "publish of event 2 failed; replicas will poll it",
+    assert warnings == ["publishing change events failed, replicas poll them: TimeoutError"]
+    assert all(r.exc_info is None for r in caplog.records)
+
+
+async def test_while_the_broadcast_is_down_the_outbox_is_polled_quickly_and_nothing_published(
+    store: DatabaseStore, start_hub: HubFactory, silent: RecordingPublisher
+) -> None:
+    hub = await start_hub(store, poll_interval=NO_POLL, degraded_poll_interval=0.05)
+    published: list[str] = []
+    original_publish = hub._broadcast.publish
+
+    async def counting_publish(channel: str, message: Any) -> None:
+        published.append(message)
+        await original_publish(channel, message)
+
+    hub._broadcast.publish = counting_publish  # type: ignore[method-assign]
+
+    async with closing(hub.subscribe()) as stream:
+        first = await start_reading(hub, stream)
+        hub.broadcast_health.mark_down("redis went away")
+        degraded_interval = hub.poll_interval
+        await register_schema(_loud(store, hub), "orders", titled(1))
+        during = await asyncio.wait_for(first, 1.0)
+        hub.broadcast_health.mark_up()
+        await register_schema(_quiet(store, hub, silent), "orders", titled(2))
+        # Back to the slow poll: an unannounced commit now waits for it.
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(anext(stream), 0.5)
+
+    assert degraded_interval == 0.05
+    assert hub.poll_interval == NO_POLL
+    assert during.sequence == 1
+    assert published == []
+
+
+async def test_outbox_failures_are_logged_once_when_they_start_and_once_when_they_end(
+    store: DatabaseStore, start_hub: HubFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    failures = 0
+    read_last = store.get_last_sequence
+
+    async def flaky_last() -> Sequence:
+        nonlocal failures
+        if 0 < failures < 6:
+            failures += 1
+            raise StorageUnavailableError("The database is unavailable; retry later.")
+        return await read_last()
+
+    await start_hub(store, poll_interval=0.02)
+    with caplog.at_level(logging.DEBUG, logger=hub_module.__name__):
+        store.get_last_sequence = flaky_last  # type: ignore[method-assign]
+        failures = 1
+        await wait_until(lambda: failures == 6)
+        await asyncio.sleep(0.1)
+
+    warnings = [
+        r for r in caplog.records if r.name == hub_module.__name__ and r.levelno >= logging.INFO
     ]
+    assert [r.getMessage() for r in warnings] == [
+        "reading the outbox failed, the poll retries it: The database is unavailable; retry later.",
+        "reading the outbox works again after 5 failure(s)",
+    ]
+    assert all(r.exc_info is None for r in warnings)
