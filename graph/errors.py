@@ -131,7 +131,9 @@ class RegistryErrorExtension(SchemaExtension):
         yield
         context = self.execution_context
         _format_result(context.result)
-        _log_refusals(context.result, operation_type(context), root_fields(context))
+        # Only refused operations pay for describing the operation.
+        if getattr(context.result, "errors", None):
+            _log_refusals(context.result, operation_type(context), root_fields(context))
 
     def on_stream_result(self, result: Any) -> Iterator[None]:
         """Subscriptions: each streamed result, before it is sent."""
