@@ -42,6 +42,7 @@ ERROR_CODES: dict[type[errors.RegistryError], tuple[int, int]] = {
     errors.BadUserInputError: (422, 422),
     errors.SubscriberTooSlowError: (429, 429),
     errors.StorageUnavailableError: (500, 50001),
+    errors.ServerBusyError: (503, 50301),
 }
 
 
@@ -61,7 +62,10 @@ def registry_error_response(error: errors.RegistryError) -> Response:
     status, code = status_and_code(error)
     if isinstance(error, errors.IncompatibleSchemaError):
         return json_response(incompatible_body(error, code), status)
-    return error_response(status, code, error.message)
+    response = error_response(status, code, error.message)
+    if isinstance(error, errors.ServerBusyError):
+        response.headers["Retry-After"] = str(error.retry_after_seconds)
+    return response
 
 
 def internal_error_response(error: Exception) -> Response:
