@@ -52,6 +52,11 @@ def _new_executor(workers: int) -> concurrent.futures.ProcessPoolExecutor:
     )
 
 
+def _log_failure(warming: asyncio.Future[None]) -> None:
+    if not warming.cancelled() and warming.exception() is not None:
+        logger.error("the check workers did not start", exc_info=warming.exception())
+
+
 class ProcessChecker:
     """A ``SchemaChecker`` over ``workers`` processes. At most ``workers + queue`` jobs are
     accepted at a time (running or waiting); one more is refused with ``ServerBusyError``.
@@ -89,9 +94,14 @@ class ProcessChecker:
         would block the event loop."""
         self._loop = asyncio.get_running_loop()
         self._executor = _new_executor(self.workers)
-        self._warming = asyncio.ensure_future(asyncio.to_thread(self._warm, self._executor))
+        self._start_workers()
 
-    def _warm(self, executor: concurrent.futures.ProcessPoolExecutor) -> None:
+    def _start_workers(self) -> None:
+        self._warming = asyncio.ensure_future(asyncio.to_thread(self._warm, self._executor))
+        self._warming.add_done_callback(_log_failure)
+
+    def _warm(self, executor: concurrent.futures.ProcessPoolExecutor | None) -> None:
+        assert executor is not None
         # Submitted together, each job finds no idle worker, so each starts one.
         jobs = [
             executor.submit(checks.canonicalize, SchemaFormat.JSON, "true")
@@ -129,7 +139,9 @@ class ProcessChecker:
         executor, loop = self._executor, self._loop
         try:
             if self._warming is not None:
-                await self._warming
+                # Shielded: a request abandoned meanwhile must not cancel the start itself.
+                await asyncio.shield(self._warming)
+                executor = self._executor
             if executor is None or loop is None:
                 raise RuntimeError("the check workers are not running")
             job = executor.submit(function, *args)
@@ -162,4 +174,4 @@ class ProcessChecker:
         logger.error("a schema check worker died; starting new workers")
         broken.shutdown(wait=False, cancel_futures=True)
         self._executor = _new_executor(self.workers)
-        self._warming = asyncio.ensure_future(asyncio.to_thread(self._warm, self._executor))
+        self._start_workers()
