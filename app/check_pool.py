@@ -15,7 +15,9 @@ import concurrent.futures
 import contextlib
 import logging
 import multiprocessing
+import os
 import signal
+import threading
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
@@ -36,10 +38,23 @@ T = TypeVar("T")
 INLINE_PARSE_CHARS = 8 * 1024
 
 
-def _ignore_interrupts() -> None:
-    """Workers share the server's process group: Ctrl-C in a terminal reaches them too,
-    and the server, not they, decides when to stop."""
+def _init_worker() -> None:
+    # Workers share the server's process group: Ctrl-C in a terminal reaches them too, and
+    # the server, not they, decides when to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    server = multiprocessing.parent_process()
+    if server is not None:
+        threading.Thread(
+            target=_exit_with, args=(server,), name="exit-with-server", daemon=True
+        ).start()
+
+
+def _exit_with(server: multiprocessing.process.BaseProcess) -> None:
+    """A worker waits for work on a pipe it holds both ends of: were the server killed
+    (a stop shuts the pool down first), it would wait forever, and keep the fork server
+    alive with it."""
+    server.join()
+    os._exit(0)
 
 
 def _new_executor(workers: int) -> concurrent.futures.ProcessPoolExecutor:
@@ -48,7 +63,7 @@ def _new_executor(workers: int) -> concurrent.futures.ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["registry.checks", __name__])
     return concurrent.futures.ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_ignore_interrupts
+        workers, mp_context=context, initializer=_init_worker
     )
 
 

@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -169,3 +170,42 @@ def test_the_cli_module_imports_nothing_of_the_server() -> None:
     )
 
     assert completed.stdout.strip() == "[]"
+
+
+def children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+def is_running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+async def test_the_workers_end_when_the_server_is_killed(tmp_path: Path) -> None:
+    server = new_server(sqlite_file_url(tmp_path), tmp_path / "server.log").start()
+
+    async def descendants() -> set[int]:
+        return {pid for child in children(server.pid) for pid in {child, *children(child)}}
+
+    try:
+        # The resource tracker, the fork server and its two workers (started in the
+        # background once the server is up).
+        pool = await poll(descendants, lambda pids: len(pids) == 4)
+    finally:
+        server.kill()
+
+    async def ended() -> set[int]:
+        return {pid for pid in pool if is_running(pid)}
+
+    assert await poll(ended, lambda left: not left) == set()
