@@ -1,23 +1,23 @@
-"""``llm-schema-registry serve`` and ``llm-schema-registry migrate``."""
+"""``llm-schema-registry serve`` and ``llm-schema-registry migrate``.
+
+Each command imports what it needs when it runs: every check worker process runs this
+module again on starting (multiprocessing re-imports the parent's main module), and the
+server's imports (uvicorn, SQLAlchemy, Alembic) would cost each one most of a second.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
 from collections.abc import Sequence
-from types import FrameType
-
-import uvicorn
-from sqlalchemy.exc import DBAPIError
+from typing import TYPE_CHECKING
 
 from app.logs import configure_logging
-from app.settings import Settings
-from app.startup import StartupError, bind_listener, check_database, load_settings
-from app.urls import DatabaseTarget, mask_url
 from app.version import version
-from storage.migrate import upgrade
+
+if TYPE_CHECKING:
+    from app.settings import Settings
 
 logger = logging.getLogger("llm_schema_registry")
 
@@ -26,6 +26,12 @@ EXIT_STARTUP_FAILED = 3
 
 
 def _migrate(settings: Settings) -> None:
+    from sqlalchemy.exc import DBAPIError
+
+    from app.startup import StartupError, check_database
+    from app.urls import DatabaseTarget, mask_url
+    from storage.migrate import upgrade
+
     url = settings.database_url.get_secret_value()
     check_database(settings)
     try:
@@ -41,6 +47,8 @@ def _migrate(settings: Settings) -> None:
 
 def _serve(settings: Settings, host: str, port: int) -> int:
     from app.main import create_app
+    from app.server import build_server
+    from app.startup import bind_listener, check_database
 
     # The port first: a port in use is reported before any file or database is touched.
     listener = bind_listener(host, port)
@@ -50,41 +58,11 @@ def _serve(settings: Settings, host: str, port: int) -> int:
         else:
             check_database(settings)
         app = create_app(settings.model_copy(update={"migrate_on_start": False}))
-        config = uvicorn.Config(
-            app,
-            host=host,
-            port=port,
-            log_level=settings.log_level,
-            # Logging is configured once (app/logs.py): uvicorn's lines share its format.
-            log_config=None,
-            loop="auto",
-            http="auto",
-            # permessage-deflate roughly doubles the memory each idle subscriber costs.
-            ws_per_message_deflate=settings.websocket_per_message_deflate,
-            # A larger message closes the socket with 1009 (message too big).
-            ws_max_size=settings.request_bytes_limit,
-            ws_ping_interval=settings.websocket_ping_interval,
-            timeout_graceful_shutdown=round(settings.shutdown_timeout),
-            lifespan="on",
-            # No "server: uvicorn": the software and its version are nobody's business.
-            server_header=False,
-        )
-        server = _Server(config)
+        server = build_server(app, settings, host, port)
         server.run(sockets=[listener])
     finally:
         listener.close()
     return 0 if server.started else EXIT_STARTUP_FAILED
-
-
-class _Server(uvicorn.Server):
-    """uvicorn re-raises a caught SIGTERM once it has shut down, so the process ends
-    with status 143. For a replica, SIGTERM is the normal end of its life: once drained,
-    exit 0 so that process managers do not record a failure."""
-
-    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        super().handle_exit(sig, frame)
-        if sig == signal.SIGTERM and sig in self._captured_signals:
-            self._captured_signals.remove(sig)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -112,6 +90,8 @@ def _port(text: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from app.startup import StartupError, load_settings
+
     try:
         settings = load_settings()
         configure_logging(settings.log_level)

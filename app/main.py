@@ -9,6 +9,7 @@ import logging
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -25,8 +26,10 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.extensions.tracing import OpenTelemetryExtension
 
+from app.check_pool import ProcessChecker
 from app.graphiql import asset_routes, content_security_policy, render_page
 from app.metrics import HttpMetricsMiddleware, Metrics, graphql_metrics_extension
+from app.request_body import RequestBodyTimeout
 from app.request_limits import BodySizeLimit, request_error_response
 from app.response_cache import ResponseCache
 from app.security_headers import SecurityHeaders
@@ -41,7 +44,7 @@ from graph.schema import build_schema
 from graph.websocket import LegacyWSHandler, TransportWSHandler
 from registry.errors import RegistryError
 from registry.model import ChangeEvent
-from resolvers.context import Services
+from resolvers.context import INLINE_CHECKER, Services
 from rest.errors import http_exception_handler
 from rest.routes import rest_routes
 from storage.migrate import upgrade_async
@@ -59,6 +62,7 @@ class RegistryGraphQL(GraphQL[GraphContext, None]):
             graphql_ide="graphiql" if settings.graphiql else None,
             keep_alive=True,
             keep_alive_interval=settings.websocket_ping_interval,
+            connection_init_wait_timeout=timedelta(seconds=settings.websocket_init_timeout),
         )
         self.services: Services | None = None
         self.graphiql_page = render_page() if settings.graphiql else ""
@@ -252,11 +256,13 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
             opened.push_async_callback(hub.stop)
             hub_holder["hub"] = hub
             metrics.subscribers.set_function(lambda: hub.subscriber_count)
+            checker = await start_checker(opened)
             graphql_app.services = app.state.services = Services(
                 store=store,
                 publisher=_CacheFirstPublisher(hub, cache),
                 feed=hub,
                 max_schema_bytes=settings.max_schema_bytes,
+                checker=checker or INLINE_CHECKER,
             )
             # Objects created at startup live for the process: keep them out of every
             # collection, and collect less often, so GC pauses stay off the event path.
@@ -275,6 +281,21 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
             finally:
                 graphql_app.services = app.state.services = None
                 hub_holder.pop("hub", None)
+
+    async def start_checker(opened: AsyncExitStack) -> ProcessChecker | None:
+        if settings.check_workers == 0:
+            return None
+        checker = ProcessChecker(
+            settings.check_workers,
+            settings.check_queue,
+            on_finished=lambda outcome: metrics.check_outcomes.labels(outcome).inc(),
+        )
+        opened.push_async_callback(checker.stop)
+        setting = f"REGISTRY_CHECK_WORKERS={settings.check_workers}"
+        await startup_step("starting the check workers", setting, checker.start())
+        metrics.check_jobs.labels("running").set_function(lambda: checker.running)
+        metrics.check_jobs.labels("queued").set_function(lambda: checker.queued)
+        return checker
 
     async def startup_step(
         what: str, setting: str, step: Awaitable[object], *, bounded: bool = True
@@ -352,12 +373,19 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
             StarletteHTTPException: http_exception_handler,
         },
     )
-    # Added first, so it runs inside the metrics middleware: a refused body is counted
-    # as the 413 it is answered with.
+    # Added first, so they run inside the metrics middleware: a refused body is counted
+    # as the 413 (or 408) it is answered with.
     app.add_middleware(BodySizeLimit, max_bytes=settings.request_bytes_limit)
+    app.add_middleware(
+        RequestBodyTimeout,
+        total=settings.body_timeout,
+        idle=settings.body_idle_timeout,
+        on_timeout=lambda reason: metrics.connections_cut.labels(reason).inc(),
+    )
     app.add_middleware(HttpMetricsMiddleware, metrics=metrics, routes=confluent)
     # Outermost: every response gets them, errors and refusals included.
     app.add_middleware(SecurityHeaders)
     app.state.settings = settings
+    app.state.metrics = metrics
     app.state.response_cache = cache
     return app

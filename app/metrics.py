@@ -71,6 +71,31 @@ class Metrics:
             "Open schemaChanges subscriptions on this replica.",
             registry=self.registry,
         )
+        self.connections = Gauge(
+            "registry_connections",
+            "Open client connections (HTTP and websocket) on this replica.",
+            registry=self.registry,
+        )
+        self.connections_cut = Counter(
+            "registry_connections_cut_total",
+            "Requests or connections cut short: header_timeout, body_timeout, "
+            "handshake_timeout, over_limit (beyond REGISTRY_MAX_CONNECTIONS).",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.check_jobs = Gauge(
+            "registry_check_jobs",
+            "Schema checks and parses in the worker processes: running, or queued for one.",
+            ["state"],
+            registry=self.registry,
+        )
+        self.check_outcomes = Counter(
+            "registry_check_outcomes_total",
+            "Jobs the check workers finished (done, failed) or refused because the queue "
+            "was full (busy).",
+            ["outcome"],
+            registry=self.registry,
+        )
 
     def watch_broadcast(self, is_up: Callable[[], bool], reconnects: Callable[[], int]) -> None:
         """``registry_broadcast_up`` and ``registry_broadcast_reconnects_total``, read

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -52,6 +53,30 @@ class Settings(BaseSettings):
     websocket_per_message_deflate: bool = False
     websocket_ping_interval: float = Field(default=20.0, gt=0)
     shutdown_timeout: int = Field(default=10, ge=0, description="Seconds to drain on SIGTERM.")
+    # Slow or excessive clients, per replica: each bound frees what the client holds.
+    header_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a connection may take to send request headers."
+    )
+    body_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds from request headers to the end of the body."
+    )
+    body_idle_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a request body may pause between two parts."
+    )
+    keep_alive_timeout: int = Field(
+        default=5, ge=1, description="Seconds an idle connection is kept for its next request."
+    )
+    websocket_handshake_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds from accepting a connection to its upgrade."
+    )
+    websocket_init_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a graphql-transport-ws client has to init."
+    )
+    max_connections: int = Field(default=10_000, ge=1)
+    listen_backlog: int = Field(default=2048, ge=1)
+    # Compatibility checks and large schemas are parsed in worker processes (0: inline).
+    check_workers: int = Field(default_factory=lambda: min(2, os.cpu_count() or 1), ge=0)
+    check_queue: int = Field(default=32, ge=0)
     database_connect_timeout: float = Field(
         default=15.0,
         ge=0,

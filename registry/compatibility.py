@@ -58,6 +58,14 @@ class Incompatibility:
             "version": self.version,
         }
 
+    def __reduce__(self) -> tuple[type[Incompatibility], tuple[object, ...]]:
+        # Records cross process boundaries (checks run in worker processes); the default
+        # pickling of a slotted dataclass is several times slower than its constructor.
+        return (
+            Incompatibility,
+            (self.code, self.message, self.old_path, self.new_path, self.direction, self.version),
+        )
+
     def describe(self) -> str:
         where = f" (against version {self.version})" if self.version is not None else ""
         return (

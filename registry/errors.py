@@ -166,16 +166,28 @@ class StorageUnavailableError(RegistryError):
     http_status = 503
 
 
+class ServerBusyError(RegistryError):
+    """More schema work (parsing, compatibility checks) is waiting than the server
+    queues; nothing was done, and the same request may be sent again shortly."""
+
+    code = "SERVER_BUSY"
+    http_status = 503
+    retry_after_seconds = 1
+
+
 # Codes that say the server, not the request, is at fault.
 SERVER_FAULT_CODES = frozenset({StorageUnavailableError.code, "INTERNAL_ERROR"})
 
 
 def refusal_log_level(code: str, *, is_write: bool) -> int:
     """How loudly a refused request is logged: a server fault is an error; a refused
-    change (registration, delete, config) is a warning an operator may want to see; a
-    refused read (not found, bad argument) is routine information."""
+    change (registration, delete, config), or any request refused because the server is
+    busy, is a warning an operator may want to see; a refused read (not found, bad
+    argument) is routine information."""
     if code in SERVER_FAULT_CODES:
         return logging.ERROR
+    if code == ServerBusyError.code:
+        return logging.WARNING
     return logging.WARNING if is_write else logging.INFO
 
 

@@ -7,6 +7,8 @@ from collections.abc import Sequence as Seq
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
+from registry.checks import CanonicalSchema, CheckRequest
+from registry.compatibility import Incompatibility
 from registry.model import (
     ChangeEvent,
     CompatibilityLevel,
@@ -192,3 +194,16 @@ class ChangeFeed(Protocol):
         config changes always match): first every committed event after ``after``, then
         live ones, in sequence order, with no gap and no duplicate."""
         ...
+
+
+class SchemaChecker(Protocol):
+    """Where the CPU-heavy schema work runs: in the caller, or in worker processes so that
+    the event loop keeps serving reads and events meanwhile. Either way the answers are
+    those of ``registry.checks``; a checker with too much work waiting raises
+    ``ServerBusyError`` without starting the new work."""
+
+    async def canonicalize(self, format: SchemaFormat, text: str) -> CanonicalSchema:
+        """Parse and validate ``text`` (``InvalidSchemaError`` naming the problem)."""
+        ...
+
+    async def find_incompatibilities(self, request: CheckRequest) -> list[Incompatibility]: ...

@@ -4,9 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from registry.ports import ChangeFeed, EventPublisher, RegistryStore
+from registry import checks
+from registry.checks import CanonicalSchema, CheckRequest
+from registry.compatibility import Incompatibility
+from registry.model import SchemaFormat
+from registry.ports import ChangeFeed, EventPublisher, RegistryStore, SchemaChecker
 
 DEFAULT_MAX_SCHEMA_BYTES = 1024 * 1024
+
+
+class InlineChecker:
+    """Schema work done in the calling task, on the event loop (no worker processes)."""
+
+    async def canonicalize(self, format: SchemaFormat, text: str) -> CanonicalSchema:
+        return checks.canonicalize(format, text)
+
+    async def find_incompatibilities(self, request: CheckRequest) -> list[Incompatibility]:
+        return checks.find_incompatibilities(request)
+
+
+INLINE_CHECKER = InlineChecker()
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,3 +32,4 @@ class Services:
     publisher: EventPublisher
     feed: ChangeFeed
     max_schema_bytes: int = DEFAULT_MAX_SCHEMA_BYTES
+    checker: SchemaChecker = INLINE_CHECKER

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from registry.errors import BadUserInputError, OperationNotPermittedError
-from registry.formats import parse_schema
 from registry.model import EventKind, RegistrationResult, SchemaFormat, SchemaVersion
 from registry.modes import ensure_registration_allowed
 from registry.types import SchemaId, Version
@@ -35,7 +34,7 @@ async def import_schema(
     if schema_id is not None and not 1 <= schema_id <= MAX_INT32:
         raise BadUserInputError(f"Schema id must be from 1 to {MAX_INT32}, got {schema_id}.")
     validate_schema_size(text, services.max_schema_bytes)
-    parsed = parse_schema(format, text)
+    parsed = await services.checker.canonicalize(format, text)
     async with services.store.write() as tx:
         ensure_registration_allowed(
             (await effective_settings(tx, name)).mode,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from registry import compatibility
+from registry.checks import CanonicalSchema, CheckRequest
 from registry.compatibility import Incompatibility
 from registry.errors import (
     IncompatibleSchemaError,
@@ -12,7 +13,6 @@ from registry.errors import (
     SubjectNotFoundError,
     VersionNotFoundError,
 )
-from registry.formats import ParsedSchema, handler_for, parse_schema
 from registry.model import (
     DEFAULT_COMPATIBILITY_POLICY,
     CompatibilityLevel,
@@ -49,15 +49,29 @@ class CompatibilityReport:
         return not self.incompatibilities
 
 
-def _parse(services: Services, text: str, format: SchemaFormat) -> ParsedSchema:
+async def _parse(services: Services, text: str, format: SchemaFormat) -> CanonicalSchema:
     validate_schema_size(text, services.max_schema_bytes)
-    return parse_schema(format, text)
+    return await services.checker.canonicalize(format, text)
 
 
-def _previous(versions: list[SchemaVersion]) -> list[tuple[Version, ParsedSchema]]:
-    return [
-        (v.version, parse_schema(v.schema.format, v.schema.text, stored=True)) for v in versions
-    ]
+async def _incompatibilities(
+    services: Services,
+    format: SchemaFormat,
+    text: str,
+    level: CompatibilityLevel,
+    versions: list[SchemaVersion],
+    policy: CompatibilityPolicy,
+) -> list[Incompatibility]:
+    request = CheckRequest.against(format, text, level, versions, policy)
+    return await services.checker.find_incompatibilities(request)
+
+
+def _inputs(
+    level: CompatibilityLevel, policy: CompatibilityPolicy, versions: list[SchemaVersion]
+) -> tuple[object, ...]:
+    """What a check's verdict depends on besides the candidate (a schema id never changes
+    content)."""
+    return (level, policy, *((v.version, v.schema.id) for v in versions))
 
 
 async def register_schema(
@@ -70,14 +84,24 @@ async def register_schema(
     its id. A refused schema leaves no trace.
     """
     name = validate_subject_name(subject)
-    parsed = _parse(services, text, format)
-    mode = (await effective_settings(services.store, name)).mode
-    ensure_registration_allowed(mode, name, has_explicit_id=False, has_explicit_version=False)
-    existing = await services.store.find_version_by_fingerprint(name, parsed.fingerprint)
+    parsed = await _parse(services, text, format)
+    store = services.store
+    settings = await effective_settings(store, name)
+    ensure_registration_allowed(
+        settings.mode, name, has_explicit_id=False, has_explicit_version=False
+    )
+    existing = await store.find_version_by_fingerprint(name, parsed.fingerprint)
     if existing is not None:
         return RegistrationResult(version=existing, is_new_version=False)
+    # The check runs before the write transaction, which serializes writers (and, on
+    # SQLite, every query of this process): what it depends on is read again under the
+    # lock, and in the rare case that it changed meanwhile the check runs again there.
+    level, policy = settings.compatibility, settings.policy
+    live = compatibility.versions_to_check(level, await store.list_live_versions(name))
+    found = await _incompatibilities(services, format, text, level, live, policy)
+    checked = _inputs(level, policy, live)
 
-    async with services.store.write() as tx:
+    async with store.write() as tx:
         existing = await tx.find_version_by_fingerprint(name, parsed.fingerprint)
         if existing is not None:
             return RegistrationResult(version=existing, is_new_version=False)
@@ -88,9 +112,8 @@ async def register_schema(
         )
         level, policy = settings.compatibility, settings.policy
         live = compatibility.versions_to_check(level, await tx.list_live_versions(name))
-        found = compatibility.check_compatibility(
-            handler_for(format), level, parsed, _previous(live), policy
-        )
+        if _inputs(level, policy, live) != checked:
+            found = await _incompatibilities(services, format, text, level, live, policy)
         if found:
             raise IncompatibleSchemaError(
                 compatibility.summarize(found, level),
@@ -123,7 +146,7 @@ async def lookup_schema(
     ``include_deleted``, soft-deleted versions (and soft-deleted subjects) count too, and
     the latest version holding the content is the answer."""
     name = validate_subject_name(subject)
-    parsed = _parse(services, text, format)
+    parsed = await _parse(services, text, format)
     store = services.store
     found = await store.find_version_by_fingerprint(name, parsed.fingerprint, include_deleted)
     if found is not None:
@@ -143,15 +166,13 @@ async def check_compatibility(
     """Dry run of a registration: with ``version``, against that version only, in the
     directions of the subject's level; without it, against what the level covers."""
     name = validate_subject_name(subject)
-    parsed = _parse(services, text, format)
+    await _parse(services, text, format)
     store = services.store
     settings = await effective_settings(store, name)
     level, policy = settings.compatibility, settings.policy
     if version is None:
         versions = compatibility.versions_to_check(level, await store.list_live_versions(name))
-        found = compatibility.check_compatibility(
-            handler_for(format), level, parsed, _previous(versions), policy
-        )
+        found = await _incompatibilities(services, format, text, level, versions, policy)
         return CompatibilityReport(level, tuple(found), policy, tuple(versions))
     validate_version_number(version)
     if await store.get_subject(name) is None:
@@ -159,7 +180,7 @@ async def check_compatibility(
     target = await store.get_version(name, Version(version))
     if target is None:
         raise VersionNotFoundError(name, version)
-    return _check_against(format, parsed, target, level, policy)
+    return await _check_against(services, format, text, target, level, policy)
 
 
 async def check_compatibility_with_latest(
@@ -169,25 +190,26 @@ async def check_compatibility_with_latest(
     level. With no live version (an unknown or soft-deleted subject) there is nothing to
     break: the candidate is compatible, as Confluent Schema Registry answers."""
     name = validate_subject_name(subject)
-    parsed = _parse(services, text, format)
+    await _parse(services, text, format)
     settings = await effective_settings(services.store, name)
     latest = await services.store.get_latest_version(name)
     if latest is None:
         return CompatibilityReport(settings.compatibility, (), settings.policy)
-    return _check_against(format, parsed, latest, settings.compatibility, settings.policy)
+    return await _check_against(
+        services, format, text, latest, settings.compatibility, settings.policy
+    )
 
 
-def _check_against(
+async def _check_against(
+    services: Services,
     format: SchemaFormat,
-    parsed: ParsedSchema,
+    text: str,
     target: SchemaVersion,
     level: CompatibilityLevel,
     policy: CompatibilityPolicy,
 ) -> CompatibilityReport:
     single_level = compatibility.non_transitive(level)
-    found = compatibility.check_compatibility(
-        handler_for(format), single_level, parsed, _previous([target]), policy
-    )
+    found = await _incompatibilities(services, format, text, single_level, [target], policy)
     return CompatibilityReport(level, tuple(found), policy, (target,))
 
 

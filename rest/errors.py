@@ -44,6 +44,7 @@ ERROR_CODES: dict[type[errors.RegistryError], tuple[int, int]] = {
     # Confluent's "error in the backend data store", answered 503 with Retry-After: the
     # request may well succeed shortly, unlike an internal error (500, also 50001).
     errors.StorageUnavailableError: (503, 50001),
+    errors.ServerBusyError: (503, 50301),
 }
 # Seconds a client is asked to wait before retrying a request the database could not serve.
 RETRY_AFTER_SECONDS = 1
@@ -68,6 +69,8 @@ def registry_error_response(error: errors.RegistryError) -> Response:
     response = error_response(status, code, error.message)
     if isinstance(error, errors.StorageUnavailableError):
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    elif isinstance(error, errors.ServerBusyError):
+        response.headers["Retry-After"] = str(error.retry_after_seconds)
     return response
 
 

@@ -248,6 +248,9 @@ BEGIN
     END IF;
 END
 \$\$;
+-- The tests drop their databases WITH (FORCE): an autovacuum worker busy in one runs as
+-- no role, and only pg_signal_backend may end it.
+GRANT pg_signal_backend TO $PG_ROLE;
 SQL
     if [[ "$("$psql" -X -At -h 127.0.0.1 -p "$PG_PORT" -U "$PG_SUPERUSER" -d postgres \
         -c "select 1 from pg_database where datname = '$PG_DB'")" != 1 ]]; then

@@ -14,8 +14,10 @@ from typing import Any
 import pytest
 from broadcaster import Broadcast
 
-from registry.ports import RegistryReader
-from resolvers.context import Services
+from app import check_pool
+from app.check_pool import ProcessChecker
+from registry.ports import RegistryReader, SchemaChecker
+from resolvers.context import INLINE_CHECKER, Services
 from storage.migrate import upgrade_async
 from storage.store import DatabaseStore
 from subscriptions.broadcast import create_broadcast
@@ -121,5 +123,29 @@ async def hub(store: DatabaseStore, start_hub: HubFactory) -> EventHub:
 
 
 @pytest.fixture
-def services(store: DatabaseStore, hub: EventHub) -> Services:
-    return Services(store=store, publisher=hub, feed=hub)
+def checker() -> SchemaChecker:
+    """Where the use cases parse and check schemas: inline unless a module asks for
+    ``any_checker``."""
+    return INLINE_CHECKER
+
+
+@pytest.fixture(params=["inline", "workers"])
+async def any_checker(request: pytest.FixtureRequest) -> AsyncIterator[SchemaChecker]:
+    """Each test using this runs with schema work inline and in a worker process (every
+    job goes to the worker: INLINE_PARSE_CHARS is lowered to 0)."""
+    if request.param == "inline":
+        yield INLINE_CHECKER
+        return
+    workers = ProcessChecker(workers=1, queue=100)
+    await workers.start()
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(check_pool, "INLINE_PARSE_CHARS", 0)
+            yield workers
+    finally:
+        await workers.stop()
+
+
+@pytest.fixture
+def services(store: DatabaseStore, hub: EventHub, checker: SchemaChecker) -> Services:
+    return Services(store=store, publisher=hub, feed=hub, checker=checker)

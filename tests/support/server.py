@@ -40,6 +40,11 @@ class ServerProcess:
         self._log: IO[bytes] | None = None
 
     @property
+    def pid(self) -> int:
+        assert self._process is not None, "the server is not running"
+        return self._process.pid
+
+    @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 

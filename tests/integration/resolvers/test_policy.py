@@ -6,6 +6,7 @@ import pytest
 
 from registry.errors import IncompatibleSchemaError
 from registry.model import CompatibilityLevel, CompatibilityPolicy, EventKind
+from registry.ports import SchemaChecker
 from registry.types import Sequence
 from resolvers.config import Keep, get_config, set_compatibility
 from resolvers.schemas import check_compatibility, register_schema
@@ -13,6 +14,11 @@ from tests.integration.helpers import object_schema
 
 STRING_A = object_schema({"a": "string"})
 PLUS_B = object_schema({"a": "string", "b": "integer"})
+
+
+@pytest.fixture
+def checker(any_checker: SchemaChecker) -> SchemaChecker:
+    return any_checker
 
 
 async def test_the_policy_defaults_to_strict(services):

@@ -1,12 +1,16 @@
-"""register_schema, lookup_schema and check_compatibility on SQLite and PostgreSQL."""
+"""register_schema, lookup_schema and check_compatibility on SQLite and PostgreSQL, with
+schemas parsed and checked inline and in a worker process."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 
 import pytest
 
+from registry.checks import CanonicalSchema, CheckRequest
+from registry.compatibility import Incompatibility
 from registry.errors import (
     BadUserInputError,
     IncompatibleSchemaError,
@@ -15,7 +19,8 @@ from registry.errors import (
     SubjectNotFoundError,
     VersionNotFoundError,
 )
-from registry.model import CompatibilityLevel, EventKind
+from registry.model import CompatibilityLevel, EventKind, SchemaFormat
+from registry.ports import SchemaChecker
 from registry.types import Sequence, SubjectName
 from resolvers.config import set_compatibility
 from resolvers.context import Services
@@ -38,6 +43,11 @@ from tests.integration.helpers import (
 STRING_A = object_schema({"a": "string"})
 REQUIRED_A = object_schema({"a": "string"}, required=["a"])
 INTEGER_A = object_schema({"a": "integer"})
+
+
+@pytest.fixture
+def checker(any_checker: SchemaChecker) -> SchemaChecker:
+    return any_checker
 
 
 async def _nothing_stored_since(services: Services, sequence: int) -> None:
@@ -202,8 +212,8 @@ async def test_a_subject_name_of_255_characters_is_accepted(services):
     assert await list_subjects(services) == [name]
 
 
-async def test_a_schema_over_the_size_limit_is_refused_as_bad_user_input(store, hub):
-    services = Services(store=store, publisher=hub, feed=hub, max_schema_bytes=64)
+async def test_a_schema_over_the_size_limit_is_refused_as_bad_user_input(store, hub, checker):
+    services = Services(store=store, publisher=hub, feed=hub, max_schema_bytes=64, checker=checker)
     small = '{"type":"string"}'
     large = object_schema({f"property_{n}": "string" for n in range(10)})
     assert len(large.encode()) > 64
@@ -213,6 +223,50 @@ async def test_a_schema_over_the_size_limit_is_refused_as_bad_user_input(store, 
 
     await _nothing_stored_since(services, 0)
     assert (await register_schema(services, "orders", small)).version.version == 1
+
+
+# A check made before the write lock, on what was live then
+
+
+class _Interleaving:
+    """A checker that lets another writer commit while the first check runs, as a
+    concurrent registration on another replica would."""
+
+    def __init__(self, inner: SchemaChecker, meanwhile: Callable[[], Awaitable[object]]) -> None:
+        self._inner = inner
+        self._meanwhile: Callable[[], Awaitable[object]] | None = meanwhile
+
+    async def canonicalize(self, format: SchemaFormat, text: str) -> CanonicalSchema:
+        return await self._inner.canonicalize(format, text)
+
+    async def find_incompatibilities(self, request: CheckRequest) -> list[Incompatibility]:
+        found = await self._inner.find_incompatibilities(request)
+        if self._meanwhile is not None:
+            meanwhile, self._meanwhile = self._meanwhile, None
+            await meanwhile()
+        return found
+
+
+async def test_a_version_registered_during_the_check_is_checked_against_too(services, checker):
+    open_model = object_schema({"a": "string"})
+    anything = json.dumps({"title": "accepts any document"})
+    candidate = object_schema({"a": "string"}, title="candidate")
+    await register_schema(services, "orders", open_model)
+    racing = Services(
+        store=services.store,
+        publisher=services.publisher,
+        feed=services.feed,
+        checker=_Interleaving(checker, lambda: register_schema(services, "orders", anything)),
+    )
+
+    # Compatible with version 1, which it was first checked against; not with version 2,
+    # which became the latest before the registration took the write lock.
+    with pytest.raises(IncompatibleSchemaError) as refused:
+        await register_schema(racing, "orders", candidate)
+
+    assert {i.version for i in refused.value.incompatibilities} == {2}
+    subject = await find_subject(services, "orders")
+    assert subject is not None and subject.versions == (1, 2)
 
 
 # Which versions a level checks
@@ -418,17 +472,21 @@ async def test_checking_a_new_subject_is_compatible(services):
 
 
 async def _replicas(
-    postgres_url: str, open_store: StoreFactory, start_hub: HubFactory, count: int
+    postgres_url: str,
+    open_store: StoreFactory,
+    start_hub: HubFactory,
+    count: int,
+    checker: SchemaChecker,
 ) -> list[Services]:
     stores = [await open_store(postgres_url, pool_max_size=3) for _ in range(count)]
     hub = await start_hub(stores[0])
-    return [Services(store=store, publisher=hub, feed=hub) for store in stores]
+    return [Services(store=store, publisher=hub, feed=hub, checker=checker) for store in stores]
 
 
 async def test_concurrent_registrations_to_one_subject_get_versions_one_to_twenty(
-    postgres_url, open_store, start_hub
+    postgres_url, open_store, start_hub, checker
 ):
-    replicas = await _replicas(postgres_url, open_store, start_hub, 4)
+    replicas = await _replicas(postgres_url, open_store, start_hub, 4, checker)
 
     results = await asyncio.wait_for(
         asyncio.gather(*(register_schema(replicas[n % 4], "orders", titled(n)) for n in range(20))),
@@ -447,9 +505,9 @@ async def test_concurrent_registrations_to_one_subject_get_versions_one_to_twent
 
 
 async def test_concurrent_registrations_of_one_content_to_many_subjects_share_one_id(
-    postgres_url, open_store, start_hub
+    postgres_url, open_store, start_hub, checker
 ):
-    replicas = await _replicas(postgres_url, open_store, start_hub, 4)
+    replicas = await _replicas(postgres_url, open_store, start_hub, 4, checker)
     subjects = [f"subject-{n}" for n in range(10)]
 
     results = await asyncio.wait_for(
@@ -467,9 +525,9 @@ async def test_concurrent_registrations_of_one_content_to_many_subjects_share_on
 
 
 async def test_concurrent_registrations_of_one_content_to_one_subject_make_one_version(
-    postgres_url, open_store, start_hub
+    postgres_url, open_store, start_hub, checker
 ):
-    replicas = await _replicas(postgres_url, open_store, start_hub, 4)
+    replicas = await _replicas(postgres_url, open_store, start_hub, 4, checker)
 
     results = await asyncio.wait_for(
         asyncio.gather(*(register_schema(replicas[n % 4], "orders", STRING_A) for n in range(8))),

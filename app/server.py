@@ -1,0 +1,79 @@
+"""uvicorn, configured for a registry replica: the bounds of ``app/connections.py`` on
+every connection, keep-alive and listen backlog from the settings, and exit status 0
+after a SIGTERM drain."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from types import FrameType
+
+import uvicorn
+
+from app.connections import ConnectionLimits, bounded_http_protocol, raise_open_files_limit
+from app.main import RegistryApp
+from app.metrics import Metrics
+from app.settings import Settings
+
+logger = logging.getLogger("llm_schema_registry")
+
+
+class RegistryServer(uvicorn.Server):
+    """uvicorn re-raises a caught SIGTERM once it has shut down, so the process ends
+    with status 143. For a replica, SIGTERM is the normal end of its life: once drained,
+    exit 0 so that process managers do not record a failure."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        if sig == signal.SIGTERM and sig in self._captured_signals:
+            self._captured_signals.remove(sig)
+
+
+def build_server(app: RegistryApp, settings: Settings, host: str, port: int) -> RegistryServer:
+    metrics: Metrics = app.state.metrics
+    limits = ConnectionLimits(
+        header_timeout=settings.header_timeout,
+        handshake_timeout=settings.websocket_handshake_timeout,
+        max_connections=settings.max_connections,
+        on_cut=lambda reason: metrics.connections_cut.labels(reason).inc(),
+    )
+    _ensure_open_files(settings.max_connections)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=settings.log_level,
+        # Logging is configured once (app/logs.py): uvicorn's lines share its format.
+        log_config=None,
+        loop="auto",
+        http=bounded_http_protocol(limits),
+        # The handshake bound (app/connections.py) reads this implementation's state.
+        ws="websockets-sansio",
+        # permessage-deflate roughly doubles the memory each idle subscriber costs.
+        ws_per_message_deflate=settings.websocket_per_message_deflate,
+        # A larger message closes the socket with 1009 (message too big).
+        ws_max_size=settings.request_bytes_limit,
+        ws_ping_interval=settings.websocket_ping_interval,
+        timeout_keep_alive=settings.keep_alive_timeout,
+        backlog=settings.listen_backlog,
+        timeout_graceful_shutdown=round(settings.shutdown_timeout),
+        lifespan="on",
+        # No "server: uvicorn": the software and its version are nobody's business.
+        server_header=False,
+    )
+    server = RegistryServer(config)
+    metrics.connections.set_function(lambda: len(server.server_state.connections))
+    return server
+
+
+def _ensure_open_files(max_connections: int) -> None:
+    # Each connection is a file descriptor; the database, broadcast and workers need some.
+    wanted = max_connections + 256
+    limit = raise_open_files_limit(wanted)
+    if limit < wanted:
+        logger.warning(
+            "the open-files limit is %d, below REGISTRY_MAX_CONNECTIONS=%d plus 256: "
+            "connections beyond it wait in the listen backlog",
+            limit,
+            max_connections,
+        )
