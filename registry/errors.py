@@ -177,6 +177,8 @@ class ServerBusyError(RegistryError):
 
 # Codes that say the server, not the request, is at fault.
 SERVER_FAULT_CODES = frozenset({StorageUnavailableError.code, "INTERNAL_ERROR"})
+# Codes about who is asking, not what: an operator wants to see them.
+ACCESS_CODES = frozenset({"UNAUTHENTICATED", "FORBIDDEN", "RATE_LIMITED"})
 
 
 def refusal_log_level(code: str, *, is_write: bool) -> int:
@@ -186,7 +188,7 @@ def refusal_log_level(code: str, *, is_write: bool) -> int:
     argument) is routine information."""
     if code in SERVER_FAULT_CODES:
         return logging.ERROR
-    if code == ServerBusyError.code:
+    if code == ServerBusyError.code or code in ACCESS_CODES:
         return logging.WARNING
     return logging.WARNING if is_write else logging.INFO
 
@@ -196,3 +198,33 @@ class PayloadTooLargeError(RegistryError):
 
     code = "PAYLOAD_TOO_LARGE"
     http_status = 413
+
+
+class UnauthenticatedError(RegistryError):
+    """No credentials where they are required, or credentials that do not hold (unknown,
+    revoked or expired key, a token that fails verification). The message never says
+    which, so a caller cannot probe for key ids."""
+
+    code = "UNAUTHENTICATED"
+    http_status = 401
+
+    def __init__(self, message: str = "Authentication required.") -> None:
+        super().__init__(message)
+
+
+class ForbiddenError(RegistryError):
+    """The principal is authenticated but its role or subject scopes do not allow it."""
+
+    code = "FORBIDDEN"
+    http_status = 403
+
+
+class RateLimitedError(RegistryError):
+    """The principal sent more requests than its rate allows; retry after the delay."""
+
+    code = "RATE_LIMITED"
+    http_status = 429
+
+    def __init__(self, message: str, retry_after_seconds: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds

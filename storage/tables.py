@@ -66,6 +66,9 @@ events = sa.Table(
     sa.Column("compatibility", sa.String(32), nullable=True),
     sa.Column("permanent", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", sa.Float, nullable=False),
+    # KEY_REVOKED events: the key. Revocations travel in the outbox, in commit order
+    # with the changes, so no event committed after one reaches the key's sockets.
+    sa.Column("key_id", sa.String(32), nullable=True),
 )
 
 # A single row. Every write transaction first updates it: on PostgreSQL the row lock
@@ -76,6 +79,20 @@ registry_state = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("last_sequence", sa.BigInteger, nullable=False),
+)
+
+# API keys: a public lookup id and a slow hash of the secret (never the secret).
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    # Subject patterns, a JSON list.
+    sa.Column("scopes", sa.Text, nullable=False),
+    sa.Column("secret_hash", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("revoked_at", sa.Float, nullable=True),
 )
 
 GLOBAL_SCOPE = ""
