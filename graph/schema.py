@@ -18,6 +18,7 @@ from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from graph.access import AccessExtension
 from graph.errors import RegistryErrorExtension, format_error
 from graph.fanout import SharedEventExecutor, shared_event
 from graph.limits import QueryLimits, limits_rule
@@ -247,7 +248,9 @@ class TolerantParserCache(ParserCache):
         yield
 
 
-def build_schema(limits: QueryLimits | None = None) -> strawberry.Schema:
+def build_schema(
+    limits: QueryLimits | None = None, *, introspection_for_all: bool = True
+) -> strawberry.Schema:
     # One rule class per schema: ValidationCache keys on the rule classes, so a class
     # created per request would make every validation a cache miss.
     limit_rules: list[type[ASTValidationRule]] = [limits_rule(limits or QueryLimits())]
@@ -264,5 +267,6 @@ def build_schema(limits: QueryLimits | None = None) -> strawberry.Schema:
             lambda: AddValidationRules(limit_rules),
             lambda: TolerantParserCache(maxsize=1024),
             lambda: ValidationCache(maxsize=1024),
+            lambda: AccessExtension(introspection_for_all=introspection_for_all),
         ],
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import enum
 
 import strawberry
 from strawberry.types import Info
@@ -38,7 +39,11 @@ RegistryMode = strawberry.enum(
     ),
 )
 SchemaFormat = strawberry.enum(model.SchemaFormat, name="SchemaFormat")
-SchemaChangeKind = strawberry.enum(model.EventKind, name="SchemaChangeKind")
+# The kinds a subscriber sees (KEY_REVOKED stays internal), in declaration order.
+PublicEventKind = enum.Enum(  # type: ignore[misc]
+    "PublicEventKind", [(k.name, k.value) for k in model.EventKind if k in model.PUBLIC_EVENT_KINDS]
+)
+SchemaChangeKind = strawberry.enum(PublicEventKind, name="SchemaChangeKind")
 CompatibilityDirection = strawberry.enum(domain_compat.Direction, name="CompatibilityDirection")
 
 GraphInfo = Info[GraphContext, None]
@@ -237,7 +242,7 @@ class SchemaChangeEvent:
     def from_domain(cls, event: model.ChangeEvent) -> SchemaChangeEvent:
         return cls(
             sequence=event.sequence,
-            kind=event.kind,
+            kind=PublicEventKind(event.kind.value),
             subject=event.subject,
             version=event.version,
             id=event.schema_id,

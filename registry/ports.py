@@ -7,6 +7,7 @@ from collections.abc import Sequence as Seq
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
+from registry.access import ApiKey, StoredKey
 from registry.checks import CanonicalSchema, CheckRequest
 from registry.compatibility import Incompatibility
 from registry.model import (
@@ -98,6 +99,14 @@ class RegistryReader(Protocol):
 
     async def get_last_sequence(self) -> Sequence: ...
 
+    async def get_api_key(self, key_id: str) -> StoredKey | None:
+        """The key with this id, revoked or not, with the hash of its secret."""
+        ...
+
+    async def list_api_keys(self) -> list[ApiKey]:
+        """Every key, revoked ones included, oldest first."""
+        ...
+
 
 class RegistryWriter(RegistryReader, Protocol):
     """One write transaction. Writes are serialized registry-wide while it is open,
@@ -156,6 +165,12 @@ class RegistryWriter(RegistryReader, Protocol):
         """Set (or with None remove) the mode of ``subject``, or the global one."""
         ...
 
+    async def insert_api_key(self, key: ApiKey, secret_hash: str) -> None: ...
+
+    async def revoke_api_key(self, key_id: str, at: float) -> bool:
+        """Mark the key revoked; False when there is no such key or it already was."""
+        ...
+
     async def append_event(
         self,
         kind: EventKind,
@@ -165,6 +180,7 @@ class RegistryWriter(RegistryReader, Protocol):
         schema: Schema | None = None,
         compatibility: CompatibilityLevel | None = None,
         is_permanent: bool = False,
+        key_id: str | None = None,
     ) -> ChangeEvent:
         """Record a change in the same transaction; it is published after commit."""
         ...
