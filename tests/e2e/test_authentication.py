@@ -151,9 +151,11 @@ def test_confluent_client_authenticates_with_basic_auth_user_info(registry: Regi
             client.register_schema("team-b.orders", Schema(schema_text("b-orders"), "JSON"))
     assert refused.value.http_status_code == 403
     assert refused.value.error_code == 40301
-    with SchemaRegistryClient({"url": registry.server.url}) as anonymous:
-        with pytest.raises(SchemaRegistryError) as unauthenticated:
-            anonymous.get_subjects()
+    with (
+        SchemaRegistryClient({"url": registry.server.url}) as anonymous,
+        pytest.raises(SchemaRegistryError) as unauthenticated,
+    ):
+        anonymous.get_subjects()
     assert unauthenticated.value.http_status_code == 401
 
 
@@ -298,7 +300,8 @@ async def test_revoking_a_key_closes_its_socket_before_any_later_event(
                 received.append(await _next_event(socket))
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
     assert received == []
-    response = httpx.get(f"{registry.server.url}/subjects", headers=key.headers())
+    async with httpx.AsyncClient() as client:
+        response = await client.get(f"{registry.server.url}/subjects", headers=key.headers())
     assert response.status_code == 401
 
 
