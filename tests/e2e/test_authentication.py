@@ -323,3 +323,20 @@ def test_keys_are_listed_without_secrets(registry: Registry) -> None:
     assert registry.team_a.secret not in done.stdout
     stored = base64.b64encode(registry.team_a.secret.encode()).decode()
     assert stored not in done.stdout
+
+
+def test_a_cached_answer_is_never_served_to_a_principal_that_may_not_see_it(
+    registry: Registry,
+) -> None:
+    schema_id = rest_register(registry, registry.admin, "team-b.cached").json()["id"]
+    body = {"query": f"{{ schema(id: {schema_id}) {{ id schema }} }}"}
+    url = registry.server.graphql_url
+    for _ in range(2):  # the second answer comes from the cache
+        seen = httpx.post(url, json=body, headers=registry.admin.headers())
+        assert seen.json()["data"]["schema"]["id"] == schema_id
+    hidden = httpx.post(url, json=body, headers=registry.reader_a.headers())
+    assert hidden.json() == {"data": {"schema": None}}
+    anonymous = httpx.post(url, json=body)
+    assert anonymous.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    got = httpx.get(url, params=body, headers=registry.admin.headers())
+    assert got.headers["cache-control"].startswith("private")
