@@ -15,11 +15,9 @@ import datetime
 import json
 import logging
 import sys
-import time
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING
 
-from app.keys import bearer_token, hash_secret, new_key_id, new_secret
 from registry.access import ApiKey, Role, SubjectScopes
 from registry.errors import RegistryError
 from registry.model import ChangeEvent
@@ -27,6 +25,7 @@ from registry.types import Sequence as EventSequence
 
 if TYPE_CHECKING:
     from app.settings import Settings
+    from resolvers.keys import NewKey
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -61,6 +60,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from app.keys import Argon2Hasher
     from resolvers import keys as key_resolvers
     from resolvers.context import Services
     from storage.store import DatabaseStore
@@ -69,26 +69,23 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     await store.connect()
     publisher = _BroadcastPublisher(settings)
     try:
-        services = Services(store=store, publisher=publisher, feed=_NoFeed())
+        services = Services(
+            store=store, publisher=publisher, feed=_NoFeed(), key_hasher=Argon2Hasher()
+        )
         match args.keys_command:
             case "create":
-                scopes = SubjectScopes.parse(args.subjects or ["*"])
-                key_id, secret = new_key_id(), new_secret()
-                key = await key_resolvers.create_api_key(
+                created = await key_resolvers.create_api_key(
                     services,
-                    key_id=key_id,
                     name=args.name,
                     role=Role(args.role),
-                    scopes=scopes,
-                    secret_hash=await asyncio.to_thread(hash_secret, secret),
-                    created_at=time.time(),
+                    scopes=SubjectScopes.parse(args.subjects or ["*"]),
                 )
-                _print_created(key, secret)
+                _print_created(created)
             case "list":
                 for key in await key_resolvers.list_api_keys(services):
                     _print_key(key, as_json=args.json)
             case "revoke":
-                key = await key_resolvers.revoke_api_key(services, args.key_id, time.time())
+                key = await key_resolvers.revoke_api_key(services, args.key_id)
                 sys.stdout.write(f"revoked {key.id} ({key.name})\n")
     finally:
         await publisher.close()
@@ -96,7 +93,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _print_created(key: ApiKey, secret: str) -> None:
+def _print_created(created: NewKey) -> None:
+    key, secret = created.key, created.secret
     sys.stdout.write(
         f"key id:    {key.id}\n"
         f"name:      {key.name}\n"
@@ -105,8 +103,8 @@ def _print_created(key: ApiKey, secret: str) -> None:
         f"secret:    {secret}\n"
         "\n"
         "The secret is shown only now. Clients use it as:\n"
-        f"  basic.auth.user.info={key.id}:{secret}\n"
-        f"  Authorization: Bearer {bearer_token(key.id, secret)}\n"
+        f"  basic.auth.user.info={created.basic_auth}\n"
+        f"  Authorization: Bearer {created.bearer_token}\n"
     )
 
 

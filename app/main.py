@@ -24,7 +24,7 @@ from app.authentication import AuthenticationMiddleware, Authenticator
 from app.check_pool import ProcessChecker
 from app.graphiql import ASSETS_PATH, asset_routes
 from app.graphql_view import RegistryGraphQL
-from app.keys import KeyVerifier
+from app.keys import Argon2Hasher, KeyVerifier
 from app.metrics import HttpMetricsMiddleware, Metrics, graphql_metrics_extension
 from app.request_body import RequestBodyTimeout
 from app.request_limits import BodySizeLimit
@@ -206,6 +206,7 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
                 feed=hub,
                 max_schema_bytes=settings.max_schema_bytes,
                 checker=checker or INLINE_CHECKER,
+                key_hasher=Argon2Hasher(),
             )
             # Objects created at startup live for the process: keep them out of every
             # collection, and collect less often, so GC pauses stay off the event path.

@@ -226,9 +226,7 @@ class ResponseCache:
                     for name, value in held.get("headers", [])
                     if name.lower() not in (b"etag", b"cache-control")
                 ]
-                headers.extend(
-                    _cache_headers(entry, is_get=key[0] == "GET", is_private=is_private)
-                )
+                headers.extend(_cache_headers(entry, is_get=key[0] == "GET", is_private=is_private))
                 held = {**held, "headers": headers}
             await send(held)
             await send(message)

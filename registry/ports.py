@@ -212,6 +212,12 @@ class ChangeFeed(Protocol):
         ...
 
 
+class KeyHasher(Protocol):
+    """A slow, salted hash for API key secrets (the secret itself is never stored)."""
+
+    async def hash(self, secret: str) -> str: ...
+
+
 class SchemaChecker(Protocol):
     """Where the CPU-heavy schema work runs: in the caller, or in worker processes so that
     the event loop keeps serving reads and events meanwhile. Either way the answers are

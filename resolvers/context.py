@@ -9,7 +9,7 @@ from registry.access import Principal
 from registry.checks import CanonicalSchema, CheckRequest
 from registry.compatibility import Incompatibility
 from registry.model import SchemaFormat
-from registry.ports import ChangeFeed, EventPublisher, RegistryStore, SchemaChecker
+from registry.ports import ChangeFeed, EventPublisher, KeyHasher, RegistryStore, SchemaChecker
 from resolvers.scoped import PrincipalFeed, ScopedStore
 
 DEFAULT_MAX_SCHEMA_BYTES = 1024 * 1024
@@ -35,6 +35,7 @@ class Services:
     feed: ChangeFeed
     max_schema_bytes: int = DEFAULT_MAX_SCHEMA_BYTES
     checker: SchemaChecker = INLINE_CHECKER
+    key_hasher: KeyHasher | None = None
 
     def for_principal(self, principal: Principal) -> Services:
         """The same services, seen as ``principal`` may see them."""

@@ -9,12 +9,18 @@ one whose broadcast is down.
 
 from __future__ import annotations
 
+import secrets
+import time
+from dataclasses import dataclass
+
 from registry.access import ApiKey, Role, SubjectScopes
 from registry.errors import BadUserInputError, KeyNotFoundError
 from registry.model import EventKind
 from resolvers.context import Services
 
 MAX_KEY_NAME = 255
+# An API key as one bearer token: ``lsr_<id>_<secret>`` (a JWT never starts so).
+BEARER_PREFIX = "lsr_"
 
 
 def _validate_name(name: str) -> str:
@@ -26,30 +32,46 @@ def _validate_name(name: str) -> str:
     return cleaned
 
 
+@dataclass(frozen=True, slots=True)
+class NewKey:
+    key: ApiKey
+    secret: str
+    """Shown once, to whoever created the key; only its hash is stored."""
+
+    @property
+    def basic_auth(self) -> str:
+        return f"{self.key.id}:{self.secret}"
+
+    @property
+    def bearer_token(self) -> str:
+        return f"{BEARER_PREFIX}{self.key.id}_{self.secret}"
+
+
 async def create_api_key(
-    services: Services,
-    *,
-    key_id: str,
-    name: str,
-    role: Role,
-    scopes: SubjectScopes,
-    secret_hash: str,
-    created_at: float,
-) -> ApiKey:
-    """Store a new key; the caller generated its id and secret and hashed the secret."""
+    services: Services, *, name: str, role: Role, scopes: SubjectScopes
+) -> NewKey:
+    """A new key with a random id and a 256-bit random secret."""
+    if services.key_hasher is None:
+        raise RuntimeError("no key hasher configured")
     key = ApiKey(
-        id=key_id, name=_validate_name(name), role=role, scopes=scopes, created_at=created_at
+        id=secrets.token_hex(8),
+        name=_validate_name(name),
+        role=role,
+        scopes=scopes,
+        created_at=time.time(),
     )
+    secret = secrets.token_hex(32)
+    secret_hash = await services.key_hasher.hash(secret)
     async with services.store.write() as tx:
         await tx.insert_api_key(key, secret_hash)
-    return key
+    return NewKey(key, secret)
 
 
 async def list_api_keys(services: Services) -> list[ApiKey]:
     return await services.store.list_api_keys()
 
 
-async def revoke_api_key(services: Services, key_id: str, at: float) -> ApiKey:
+async def revoke_api_key(services: Services, key_id: str) -> ApiKey:
     """Revoke the key (idempotent: revoking a revoked key changes nothing)."""
     async with services.store.write() as tx:
         stored = await tx.get_api_key(key_id)
@@ -57,7 +79,7 @@ async def revoke_api_key(services: Services, key_id: str, at: float) -> ApiKey:
             raise KeyNotFoundError(key_id)
         if stored.key.is_revoked:
             return stored.key
-        await tx.revoke_api_key(key_id, at)
+        await tx.revoke_api_key(key_id, time.time())
         event = await tx.append_event(EventKind.KEY_REVOKED, None, key_id=key_id)
     await services.publisher.publish([event])
     revoked = await services.store.get_api_key(key_id)

@@ -340,3 +340,34 @@ def test_a_cached_answer_is_never_served_to_a_principal_that_may_not_see_it(
     assert anonymous.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     got = httpx.get(url, params=body, headers=registry.admin.headers())
     assert got.headers["cache-control"].startswith("private")
+
+
+def test_an_admin_manages_keys_over_graphql_and_others_may_not(registry: Registry) -> None:
+    created = graphql(
+        registry,
+        'mutation { createApiKey(name: "gql-bot", role: READER, subjects: ["team-a.*"]) '
+        "{ key { id role subjects revokedAt } secret basicAuth bearerToken } }",
+        registry.admin,
+    )["data"]["createApiKey"]
+    assert created["key"]["role"] == "READER"
+    assert created["key"]["subjects"] == ["team-a.*"]
+    assert created["basicAuth"] == f"{created['key']['id']}:{created['secret']}"
+    url = f"{registry.server.url}/subjects"
+    bearer = {"Authorization": f"Bearer {created['bearerToken']}"}
+    assert httpx.get(url, headers=bearer).status_code == 200
+    listed = graphql(registry, "{ apiKeys { id name } }", registry.admin)["data"]["apiKeys"]
+    assert {"id": created["key"]["id"], "name": "gql-bot"} in listed
+    assert created["secret"] not in json.dumps(listed)
+    for key in (registry.team_a, registry.reader_a):
+        refused = graphql(registry, "{ apiKeys { id } }", key)
+        assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    revoked = graphql(
+        registry,
+        "mutation($id: String!) { revokeApiKey(id: $id) { revokedAt } }",
+        registry.admin,
+        id=created["key"]["id"],
+    )["data"]["revokeApiKey"]
+    assert revoked["revokedAt"] is not None
+    assert httpx.get(url, headers=bearer).status_code == 401
+    missing = graphql(registry, 'mutation { revokeApiKey(id: "nope") { id } }', registry.admin)
+    assert missing["errors"][0]["extensions"]["code"] == "KEY_NOT_FOUND"
