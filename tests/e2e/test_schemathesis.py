@@ -37,11 +37,14 @@ ROOT_FIELDS = [
     "Query.lookupSchema",
     "Query.checkCompatibility",
     "Query.config",
+    "Query.apiKeys",
     "Mutation.registerSchema",
     "Mutation.setCompatibility",
     "Mutation.setMode",
     "Mutation.deleteSubject",
     "Mutation.deleteSchemaVersion",
+    "Mutation.createApiKey",
+    "Mutation.revokeApiKey",
 ]
 
 
