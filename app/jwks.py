@@ -78,7 +78,7 @@ class JwksCache:
         seen = self._attempts
         if self._keys is None:
             await self._refresh(seen)
-        elif self._clock() - self._fetched_at >= self._cache_seconds:
+        elif self._clock() - self._fetched_at >= self._cache_seconds and self._may_fetch():
             self._refresh_in_background()
         key = self._pick(kid, alg)
         if key is None and self._attempts == seen:
@@ -104,6 +104,10 @@ class JwksCache:
             return fitting[0] if fitting else None
         return fitting[0] if len(fitting) == 1 else None
 
+    def _may_fetch(self) -> bool:
+        last = self._last_attempt
+        return last is None or self._clock() - last >= self._min_refresh_seconds
+
     def _refresh_in_background(self) -> None:
         if self._background is None or self._background.done():
             self._background = asyncio.create_task(self._refresh(self._attempts))
@@ -112,12 +116,9 @@ class JwksCache:
         async with self._lock:
             if self._attempts != seen or self._closed:
                 return  # another caller fetched while this one waited: use its result
-            now = self._clock()
-            if self._last_attempt is not None and now - self._last_attempt < (
-                self._min_refresh_seconds
-            ):
+            if not self._may_fetch():
                 return
-            self._last_attempt = now
+            self._last_attempt = self._clock()
             try:
                 keys = await asyncio.wait_for(self._fetch(), self._timeout)
             except Exception as exc:  # whatever the issuer does, verification goes on
