@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import os
-from typing import Literal
+from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.urls import normalize_broadcast_url, normalize_database_url
+
+# Any of these set asks for JWT authentication (and then needs the issuer).
+_JWT_SWITCHES = (
+    "jwt_issuer",
+    "jwt_audience",
+    "jwt_jwks_url",
+    "jwt_public_key",
+    "jwt_public_key_file",
+    "jwt_hs256_secret",
+    "jwt_hs256_secret_file",
+)
 
 
 class Settings(BaseSettings):
@@ -104,6 +116,49 @@ class Settings(BaseSettings):
     otel_exporter: Literal["none", "console"] = "none"
     otel_service_name: str = "llm-schema-registry"
 
+    # --- JWT bearer tokens (app/tokens.py); off while jwt_issuer is unset. ---------------
+    jwt_issuer: str | None = Field(
+        default=None, description="The 'iss' every accepted token carries; turns JWT on."
+    )
+    jwt_audience: str | None = Field(
+        default=None, description="A value the 'aud' claim of every accepted token contains."
+    )
+    jwt_jwks_url: str | None = Field(
+        default=None, description="The issuer's JWKS (https://, or http:// to localhost)."
+    )
+    # Not secret, but long: SecretStr keeps it out of reprs and logs all the same.
+    jwt_public_key: SecretStr | None = Field(
+        default=None, description="The issuer's public key or certificate, PEM (\\n allowed)."
+    )
+    jwt_public_key_file: Path | None = None
+    jwt_algorithms: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=("RS256", "ES256"),
+        description="Accepted signature algorithms: RS256, ES256, and HS256 only if listed.",
+    )
+    jwt_hs256_secret: SecretStr | None = Field(
+        default=None, description="Shared secret for HS256 (32 bytes or more)."
+    )
+    jwt_hs256_secret_file: Path | None = None
+    jwt_role_claim: str = Field(default="role", min_length=1)
+    jwt_subjects_claim: str = Field(default="subjects", min_length=1)
+    jwt_name_claim: str = Field(default="sub", min_length=1)
+    jwt_default_subjects: str | None = Field(
+        default=None,
+        description="Subject scopes of a token without the subjects claim; unset refuses it.",
+    )
+    jwt_clock_skew: int = Field(
+        default=30, ge=0, le=600, description="Seconds of tolerance on exp, nbf and iat."
+    )
+    jwt_jwks_cache_seconds: float = Field(
+        default=300.0, gt=0, description="Seconds the JWKS is used before it is fetched again."
+    )
+    jwt_jwks_min_refresh_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="Least seconds between two JWKS fetches (an unknown 'kid' asks for one).",
+    )
+    jwt_jwks_timeout: float = Field(default=5.0, gt=0, description="Seconds a JWKS fetch may take.")
+
     @property
     def graphiql_enabled(self) -> bool:
         return self.graphiql if self.graphiql is not None else not self.auth
@@ -127,3 +182,38 @@ class Settings(BaseSettings):
     def _broadcast_url(cls, value: object) -> object:
         raw = value.get_secret_value() if isinstance(value, SecretStr) else value
         return normalize_broadcast_url(raw) if isinstance(raw, str) else value
+
+    @field_validator(
+        "jwt_issuer",
+        "jwt_audience",
+        "jwt_jwks_url",
+        "jwt_public_key",
+        "jwt_public_key_file",
+        "jwt_hs256_secret",
+        "jwt_hs256_secret_file",
+        "jwt_default_subjects",
+        mode="before",
+    )
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        # `REGISTRY_JWT_ISSUER=` (as compose files write an unset variable) means unset.
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        return None if isinstance(raw, str) and not raw.strip() else value
+
+    @field_validator("jwt_algorithms", mode="before")
+    @classmethod
+    def _jwt_algorithms(cls, value: object) -> object:
+        from app.token_config import parse_algorithms
+
+        return parse_algorithms(value)
+
+    @model_validator(mode="after")
+    def _jwt_block(self) -> Settings:
+        """The JWT settings work together (keys readable, PEM valid, an audience with the
+        issuer): checked here so that a mistake stops startup with one line."""
+        if all(getattr(self, name) is None for name in _JWT_SWITCHES):
+            return self  # JWT off: spare the startup the JOSE imports
+        from app.token_config import load_token_config
+
+        load_token_config(self)
+        return self

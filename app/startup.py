@@ -62,7 +62,10 @@ def describe_settings_error(error: ValidationError) -> str:
         value = item.get("input")
         shown = repr(mask_url(value) if name in _SECRET_SETTINGS else value)
         message = str(item["msg"]).removeprefix("Value error, ")
-        if isinstance(value, str) or name in _SECRET_SETTINGS:
+        if not name:
+            # A check across settings (the JWT block): its message names them itself.
+            lines.append(message)
+        elif isinstance(value, str) or name in _SECRET_SETTINGS:
             lines.append(f"invalid setting REGISTRY_{name.upper()}={shown}: {message}")
         else:
             lines.append(f"invalid setting REGISTRY_{name.upper()}: {message}")
