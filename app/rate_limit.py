@@ -85,6 +85,14 @@ return {allowed, string.format('%.17g', wait)}
 
 
 class RateLimiter(Protocol):
+    refused: Counter[str]
+    """Refusals since start, by the backend that refused: MEMORY or REDIS."""
+
+    @property
+    def backend(self) -> str:
+        """The backend answering now: MEMORY or REDIS."""
+        ...
+
     async def take(self, principal_id: str) -> float | None:
         """None when the request may go on, else the seconds until it may be retried."""
         ...
