@@ -6,9 +6,10 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.cors import parse_origins
 from app.urls import normalize_broadcast_url, normalize_database_url
 
 # Any of these set asks for JWT authentication (and then needs the issuer).
@@ -112,6 +113,38 @@ class Settings(BaseSettings):
     build_commit: str = Field(
         default="", description="Source commit of this build, shown in registry_build_info."
     )
+    # ---- Per-principal abuse limits and CORS (docs/limits.md) ----
+    rate_limit: float = Field(
+        default=50.0,
+        ge=0,
+        description="Requests per second each principal may send on average (0: no limit).",
+    )
+    rate_burst: int = Field(
+        default=100, ge=1, description="Requests a principal may send at once after a pause."
+    )
+    max_connections_per_principal: int = Field(
+        default=100,
+        ge=0,
+        description="Websocket connections one principal may hold open per replica (0: no limit).",
+    )
+    max_subscriptions_per_principal: int = Field(
+        default=1000,
+        ge=0,
+        description="Active subscriptions one principal may hold per replica (0: no limit).",
+    )
+    # Declared before cors_origins: its validator reads this one.
+    cors_allow_credentials: bool = Field(
+        default=False, description="Let browsers send cookies to the API from the allowed origins."
+    )
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="Comma-separated browser origins (https://app.example.com) allowed to "
+        "call the API; empty: CORS off.",
+    )
+    cors_max_age: int = Field(
+        default=600, ge=0, le=86400, description="Seconds a browser may cache a preflight answer."
+    )
+    # ---- end of abuse limits and CORS ----
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     otel_exporter: Literal["none", "console"] = "none"
     otel_service_name: str = "llm-schema-registry"
@@ -176,6 +209,13 @@ class Settings(BaseSettings):
     def _database_url(cls, value: object) -> object:
         raw = value.get_secret_value() if isinstance(value, SecretStr) else value
         return normalize_database_url(raw) if isinstance(raw, str) else value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _cors_origins(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, str | list | tuple):
+            return value
+        return parse_origins(value, allow_credentials=bool(info.data.get("cors_allow_credentials")))
 
     @field_validator("broadcast_url", mode="before")
     @classmethod
