@@ -21,9 +21,10 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.keys import KeyVerifier, split_bearer_token
+from app.rate_limit import RateLimiter, retry_after
 from app.request_limits import request_error_response
 from registry.access import LOCAL_PRINCIPAL, Principal
-from registry.errors import UnauthenticatedError
+from registry.errors import RateLimitedError, UnauthenticatedError
 from rest.errors import CHALLENGE, error_response
 
 logger = logging.getLogger(__name__)
@@ -101,12 +102,14 @@ class AuthenticationMiddleware:
         graphql_path: str = "/graphql",
         open_paths: frozenset[str] = frozenset(),
         open_prefixes: tuple[str, ...] = (),
+        limiter: RateLimiter | None = None,
     ) -> None:
         self._app = app
         self._authenticator = authenticator
         self._graphql_path = graphql_path
         self._open_paths = open_paths
         self._open_prefixes = open_prefixes
+        self._limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -133,14 +136,33 @@ class AuthenticationMiddleware:
                 return
             await self._refusal(scope, exc)(scope, receive, send)
             return
+        if self._limiter is not None and self._authenticator.required:
+            principal = scope["principal"]
+            # Without credentials, the client address is the one who asks.
+            caller = principal.id if principal is not None else f"address:{_host(scope)}"
+            wait = await self._limiter.take(caller)
+            if wait is not None:
+                refused = RateLimitedError(
+                    f"Too many requests; retry in {retry_after(wait)} s.", retry_after(wait)
+                )
+                logger.info("rate limited %s on %s", caller, scope["path"][:200])
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 1013, "reason": "rate limited"})
+                    return
+                await self._refusal(scope, refused)(scope, receive, send)
+                return
         await self._app(scope, receive, send)
 
-    def _refusal(self, scope: Scope, error: UnauthenticatedError) -> Response:
+    def _refusal(self, scope: Scope, error: UnauthenticatedError | RateLimitedError) -> Response:
+        status, code = (401, 40101) if isinstance(error, UnauthenticatedError) else (429, 42901)
         if scope["path"].startswith(self._graphql_path):
-            response = request_error_response(401, error.message)
+            response = request_error_response(status, error.message)
         else:
-            response = error_response(401, 40101, error.message)
-        response.headers["WWW-Authenticate"] = CHALLENGE
+            response = error_response(status, code, error.message)
+        if isinstance(error, RateLimitedError):
+            response.headers["Retry-After"] = str(error.retry_after_seconds)
+        else:
+            response.headers["WWW-Authenticate"] = CHALLENGE
         return response
 
 
@@ -149,6 +171,11 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return str(value.decode("latin-1"))
     return None
+
+
+def _host(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
 
 
 def _client(scope: Scope) -> str:

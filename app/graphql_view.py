@@ -3,7 +3,9 @@ GraphiQL page, websocket protocol handlers and per-principal context."""
 
 from __future__ import annotations
 
+import functools
 import json
+from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
 from typing import Any
 
@@ -18,6 +20,7 @@ from strawberry.asgi import GraphQL
 
 from app.authentication import Authenticator
 from app.graphiql import content_security_policy, render_page
+from app.principal_limits import PrincipalLimits
 from app.request_limits import request_error_response
 from app.settings import Settings
 from graph.context import GraphContext
@@ -39,6 +42,7 @@ class RegistryGraphQL(GraphQL[GraphContext, None]):
         self.services: Services | None = None
         self.authenticator: Authenticator | None = None
         self.open_sockets = OpenSockets()
+        self.principal_limits: PrincipalLimits | None = None
         self.graphiql_page = render_page() if settings.graphiql_enabled else ""
         self.graphiql_policy = content_security_policy(self.graphiql_page)
 
@@ -89,9 +93,19 @@ class RegistryGraphQL(GraphQL[GraphContext, None]):
         # a websocket may name one later, in connection_init.
         principal: Principal | None = request.scope.get("principal")
         services = self.services if principal is None else self.services.for_principal(principal)
-        return GraphContext(
+        context = GraphContext(
             services=services, request=request, response=response, principal=principal
         )
+        limits = self.principal_limits
+        if limits is not None:
+
+            def subscription_slot() -> AbstractContextManager[None]:
+                if context.principal is None:
+                    return nullcontext()
+                return limits.acquire_subscription(context.principal.id)
+
+            context.subscription_slot = subscription_slot
+        return context
 
     async def authenticate_socket(self, context: GraphContext, params: dict[str, Any]) -> None:
         if self.authenticator is None or self.services is None:
@@ -107,4 +121,10 @@ class RegistryGraphQL(GraphQL[GraphContext, None]):
         context.principal = principal
         context.services = self.services.for_principal(principal)
         if isinstance(context.response, WebSocket):
-            self.open_sockets.add(SocketRef(context.response), principal)
+            release = None
+            if self.principal_limits is not None:
+                # Raises RATE_LIMITED (the socket is closed with 4429) when over the limit.
+                held = self.principal_limits.acquire_connection(principal.id)
+                held.__enter__()
+                release = functools.partial(held.__exit__, None, None, None)
+            self.open_sockets.add(SocketRef(context.response), principal, release)

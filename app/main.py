@@ -22,16 +22,20 @@ from strawberry.extensions.tracing import OpenTelemetryExtension
 
 from app.authentication import AuthenticationMiddleware, Authenticator
 from app.check_pool import ProcessChecker
+from app.cors import cors_middleware
 from app.graphiql import ASSETS_PATH, asset_routes
 from app.graphql_view import RegistryGraphQL
 from app.keys import Argon2Hasher, KeyVerifier
 from app.metrics import HttpMetricsMiddleware, Metrics, graphql_metrics_extension
+from app.principal_limits import PrincipalLimits
+from app.rate_limit import create_rate_limiter
 from app.request_body import RequestBodyTimeout
 from app.request_limits import BodySizeLimit
 from app.response_cache import ResponseCache
 from app.security_headers import SecurityHeaders
 from app.settings import Settings
-from app.startup import StartupError
+from app.startup import EXIT_CONFIGURATION, StartupError
+from app.tokens import build_token_verifier
 from app.tracing import configure_tracing
 from app.urls import mask_url
 from app.version import commit, version
@@ -143,8 +147,23 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
     broadcast = create_broadcast(settings.broadcast_url.get_secret_value())
     metrics.watch_broadcast(lambda: broadcast.health.is_up, lambda: broadcast.health.reconnects)
     graphql_app = RegistryGraphQL(_executable_schema(settings, metrics), settings)
-    authenticator = Authenticator(KeyVerifier(store), required=settings.auth)
+    tokens = build_token_verifier(settings)
+    if tokens is not None and not settings.auth:
+        raise StartupError(
+            "REGISTRY_JWT_ISSUER is set but REGISTRY_AUTH is not true: tokens would be "
+            "ignored; set REGISTRY_AUTH=true (or unset the REGISTRY_JWT_* settings)",
+            EXIT_CONFIGURATION,
+        )
+    authenticator = Authenticator(KeyVerifier(store), tokens, required=settings.auth)
     graphql_app.authenticator = authenticator
+    limiter = create_rate_limiter(
+        settings, on_refused=lambda backend: metrics.access_refused.labels("rate", backend).inc()
+    )
+    if settings.auth:
+        # Per principal: without authentication every caller is the same local one.
+        graphql_app.principal_limits = PrincipalLimits.from_settings(
+            settings, on_refused=lambda kind: metrics.access_refused.labels(kind, "memory").inc()
+        )
     cache = ResponseCache(
         graphql_app,
         path="/graphql",
@@ -199,6 +218,10 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
             opened.push_async_callback(hub.stop)
             hub_holder["hub"] = hub
             metrics.subscribers.set_function(lambda: hub.subscriber_count)
+            if tokens is not None:
+                opened.push_async_callback(tokens.aclose)
+            if limiter is not None:
+                opened.push_async_callback(limiter.aclose)
             checker = await start_checker(opened)
             graphql_app.services = app.state.services = Services(
                 store=store,
@@ -321,6 +344,7 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
     app.add_middleware(
         AuthenticationMiddleware,
         authenticator=authenticator,
+        limiter=limiter,
         open_paths=frozenset({"/", "/healthz", "/readyz", "/metrics", OPENAPI_PATH}),
         open_prefixes=(ASSETS_PATH,),
     )
@@ -334,6 +358,11 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
         on_timeout=lambda reason: metrics.connections_cut.labels(reason).inc(),
     )
     app.add_middleware(HttpMetricsMiddleware, metrics=metrics, routes=confluent)
+    # Outside authentication: preflights carry no credentials, and a browser frontend
+    # must be able to read a 401 or 429.
+    cors = cors_middleware(settings)
+    if cors is not None:
+        app.add_middleware(cors.cls, *cors.args, **cors.kwargs)
     # Outermost: every response gets them, errors and refusals included.
     app.add_middleware(SecurityHeaders)
     app.state.settings = settings

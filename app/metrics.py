@@ -89,6 +89,13 @@ class Metrics:
             ["state"],
             registry=self.registry,
         )
+        self.access_refused = Counter(
+            "registry_access_refused_total",
+            "Requests refused for who sent them: rate (per-principal request rate, by where "
+            "the bucket lives: redis, memory), connections, subscriptions (per principal).",
+            ["limit", "backend"],
+            registry=self.registry,
+        )
         self.check_outcomes = Counter(
             "registry_check_outcomes_total",
             "Jobs the check workers finished (done, failed) or refused because the queue "

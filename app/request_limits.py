@@ -21,6 +21,7 @@ _CODES = {
     405: "METHOD_NOT_ALLOWED",
     413: PayloadTooLargeError.code,
     415: "UNSUPPORTED_MEDIA_TYPE",
+    429: "RATE_LIMITED",
 }
 
 

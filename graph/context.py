@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,3 +19,5 @@ class GraphContext:
     principal: Principal | None = None
     """Who asks; None until authenticated (a websocket authenticates in connection_init)."""
     connection_params: dict[str, Any] = field(default_factory=dict)
+    subscription_slot: Callable[[], AbstractContextManager[None]] = nullcontext
+    """Held for a subscription's life: refuses one over the principal's limit."""

@@ -253,11 +253,12 @@ class Subscription:
         subject_prefix: str | None = None,
         after: int | None = None,
     ) -> AsyncGenerator[SchemaChangeEvent, None]:
-        stream = await change_resolvers.watch_schema_changes(
-            info.context.services, subject, subject_prefix, after
-        )
-        async for event in stream:
-            yield shared_event(event)
+        with info.context.subscription_slot():
+            stream = await change_resolvers.watch_schema_changes(
+                info.context.services, subject, subject_prefix, after
+            )
+            async for event in stream:
+                yield shared_event(event)
 
 
 class RegistrySchema(strawberry.Schema):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from graphql import GraphQLError
@@ -27,7 +28,7 @@ from strawberry.subscriptions.protocols.graphql_ws.types import (
 
 from graph.context import GraphContext
 from registry.access import Principal
-from registry.errors import UnauthenticatedError
+from registry.errors import RateLimitedError, UnauthenticatedError
 
 _OPERATION_STARTS = frozenset({"subscribe", "start"})
 _OPERATION_ENDS = frozenset({"complete", "stop"})
@@ -154,12 +155,19 @@ class OpenSockets:
     def __init__(self) -> None:
         self._by_key: dict[str, set[Closable]] = {}
         self._timers: dict[Closable, asyncio.TimerHandle] = {}
+        self._releases: dict[Closable, Callable[[], object]] = {}
         self._closing: set[asyncio.Task[None]] = set()
 
     def __len__(self) -> int:
         return len(self._timers) + sum(len(s) for s in self._by_key.values())
 
-    def add(self, socket: Closable, principal: Principal) -> None:
+    def add(
+        self, socket: Closable, principal: Principal, release: Callable[[], object] | None = None
+    ) -> None:
+        """Watch ``socket``; ``release`` runs once when it is removed (it ends, or is
+        closed for its principal)."""
+        if release is not None:
+            self._releases[socket] = release
         if principal.key_id is not None:
             self._by_key.setdefault(principal.key_id, set()).add(socket)
         if principal.expires_at is not None:
@@ -168,6 +176,9 @@ class OpenSockets:
             self._timers[socket] = loop.call_later(delay, self._close, socket, "Token expired")
 
     def remove(self, socket: Closable) -> None:
+        release = self._releases.pop(socket, None)
+        if release is not None:
+            release()
         timer = self._timers.pop(socket, None)
         if timer is not None:
             timer.cancel()
@@ -200,6 +211,10 @@ async def _authenticate(
         await authenticate(handler.context, params)
     except UnauthenticatedError as exc:
         await handler.websocket.close(code=4401, reason=exc.message[:120])
+        return False
+    except RateLimitedError as exc:
+        # graphql-transport-ws's code for "too many" (it uses it for repeated inits).
+        await handler.websocket.close(code=4429, reason=exc.message[:120])
         return False
     return True
 
