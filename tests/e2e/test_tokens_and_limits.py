@@ -34,7 +34,7 @@ class Deployment:
     admin: Key
     database_url: str
 
-    def token(self, **claims: object) -> dict[str, str]:
+    def token(self, **claims: Any) -> dict[str, str]:
         return {"Authorization": f"Bearer {issue(self.signing, **claims)}"}
 
 
