@@ -27,6 +27,8 @@ EXIT_CONFIGURATION = 2
 EXIT_UNAVAILABLE = 1
 
 _SECRET_SETTINGS = frozenset({"database_url", "broadcast_url"})
+# Settings whose value is never shown, not even masked.
+_HIDDEN_SETTINGS = frozenset({"audit_checkpoint_key", "audit_checkpoint_previous_key"})
 
 # Errors after which trying again may succeed (the server is starting, restarting, full).
 _TRANSIENT = (
@@ -61,7 +63,9 @@ def describe_settings_error(error: ValidationError) -> str:
         value = item.get("input")
         shown = repr(mask_url(value) if name in _SECRET_SETTINGS else value)
         message = str(item["msg"]).removeprefix("Value error, ")
-        if isinstance(value, str) or name in _SECRET_SETTINGS:
+        if name in _HIDDEN_SETTINGS:
+            lines.append(f"invalid setting REGISTRY_{name.upper()}: {message}")
+        elif isinstance(value, str) or name in _SECRET_SETTINGS:
             lines.append(f"invalid setting REGISTRY_{name.upper()}={shown}: {message}")
         else:
             lines.append(f"invalid setting REGISTRY_{name.upper()}: {message}")

@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from databases.core import Connection
 
+from registry.audit import AuditRecord
 from registry.model import (
     ChangeEvent,
     CompatibilityLevel,
@@ -23,6 +24,7 @@ from registry.model import (
     SchemaVersion,
 )
 from registry.types import SchemaId, Sequence, SubjectName, Version
+from storage.audit import append_audit
 from storage.reads import Reads
 from storage.rows import schema_of, version_of
 from storage.tables import (
@@ -244,3 +246,6 @@ class Transaction(Reads):
             is_permanent=is_permanent,
             created_at=now,
         )
+
+    async def append_audit(self, record: AuditRecord) -> AuditRecord:
+        return await append_audit(self._connection, record)
