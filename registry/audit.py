@@ -17,7 +17,6 @@ import hashlib
 import hmac
 import json
 import math
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 
@@ -32,7 +31,7 @@ MAX_DETAIL_KEYS = 32
 MAX_AUDIT_PAGE = 1000
 # How far from its place a misplaced row's record is looked for when naming the damage.
 REORDER_SEARCH = 10_000
-_HASH = re.compile(r"[0-9a-f]{64}")
+_HEX_DIGITS = frozenset("0123456789abcdef")
 
 DetailValue = str | int | bool | None
 
@@ -157,7 +156,7 @@ def chain_hash(prev_hash: str, record: AuditRecord) -> str:
 
 def is_hash(text: object) -> bool:
     """Whether ``text`` is a hash as the chain writes them: 64 lowercase hex digits."""
-    return isinstance(text, str) and _HASH.fullmatch(text) is not None
+    return isinstance(text, str) and len(text) == 64 and _HEX_DIGITS.issuperset(text)
 
 
 class UnreadableAuditRowError(ValueError):
@@ -254,11 +253,11 @@ class ChainVerifier:
         sequence = entry.record.sequence
         expected = self.head_sequence + 1
         if sequence < expected:
+            where = f"does not follow {self.head_sequence}" if self.rows else "comes before row 1"
             return ChainDamage(
                 sequence,
                 Damage.INSERTED,
-                f"sequence {sequence} does not follow {self.head_sequence}: "
-                "a duplicate or out-of-order row was inserted",
+                f"sequence {sequence} {where}: a duplicate or out-of-order row was inserted",
             )
         if sequence > expected:
             missing = f"row {expected}" if sequence == expected + 1 else f"rows {expected}"
