@@ -18,7 +18,8 @@ import asyncpg
 from app.settings import Settings
 from app.startup import EXIT_CONFIGURATION, StartupError, check_database
 from app.urls import DatabaseTarget, mask_url
-from registry.audit import AuditCheckpoint, ChainReport
+from registry.audit import ChainReport
+from registry.audit_checkpoints import AuditCheckpoint
 from registry.errors import BadUserInputError, StorageUnavailableError
 from resolvers.audit import checkpoint_audit_log, verify_audit_log
 from storage.store import DatabaseStore

@@ -7,7 +7,8 @@ from collections.abc import Sequence as Seq
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
-from registry.audit import AuditCheckpoint, AuditEntry, AuditRecord
+from registry.audit import AuditEntry, AuditRecord
+from registry.audit_checkpoints import AuditCheckpoint
 from registry.checks import CanonicalSchema, CheckRequest
 from registry.compatibility import Incompatibility
 from registry.model import (

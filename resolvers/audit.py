@@ -6,16 +6,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from registry.audit import (
-    AuditCheckpoint,
-    ChainDamage,
-    ChainReport,
-    ChainVerifier,
-    Damage,
-    UnreadableAuditRowError,
-    check_checkpoint,
-    sign_checkpoint,
-)
+from registry.audit import ChainDamage, ChainReport, ChainVerifier, Damage, UnreadableAuditRowError
+from registry.audit_checkpoints import AuditCheckpoint, check_checkpoint, sign_checkpoint
 
 if TYPE_CHECKING:
     # Types only: the ports module imports the schema checks, which `audit verify` never runs.

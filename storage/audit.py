@@ -12,7 +12,6 @@ from databases.core import Connection
 
 from registry.audit import (
     GENESIS_HASH,
-    AuditCheckpoint,
     AuditEntry,
     AuditRecord,
     DetailValue,
@@ -22,6 +21,7 @@ from registry.audit import (
     is_hash,
     sanitized,
 )
+from registry.audit_checkpoints import AuditCheckpoint
 from storage.reads import Reads
 from storage.tables import audit_checkpoints, audit_log
 

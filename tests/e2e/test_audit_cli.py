@@ -19,7 +19,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from registry.audit import AuditEntry, AuditRecord, chain_hash, sign_checkpoint
+from registry.audit import AuditEntry, AuditRecord, chain_hash
+from registry.audit_checkpoints import sign_checkpoint
 from storage.migrate import upgrade_async
 from storage.store import DatabaseStore
 from tests.support.server import ROOT, free_port

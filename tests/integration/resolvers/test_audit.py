@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from registry.audit import AuditCheckpoint, AuditRecord, Damage, is_signed_with
+from registry.audit import AuditRecord, Damage
+from registry.audit_checkpoints import AuditCheckpoint, is_signed_with
 from resolvers.audit import checkpoint_audit_log, verify_audit_log
 from storage.store import DatabaseStore
 

@@ -10,13 +10,13 @@ import sqlalchemy as sa
 
 from registry.audit import (
     GENESIS_HASH,
-    AuditCheckpoint,
     AuditEntry,
     AuditRecord,
     UnreadableAuditRowError,
     chain_hash,
     verify_chain,
 )
+from registry.audit_checkpoints import AuditCheckpoint
 from registry.errors import BadUserInputError
 from registry.model import EventKind
 from registry.types import SubjectName
