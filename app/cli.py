@@ -1,4 +1,4 @@
-"""``llm-schema-registry serve``, ``migrate`` and ``audit``.
+"""``llm-schema-registry serve``, ``migrate``, ``keys`` and ``audit``.
 
 Each command imports what it needs when it runs: every check worker process runs this
 module again on starting (multiprocessing re-imports the parent's main module), and the
@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from app import key_commands
 from app.logs import configure_logging
 from app.version import version
 
@@ -48,8 +49,9 @@ def _migrate(settings: Settings) -> None:
 def _serve(settings: Settings, host: str, port: int) -> int:
     from app.main import create_app
     from app.server import build_server
-    from app.startup import bind_listener, check_database
+    from app.startup import bind_listener, check_database, check_exposure
 
+    check_exposure(settings, host)
     # The port first: a port in use is reported before any file or database is touched.
     listener = bind_listener(host, port)
     try:
@@ -84,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None, help="overrides REGISTRY_HOST")
     serve.add_argument("--port", type=_port, default=None, help="overrides REGISTRY_PORT")
     commands.add_parser("migrate", help="apply database migrations and exit")
+    key_commands.add_parser(commands)
     audit = commands.add_parser("audit", help="check or sign the tamper-evident audit log")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     verify = audit_commands.add_parser(
@@ -125,6 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _migrate(settings)
             logger.info("database is up to date")
             return 0
+        if args.command == "keys":
+            return key_commands.run(args, settings)
         if args.command == "audit":
             return _audit(settings, args)
         host = args.host or settings.host

@@ -4,33 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import logging
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
-from datetime import timedelta
 from typing import Any
 
-import orjson
 import strawberry
-from cross_web import HTTPException
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 from strawberry.extensions.tracing import OpenTelemetryExtension
 
+from app.authentication import AuthenticationMiddleware, Authenticator
 from app.check_pool import ProcessChecker
-from app.graphiql import asset_routes, content_security_policy, render_page
+from app.graphiql import ASSETS_PATH, asset_routes
+from app.graphql_view import RegistryGraphQL
+from app.keys import Argon2Hasher, KeyVerifier
 from app.metrics import HttpMetricsMiddleware, Metrics, graphql_metrics_extension
 from app.request_body import RequestBodyTimeout
-from app.request_limits import BodySizeLimit, request_error_response
+from app.request_limits import BodySizeLimit
 from app.response_cache import ResponseCache
 from app.security_headers import SecurityHeaders
 from app.settings import Settings
@@ -38,80 +35,19 @@ from app.startup import StartupError
 from app.tracing import configure_tracing
 from app.urls import mask_url
 from app.version import commit, version
-from graph.context import GraphContext
 from graph.limits import QueryLimits
 from graph.schema import build_schema
-from graph.websocket import LegacyWSHandler, TransportWSHandler
 from registry.errors import RegistryError
-from registry.model import ChangeEvent
+from registry.model import ChangeEvent, EventKind
 from resolvers.context import INLINE_CHECKER, Services
 from rest.errors import http_exception_handler
-from rest.routes import rest_routes
+from rest.routes import OPENAPI_PATH, rest_routes
 from storage.migrate import upgrade_async
 from storage.store import DatabaseStore
 from subscriptions.broadcast import create_broadcast
 from subscriptions.hub import EventHub
 
 logger = logging.getLogger(__name__)
-
-
-class RegistryGraphQL(GraphQL[GraphContext, None]):
-    def __init__(self, schema: strawberry.Schema, settings: Settings) -> None:
-        super().__init__(
-            schema,
-            graphql_ide="graphiql" if settings.graphiql else None,
-            keep_alive=True,
-            keep_alive_interval=settings.websocket_ping_interval,
-            connection_init_wait_timeout=timedelta(seconds=settings.websocket_init_timeout),
-        )
-        self.services: Services | None = None
-        self.graphiql_page = render_page() if settings.graphiql else ""
-        self.graphiql_policy = content_security_policy(self.graphiql_page)
-
-    async def render_graphql_ide(self, request: Request) -> Response:
-        return HTMLResponse(
-            self.graphiql_page, headers={"Content-Security-Policy": self.graphiql_policy}
-        )
-
-    graphql_transport_ws_handler_class = TransportWSHandler
-    graphql_ws_handler_class = LegacyWSHandler
-
-    def parse_json(self, data: str | bytes) -> Any:
-        try:
-            parsed = super().parse_json(data)
-        except UnicodeDecodeError:
-            raise HTTPException(400, "The request body is not valid UTF-8.") from None
-        # strawberry assumes an object (or a batch list); anything else would be a 500.
-        if not isinstance(parsed, dict | list):
-            raise HTTPException(400, "The request body must be a JSON object.")
-        return parsed
-
-    def encode_json(self, data: object) -> str:
-        # orjson is several times faster than json.dumps; a str (not bytes) keeps
-        # websocket frames textual, as both subscription protocols require.
-        try:
-            return orjson.dumps(data).decode()
-        except TypeError:
-            # orjson refuses lone surrogates, which an error message may quote from the
-            # request; json escapes them as \uXXXX, which is still valid JSON.
-            return json.dumps(data, separators=(",", ":"))
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await super().__call__(scope, receive, send)
-            return
-        try:
-            response = await self.run(Request(scope=scope, receive=receive))
-        except HTTPException as exc:
-            response = request_error_response(exc.status_code, exc.reason)
-        await response(scope, receive, send)
-
-    async def get_context(
-        self, request: Request | WebSocket, response: Response | WebSocket
-    ) -> GraphContext:
-        if self.services is None:
-            raise RuntimeError("the registry is not started")
-        return GraphContext(services=self.services, request=request, response=response)
 
 
 class _CacheFirstPublisher:
@@ -184,7 +120,8 @@ def _executable_schema(settings: Settings, metrics: Metrics) -> strawberry.Schem
             max_cost=settings.max_query_cost,
             max_depth=settings.max_query_depth,
             max_aliases=settings.max_query_aliases,
-        )
+        ),
+        introspection_for_all=settings.introspection == "all",
     )
     # Metrics first so that it observes errors after RegistryErrorExtension formatted them
     # (the "after" halves of the hooks run in reverse order).
@@ -206,6 +143,8 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
     broadcast = create_broadcast(settings.broadcast_url.get_secret_value())
     metrics.watch_broadcast(lambda: broadcast.health.is_up, lambda: broadcast.health.reconnects)
     graphql_app = RegistryGraphQL(_executable_schema(settings, metrics), settings)
+    authenticator = Authenticator(KeyVerifier(store), required=settings.auth)
+    graphql_app.authenticator = authenticator
     cache = ResponseCache(
         graphql_app,
         path="/graphql",
@@ -222,6 +161,10 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
 
     def on_event(event: ChangeEvent) -> None:
         metrics.events_delivered.labels(event.kind.value).inc()
+        if event.kind is EventKind.KEY_REVOKED and event.key_id is not None:
+            # Before any later event reaches a subscriber (the hub calls this first).
+            graphql_app.open_sockets.revoke(event.key_id)
+            return
         cache.observe(event)
 
     @asynccontextmanager
@@ -263,6 +206,7 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
                 feed=hub,
                 max_schema_bytes=settings.max_schema_bytes,
                 checker=checker or INLINE_CHECKER,
+                key_hasher=Argon2Hasher(),
             )
             # Objects created at startup live for the process: keep them out of every
             # collection, and collect less often, so GC pauses stay off the event path.
@@ -344,7 +288,7 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
                 "name": "llm-schema-registry",
                 "version": version(),
                 "graphql": "/graphql",
-                "graphiql": "/graphql" if settings.graphiql else None,
+                "graphiql": "/graphql" if settings.graphiql_enabled else None,
                 "subscriptions": "/graphql (graphql-transport-ws, graphql-ws)",
                 "rest": "/",
                 "openapi": "/openapi.json",
@@ -365,7 +309,7 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
             Route("/metrics", metrics_endpoint),
             Route("/graphql", cache),
             WebSocketRoute("/graphql", cache),
-            *(asset_routes() if settings.graphiql else []),
+            *(asset_routes() if settings.graphiql_enabled else []),
             *confluent,
         ],
         exception_handlers={
@@ -373,8 +317,15 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
             StarletteHTTPException: http_exception_handler,
         },
     )
-    # Added first, so they run inside the metrics middleware: a refused body is counted
-    # as the 413 (or 408) it is answered with.
+    # Innermost: who is asking is known to every route (and to the response cache).
+    app.add_middleware(
+        AuthenticationMiddleware,
+        authenticator=authenticator,
+        open_paths=frozenset({"/", "/healthz", "/readyz", "/metrics", OPENAPI_PATH}),
+        open_prefixes=(ASSETS_PATH,),
+    )
+    # Added before the metrics middleware, so they run inside it: a refused body is
+    # counted as the 413 (or 408) it is answered with.
     app.add_middleware(BodySizeLimit, max_bytes=settings.request_bytes_limit)
     app.add_middleware(
         RequestBodyTimeout,

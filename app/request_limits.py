@@ -16,6 +16,7 @@ from registry.errors import PayloadTooLargeError
 
 _CODES = {
     400: "BAD_REQUEST",
+    401: "UNAUTHENTICATED",
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
     413: PayloadTooLargeError.code,

@@ -27,6 +27,7 @@ from graphql import (
     parse,
 )
 
+from registry.access import PrincipalKind
 from registry.model import ChangeEvent
 
 Scope = MutableMapping[str, Any]
@@ -40,6 +41,25 @@ _MAX_KEY_BYTES = 16 * 1024
 # Responses larger than this are served but not kept; all entries share a byte budget.
 _MAX_ENTRY_BYTES = 256 * 1024
 _MAX_TOTAL_BYTES = 64 * 1024 * 1024
+
+
+# Who an answer may be served to again: every caller (authentication off), or the callers
+# that see the same subjects (the same scopes see the same schema ids).
+_EVERYONE = "*"
+_Key = tuple[str, bytes, str]
+
+
+def _audience(scope: Scope) -> str | None:
+    """The cache partition of a request; None when it must not touch the cache (no
+    credentials where they are required: the request is refused further in)."""
+    if "principal" not in scope:
+        return _EVERYONE
+    principal = scope["principal"]
+    if principal is None:
+        return None
+    if principal.kind is PrincipalKind.LOCAL:
+        return _EVERYONE
+    return "scopes:" + "\n".join(principal.scopes.patterns)
 
 
 def _only_immutable(selection_set: SelectionSetNode | None) -> bool:
@@ -120,7 +140,7 @@ class ResponseCache:
         self._app = app
         self._path = path
         self._max_entries = max_entries
-        self._entries: OrderedDict[tuple[str, bytes], _Entry] = OrderedDict()
+        self._entries: OrderedDict[_Key, _Entry] = OrderedDict()
         self._on_hit = on_hit
         self._generation = 0
         self._bytes = 0
@@ -151,23 +171,25 @@ class ResponseCache:
             raw: bytes = scope.get("query_string", b"")
         else:
             raw, receive = await _buffer_body(receive)
-        if len(raw) > _MAX_KEY_BYTES:
+        audience = _audience(scope)
+        if len(raw) > _MAX_KEY_BYTES or audience is None:
             await self._app(scope, receive, send)
             return
-        key = (method, raw)
+        key = (method, raw, audience)
+        is_private = audience != _EVERYONE
         entry = self._entries.get(key)
         if entry is not None:
             if self._on_hit is not None:
                 self._on_hit()
-            await _send_cached(scope, send, entry, is_get=method == "GET")
+            await _send_cached(scope, send, entry, is_get=method == "GET", is_private=is_private)
             return
         query = _query_of(method, raw)
         if query is None or not is_cacheable_document(query):
             await self._app(scope, receive, send)
             return
-        await self._app(scope, receive, self._capturing(send, key))
+        await self._app(scope, receive, self._capturing(send, key, is_private=is_private))
 
-    def _capturing(self, send: Send, key: tuple[str, bytes]) -> Send:
+    def _capturing(self, send: Send, key: _Key, *, is_private: bool) -> Send:
         """Holds the response start until the body is known, so that a cacheable first
         response already carries the ETag (and, for GET, Cache-Control) of later hits."""
         generation = self._generation
@@ -204,14 +226,14 @@ class ResponseCache:
                     for name, value in held.get("headers", [])
                     if name.lower() not in (b"etag", b"cache-control")
                 ]
-                headers.extend(_cache_headers(entry, is_get=key[0] == "GET"))
+                headers.extend(_cache_headers(entry, is_get=key[0] == "GET", is_private=is_private))
                 held = {**held, "headers": headers}
             await send(held)
             await send(message)
 
         return capture
 
-    def _store(self, key: tuple[str, bytes], entry: _Entry) -> None:
+    def _store(self, key: _Key, entry: _Entry) -> None:
         size = len(entry.body) + len(key[1])
         if size > _MAX_ENTRY_BYTES:
             return
@@ -221,7 +243,7 @@ class ResponseCache:
         self._entries[key] = entry
         self._bytes += size
         while len(self._entries) > self._max_entries or self._bytes > _MAX_TOTAL_BYTES:
-            (_, raw), evicted = self._entries.popitem(last=False)
+            (_, raw, _), evicted = self._entries.popitem(last=False)
             self._bytes -= len(evicted.body) + len(raw)
 
 
@@ -247,17 +269,26 @@ async def _buffer_body(receive: Receive) -> tuple[bytes, Receive]:
     return body, replay
 
 
-def _cache_headers(entry: _Entry, *, is_get: bool) -> list[tuple[bytes, bytes]]:
+def _cache_headers(
+    entry: _Entry, *, is_get: bool, is_private: bool = False
+) -> list[tuple[bytes, bytes]]:
     headers = [(b"etag", entry.etag)]
     if is_get:
         # The content of an id never changes; only a permanent delete can make the id
-        # unresolvable, and a client holding the old content may keep using it.
-        headers.append((b"cache-control", b"public, max-age=31536000, immutable"))
+        # unresolvable, and a client holding the old content may keep using it. An
+        # answer given to credentials is for that client's cache only.
+        scope = b"private" if is_private else b"public"
+        headers.append((b"cache-control", scope + b", max-age=31536000, immutable"))
     return headers
 
 
-async def _send_cached(scope: Scope, send: Send, entry: _Entry, *, is_get: bool) -> None:
-    headers = [(b"content-type", b"application/json"), *_cache_headers(entry, is_get=is_get)]
+async def _send_cached(
+    scope: Scope, send: Send, entry: _Entry, *, is_get: bool, is_private: bool
+) -> None:
+    headers = [
+        (b"content-type", b"application/json"),
+        *_cache_headers(entry, is_get=is_get, is_private=is_private),
+    ]
     if is_get:
         for name, value in scope.get("headers", ()):
             if name == b"if-none-match" and entry.etag in value:

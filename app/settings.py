@@ -73,7 +73,19 @@ class Settings(BaseSettings):
     )
     max_query_depth: int = Field(default=12, ge=1)
     max_query_aliases: int = Field(default=30, ge=0)
-    graphiql: bool = True
+    graphiql: bool | None = Field(
+        default=None,
+        description="The GraphiQL page on GET /graphql; default: on unless REGISTRY_AUTH.",
+    )
+    # Who may do what (SECURITY.md). Off only for local use: `serve` refuses a non-loopback
+    # address without it unless allow_unauthenticated says that is intended.
+    auth: bool = Field(default=False, description="Require API keys or tokens on every API call.")
+    allow_unauthenticated: bool = Field(
+        default=False, description="Serve a non-loopback address with REGISTRY_AUTH off."
+    )
+    introspection: Literal["all", "admin"] = Field(
+        default="all", description="Who may introspect the GraphQL schema (authenticated)."
+    )
     websocket_per_message_deflate: bool = False
     websocket_ping_interval: float = Field(default=20.0, gt=0)
     shutdown_timeout: int = Field(default=10, ge=0, description="Seconds to drain on SIGTERM.")
@@ -173,6 +185,10 @@ class Settings(BaseSettings):
             raise ValueError(f"set REGISTRY_{inline.upper()} or this file, not both")
         _read_audit_key(value)
         return value
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.graphiql if self.graphiql is not None else not self.auth
 
     @property
     def request_bytes_limit(self) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import ipaddress
 import os
 import socket
 import sqlite3
@@ -180,3 +181,30 @@ async def _wait_for_postgres(url: str, target: DatabaseTarget, patience: float) 
         else:
             await connection.close()
             return
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an address or a name) only ever means this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_exposure(settings: Settings, host: str) -> None:
+    """Serving anything beyond this machine without authentication is refused unless
+    it is asked for explicitly."""
+    if settings.auth or settings.allow_unauthenticated or is_loopback(host):
+        return
+    raise StartupError(
+        f"refusing to serve {host} without authentication: anyone who can reach the port "
+        "could delete every subject.\n"
+        "Set REGISTRY_AUTH=true and create a key: "
+        "`llm-schema-registry keys create --role admin --name ops` (or configure "
+        "REGISTRY_JWT_* for tokens); or bind a loopback address (REGISTRY_HOST=127.0.0.1); "
+        "or, to serve without authentication on purpose, set "
+        "REGISTRY_ALLOW_UNAUTHENTICATED=true.",
+        EXIT_CONFIGURATION,
+    )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from registry.access import Principal
 from resolvers.context import Services
 
 
@@ -13,3 +14,6 @@ class GraphContext:
     services: Services
     request: Any = None
     response: Any = None
+    principal: Principal | None = None
+    """Who asks; None until authenticated (a websocket authenticates in connection_init)."""
+    connection_params: dict[str, Any] = field(default_factory=dict)

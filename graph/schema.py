@@ -18,14 +18,18 @@ from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from graph.access import AccessExtension
 from graph.errors import RegistryErrorExtension, format_error
 from graph.fanout import SharedEventExecutor, shared_event
 from graph.limits import QueryLimits, limits_rule
 from graph.types import (
+    ApiKey,
+    ApiKeyRole,
     CompatibilityCheck,
     CompatibilityLevel,
     CompatibilityPolicy,
     Config,
+    CreatedApiKey,
     GraphInfo,
     RegisteredSchema,
     RegistryMode,
@@ -36,8 +40,10 @@ from graph.types import (
     Subject,
 )
 from registry import model
+from registry.access import SubjectScopes
 from resolvers import changes as change_resolvers
 from resolvers import config as config_resolvers
+from resolvers import keys as key_resolvers
 from resolvers import modes as mode_resolvers
 from resolvers import schemas as schema_resolvers
 from resolvers import subjects as subject_resolvers
@@ -97,6 +103,12 @@ class Query:
             info.context.services, subject, schema, format, version
         )
         return CompatibilityCheck.from_domain(report)
+
+    @strawberry.field(description="Every API key, revoked ones included (admin).")
+    async def api_keys(self, info: GraphInfo) -> list[ApiKey]:
+        return [
+            ApiKey.from_domain(k) for k in await key_resolvers.list_api_keys(info.context.services)
+        ]
 
     @strawberry.field(
         description="Compatibility and mode of a subject, or the global ones without subject."
@@ -194,6 +206,36 @@ class Mutation:
             info.context.services, subject, version, permanent
         )
 
+    @strawberry.mutation(
+        description=(
+            "Create an API key (admin). subjects: patterns it may see and change (default "
+            "every subject). The secret is in this answer only."
+        )
+    )
+    async def create_api_key(
+        self,
+        info: GraphInfo,
+        name: str,
+        role: ApiKeyRole,  # type: ignore[valid-type]
+        subjects: list[str] | None = None,
+    ) -> CreatedApiKey:
+        created = await key_resolvers.create_api_key(
+            info.context.services,
+            name=name,
+            role=role,
+            scopes=SubjectScopes.parse(subjects if subjects is not None else ["*"]),
+        )
+        return CreatedApiKey(
+            key=ApiKey.from_domain(created.key),
+            secret=created.secret,
+            basic_auth=created.basic_auth,
+            bearer_token=created.bearer_token,
+        )
+
+    @strawberry.mutation(description="Revoke an API key on every replica at once (admin).")
+    async def revoke_api_key(self, info: GraphInfo, id: str) -> ApiKey:
+        return ApiKey.from_domain(await key_resolvers.revoke_api_key(info.context.services, id))
+
 
 @strawberry.type
 class Subscription:
@@ -247,7 +289,9 @@ class TolerantParserCache(ParserCache):
         yield
 
 
-def build_schema(limits: QueryLimits | None = None) -> strawberry.Schema:
+def build_schema(
+    limits: QueryLimits | None = None, *, introspection_for_all: bool = True
+) -> strawberry.Schema:
     # One rule class per schema: ValidationCache keys on the rule classes, so a class
     # created per request would make every validation a cache miss.
     limit_rules: list[type[ASTValidationRule]] = [limits_rule(limits or QueryLimits())]
@@ -264,5 +308,6 @@ def build_schema(limits: QueryLimits | None = None) -> strawberry.Schema:
             lambda: AddValidationRules(limit_rules),
             lambda: TolerantParserCache(maxsize=1024),
             lambda: ValidationCache(maxsize=1024),
+            lambda: AccessExtension(introspection_for_all=introspection_for_all),
         ],
     )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import enum
 
 import strawberry
 from strawberry.types import Info
 
 from graph.context import GraphContext
+from registry import access, model
 from registry import compatibility as domain_compat
-from registry import model
 from resolvers import config as config_resolvers
 from resolvers import modes as mode_resolvers
 from resolvers import schemas as schema_resolvers
@@ -38,7 +39,11 @@ RegistryMode = strawberry.enum(
     ),
 )
 SchemaFormat = strawberry.enum(model.SchemaFormat, name="SchemaFormat")
-SchemaChangeKind = strawberry.enum(model.EventKind, name="SchemaChangeKind")
+# The kinds a subscriber sees (KEY_REVOKED stays internal), in declaration order.
+PublicEventKind = enum.Enum(  # type: ignore[misc]
+    "PublicEventKind", [(k.name, k.value) for k in model.EventKind if k in model.PUBLIC_EVENT_KINDS]
+)
+SchemaChangeKind = strawberry.enum(PublicEventKind, name="SchemaChangeKind")
 CompatibilityDirection = strawberry.enum(domain_compat.Direction, name="CompatibilityDirection")
 
 GraphInfo = Info[GraphContext, None]
@@ -237,7 +242,7 @@ class SchemaChangeEvent:
     def from_domain(cls, event: model.ChangeEvent) -> SchemaChangeEvent:
         return cls(
             sequence=event.sequence,
-            kind=event.kind,
+            kind=PublicEventKind(event.kind.value),
             subject=event.subject,
             version=event.version,
             id=event.schema_id,
@@ -253,3 +258,37 @@ class SchemaChangeEvent:
 def iso_8601(epoch_seconds: float) -> str:
     moment = datetime.datetime.fromtimestamp(epoch_seconds, tz=datetime.UTC)
     return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+ApiKeyRole = strawberry.enum(access.Role, name="ApiKeyRole")
+
+
+@strawberry.type(description="An API key, never with its secret.")
+class ApiKey:
+    id: str = strawberry.field(description="Public; the user part of HTTP Basic credentials.")
+    name: str
+    role: ApiKeyRole  # type: ignore[valid-type]
+    subjects: list[str] = strawberry.field(
+        description="Subject patterns it may see and change: 'team-a.*', an exact name, '*'."
+    )
+    created_at: str
+    revoked_at: str | None
+
+    @classmethod
+    def from_domain(cls, key: access.ApiKey) -> ApiKey:
+        return cls(
+            id=key.id,
+            name=key.name,
+            role=key.role,
+            subjects=list(key.scopes.patterns),
+            created_at=iso_8601(key.created_at),
+            revoked_at=None if key.revoked_at is None else iso_8601(key.revoked_at),
+        )
+
+
+@strawberry.type(description="A new key and its secret, which is never shown again.")
+class CreatedApiKey:
+    key: ApiKey
+    secret: str
+    basic_auth: str = strawberry.field(description="For basic.auth.user.info: '<id>:<secret>'.")
+    bearer_token: str = strawberry.field(description="For 'Authorization: Bearer <token>'.")

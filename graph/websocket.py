@@ -10,7 +10,10 @@ for it, so the client gets an ``error`` for the operation (or a ``connection_err
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import contextlib
+import time
+from typing import Any, Protocol
 
 from graphql import GraphQLError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -23,6 +26,8 @@ from strawberry.subscriptions.protocols.graphql_ws.types import (
 )
 
 from graph.context import GraphContext
+from registry.access import Principal
+from registry.errors import UnauthenticatedError
 
 _OPERATION_STARTS = frozenset({"subscribe", "start"})
 _OPERATION_ENDS = frozenset({"complete", "stop"})
@@ -65,8 +70,37 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[GraphContext, None]):
             return
         await super().handle_message(message)
 
+    async def handle_connection_init(self, message: Any) -> None:
+        # A malformed or repeated init is strawberry's to refuse (4400, 4429).
+        payload = message.get("payload", {})
+        is_first = isinstance(payload, dict) and not self.connection_init_received
+        if is_first and not await _authenticate(self, payload):
+            self.connection_init_received = True
+            return
+        await super().handle_connection_init(message)
+
+    async def handle(self) -> None:
+        try:
+            await super().handle()
+        finally:
+            _forget(self)
+
 
 class LegacyWSHandler(BaseGraphQLWSHandler[GraphContext, None]):
+    async def handle_connection_init(self, message: Any) -> None:
+        payload = message.get("payload")
+        if (payload is None or isinstance(payload, dict)) and not await _authenticate(
+            self, payload
+        ):
+            return
+        await super().handle_connection_init(message)
+
+    async def handle(self) -> None:
+        try:
+            await super().handle()
+        finally:
+            _forget(self)
+
     async def handle_message(self, message: Any) -> None:
         problem = message_problem(message)
         if problem is None:
@@ -80,3 +114,101 @@ class LegacyWSHandler(BaseGraphQLWSHandler[GraphContext, None]):
             await self.send_message(
                 ConnectionErrorMessage(type="connection_error", payload=dict(error))
             )
+
+
+class SocketAuthenticator(Protocol):
+    async def __call__(self, context: GraphContext, params: dict[str, Any]) -> None:
+        """Authenticate the socket from its ``connection_init`` payload (or the upgrade
+        request's header, already in the context) and bind the principal to the context;
+        raise ``UnauthenticatedError`` to refuse it."""
+
+
+class Closable(Protocol):
+    async def close(self, code: int, reason: str) -> None: ...
+
+
+class SocketRef:
+    """A socket as a set member (by identity), closed from outside its handler."""
+
+    __slots__ = ("_socket",)
+
+    def __init__(self, socket: Closable) -> None:
+        self._socket = socket
+
+    def __hash__(self) -> int:
+        return id(self._socket)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SocketRef) and other._socket is self._socket
+
+    async def close(self, code: int, reason: str) -> None:
+        # Already closed (the client left first): nothing to do.
+        with contextlib.suppress(RuntimeError):
+            await self._socket.close(code, reason)
+
+
+class OpenSockets:
+    """The authenticated sockets of this replica, by principal: a revoked key or an
+    expired token closes its sockets (4403), whether or not they are subscribed."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[str, set[Closable]] = {}
+        self._timers: dict[Closable, asyncio.TimerHandle] = {}
+        self._closing: set[asyncio.Task[None]] = set()
+
+    def __len__(self) -> int:
+        return len(self._timers) + sum(len(s) for s in self._by_key.values())
+
+    def add(self, socket: Closable, principal: Principal) -> None:
+        if principal.key_id is not None:
+            self._by_key.setdefault(principal.key_id, set()).add(socket)
+        if principal.expires_at is not None:
+            loop = asyncio.get_running_loop()
+            delay = max(0.0, principal.expires_at - time.time())
+            self._timers[socket] = loop.call_later(delay, self._close, socket, "Token expired")
+
+    def remove(self, socket: Closable) -> None:
+        timer = self._timers.pop(socket, None)
+        if timer is not None:
+            timer.cancel()
+        for key_id, sockets in list(self._by_key.items()):
+            sockets.discard(socket)
+            if not sockets:
+                del self._by_key[key_id]
+
+    def revoke(self, key_id: str) -> None:
+        for socket in self._by_key.pop(key_id, set()):
+            self._close(socket, "API key revoked")
+
+    def _close(self, socket: Closable, reason: str) -> None:
+        self.remove(socket)
+        task = asyncio.get_running_loop().create_task(socket.close(4403, reason))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+
+async def _authenticate(
+    handler: BaseGraphQLTransportWSHandler[GraphContext, None]
+    | BaseGraphQLWSHandler[GraphContext, None],
+    payload: object,
+) -> bool:
+    authenticate: SocketAuthenticator | None = getattr(handler.view, "authenticate_socket", None)
+    if authenticate is None:
+        return True
+    params = payload if isinstance(payload, dict) else {}
+    try:
+        await authenticate(handler.context, params)
+    except UnauthenticatedError as exc:
+        await handler.websocket.close(code=4401, reason=exc.message[:120])
+        return False
+    return True
+
+
+def _forget(
+    handler: BaseGraphQLTransportWSHandler[GraphContext, None]
+    | BaseGraphQLWSHandler[GraphContext, None],
+) -> None:
+    sockets: OpenSockets | None = getattr(handler.view, "open_sockets", None)
+    socket = getattr(handler.context, "response", None)
+    if sockets is not None and socket is not None:
+        sockets.remove(SocketRef(socket))

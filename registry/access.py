@@ -166,3 +166,37 @@ def decide(principal: Principal | None, action: Action, subject: str | None = No
     if action in _SUBJECT_WRITES and subject is not None and not principal.scopes.covers(subject):
         return Decision.FORBIDDEN
     return Decision.ALLOW
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """An API key as listed: never its secret. ``id`` is public (it names the key in
+    logs, audit rows and ``basic.auth.user.info``); the secret is only ever shown once."""
+
+    id: str
+    name: str
+    role: Role
+    scopes: SubjectScopes
+    created_at: float
+    revoked_at: float | None = None
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def principal(self) -> Principal:
+        return Principal(
+            id=self.id,
+            role=self.role,
+            scopes=self.scopes,
+            kind=PrincipalKind.API_KEY,
+            name=self.name,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredKey:
+    """A key with the slow hash of its secret, for verification."""
+
+    key: ApiKey
+    secret_hash: str

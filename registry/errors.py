@@ -228,3 +228,12 @@ class RateLimitedError(RegistryError):
     def __init__(self, message: str, retry_after_seconds: int = 1) -> None:
         super().__init__(message)
         self.retry_after_seconds = retry_after_seconds
+
+
+class KeyNotFoundError(RegistryError):
+    code = "KEY_NOT_FOUND"
+    http_status = 404
+
+    def __init__(self, key_id: str) -> None:
+        super().__init__(f"No API key has the id '{key_id}'.")
+        self.key_id = key_id

@@ -32,6 +32,20 @@ class EventKind(enum.Enum):
     VERSION_DELETED = "VERSION_DELETED"
     SUBJECT_DELETED = "SUBJECT_DELETED"
     CONFIG_CHANGED = "CONFIG_CHANGED"
+    KEY_REVOKED = "KEY_REVOKED"
+    """An API key was revoked (``key_id``). Internal: never shown to subscribers, it
+    travels with the changes so that none committed after it reaches the key's sockets."""
+
+
+# Kinds a subscriber may see.
+PUBLIC_EVENT_KINDS = frozenset(
+    {
+        EventKind.REGISTERED,
+        EventKind.VERSION_DELETED,
+        EventKind.SUBJECT_DELETED,
+        EventKind.CONFIG_CHANGED,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +121,7 @@ class ChangeEvent:
     compatibility: CompatibilityLevel | None = None
     is_permanent: bool = False
     created_at: float = 0.0
+    key_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

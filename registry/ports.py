@@ -7,6 +7,7 @@ from collections.abc import Sequence as Seq
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
+from registry.access import ApiKey, StoredKey
 from registry.audit import AuditEntry, AuditRecord
 from registry.audit_checkpoints import AuditCheckpoint
 from registry.checks import CanonicalSchema, CheckRequest
@@ -100,6 +101,14 @@ class RegistryReader(Protocol):
 
     async def get_last_sequence(self) -> Sequence: ...
 
+    async def get_api_key(self, key_id: str) -> StoredKey | None:
+        """The key with this id, revoked or not, with the hash of its secret."""
+        ...
+
+    async def list_api_keys(self) -> list[ApiKey]:
+        """Every key, revoked ones included, oldest first."""
+        ...
+
 
 class RegistryWriter(RegistryReader, Protocol):
     """One write transaction. Writes are serialized registry-wide while it is open,
@@ -158,6 +167,12 @@ class RegistryWriter(RegistryReader, Protocol):
         """Set (or with None remove) the mode of ``subject``, or the global one."""
         ...
 
+    async def insert_api_key(self, key: ApiKey, secret_hash: str) -> None: ...
+
+    async def revoke_api_key(self, key_id: str, at: float) -> bool:
+        """Mark the key revoked; False when there is no such key or it already was."""
+        ...
+
     async def append_event(
         self,
         kind: EventKind,
@@ -167,6 +182,7 @@ class RegistryWriter(RegistryReader, Protocol):
         schema: Schema | None = None,
         compatibility: CompatibilityLevel | None = None,
         is_permanent: bool = False,
+        key_id: str | None = None,
     ) -> ChangeEvent:
         """Record a change in the same transaction; it is published after commit."""
         ...
@@ -238,6 +254,12 @@ class ChangeFeed(Protocol):
         config changes always match): first every committed event after ``after``, then
         live ones, in sequence order, with no gap and no duplicate."""
         ...
+
+
+class KeyHasher(Protocol):
+    """A slow, salted hash for API key secrets (the secret itself is never stored)."""
+
+    async def hash(self, secret: str) -> str: ...
 
 
 class SchemaChecker(Protocol):

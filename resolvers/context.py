@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from registry import checks
+from registry.access import Principal
 from registry.checks import CanonicalSchema, CheckRequest
 from registry.compatibility import Incompatibility
 from registry.model import SchemaFormat
-from registry.ports import ChangeFeed, EventPublisher, RegistryStore, SchemaChecker
+from registry.ports import ChangeFeed, EventPublisher, KeyHasher, RegistryStore, SchemaChecker
+from resolvers.scoped import PrincipalFeed, ScopedStore
 
 DEFAULT_MAX_SCHEMA_BYTES = 1024 * 1024
 
@@ -33,3 +35,11 @@ class Services:
     feed: ChangeFeed
     max_schema_bytes: int = DEFAULT_MAX_SCHEMA_BYTES
     checker: SchemaChecker = INLINE_CHECKER
+    key_hasher: KeyHasher | None = None
+
+    def for_principal(self, principal: Principal) -> Services:
+        """The same services, seen as ``principal`` may see them."""
+        store = self.store
+        if not principal.scopes.is_everything:
+            store = ScopedStore(store, principal.scopes)
+        return replace(self, store=store, feed=PrincipalFeed(self.feed, principal))

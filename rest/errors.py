@@ -21,6 +21,9 @@ from registry import errors
 from rest.http import Endpoint, RestError, json_response
 from rest.incompatibility import incompatible_body
 
+# The answer to a request without valid credentials names the schemes accepted.
+CHALLENGE = 'Basic realm="llm-schema-registry", Bearer realm="llm-schema-registry"'
+
 logger = logging.getLogger(__name__)
 
 ERROR_CODES: dict[type[errors.RegistryError], tuple[int, int]] = {
@@ -45,6 +48,10 @@ ERROR_CODES: dict[type[errors.RegistryError], tuple[int, int]] = {
     # request may well succeed shortly, unlike an internal error (500, also 50001).
     errors.StorageUnavailableError: (503, 50001),
     errors.ServerBusyError: (503, 50301),
+    # Confluent's codes for these (its RBAC plugin answers 40101 and 40301).
+    errors.UnauthenticatedError: (401, 40101),
+    errors.ForbiddenError: (403, 40301),
+    errors.RateLimitedError: (429, 42901),
 }
 # Seconds a client is asked to wait before retrying a request the database could not serve.
 RETRY_AFTER_SECONDS = 1
@@ -69,8 +76,10 @@ def registry_error_response(error: errors.RegistryError) -> Response:
     response = error_response(status, code, error.message)
     if isinstance(error, errors.StorageUnavailableError):
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    elif isinstance(error, errors.ServerBusyError):
+    elif isinstance(error, errors.ServerBusyError | errors.RateLimitedError):
         response.headers["Retry-After"] = str(error.retry_after_seconds)
+    elif isinstance(error, errors.UnauthenticatedError):
+        response.headers["WWW-Authenticate"] = CHALLENGE
     return response
 
 

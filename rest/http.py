@@ -55,7 +55,9 @@ def services_of(request: Request) -> Services:
     services: Services | None = getattr(request.app.state, "services", None)
     if services is None:
         raise errors.StorageUnavailableError("The registry is starting; retry later.")
-    return services
+    principal = request.scope.get("principal")
+    # What the caller may see (rest/access.py has decided what it may do).
+    return services if principal is None else services.for_principal(principal)
 
 
 def flag(request: Request, name: str) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from registry.access import ApiKey, StoredKey
 from registry.model import (
     ChangeEvent,
     CompatibilityLevel,
@@ -23,6 +24,7 @@ from registry.types import SchemaId, Sequence, SubjectName, Version
 from storage.rows import (
     VERSION_COLUMNS,
     VERSION_JOIN,
+    api_key_of,
     enum_or_none,
     event_of,
     rows_of,
@@ -31,6 +33,7 @@ from storage.rows import (
 )
 from storage.tables import (
     GLOBAL_SCOPE,
+    api_keys,
     configs,
     events,
     registry_state,
@@ -226,3 +229,11 @@ class Reads:
             sa.select(registry_state.c.last_sequence).where(registry_state.c.id == 1)
         )
         return Sequence(0 if row is None else int(row["last_sequence"]))
+
+    async def get_api_key(self, key_id: str) -> StoredKey | None:
+        row = await self._fetch_one(sa.select(api_keys).where(api_keys.c.id == key_id))
+        return None if row is None else StoredKey(api_key_of(row), row["secret_hash"])
+
+    async def list_api_keys(self) -> list[ApiKey]:
+        query = sa.select(api_keys).order_by(api_keys.c.created_at, api_keys.c.id)
+        return [api_key_of(row) for row in await self._fetch_all(query)]

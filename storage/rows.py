@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from registry.access import ApiKey, Role, SubjectScopes
 from registry.model import (
     ChangeEvent,
     CompatibilityLevel,
@@ -65,6 +67,7 @@ def event_of(row: Mapping[str, Any]) -> ChangeEvent:
         compatibility=CompatibilityLevel(compatibility) if compatibility else None,
         is_permanent=bool(row["permanent"]),
         created_at=float(row["created_at"]),
+        key_id=row["key_id"],
     )
 
 
@@ -77,3 +80,15 @@ def enum_or_none(kind: type[E], value: str | None) -> E | None:
 
 def rows_of(records: list[Any]) -> list[Mapping[str, Any]]:
     return [record._mapping for record in records]
+
+
+def api_key_of(row: Mapping[str, Any]) -> ApiKey:
+    revoked = row["revoked_at"]
+    return ApiKey(
+        id=row["id"],
+        name=row["name"],
+        role=Role(row["role"]),
+        scopes=SubjectScopes(tuple(json.loads(row["scopes"]))),
+        created_at=float(row["created_at"]),
+        revoked_at=None if revoked is None else float(revoked),
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import json
 import time
 from collections.abc import AsyncIterator
 from collections.abc import Sequence as Seq
@@ -12,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from databases.core import Connection
 
+from registry.access import ApiKey
 from registry.audit import AuditRecord
 from registry.model import (
     ChangeEvent,
@@ -29,6 +31,7 @@ from storage.reads import Reads
 from storage.rows import schema_of, version_of
 from storage.tables import (
     GLOBAL_SCOPE,
+    api_keys,
     configs,
     events,
     registry_state,
@@ -198,6 +201,27 @@ class Transaction(Reads):
             )
         )
 
+    async def insert_api_key(self, key: ApiKey, secret_hash: str) -> None:
+        await self._connection.execute(
+            api_keys.insert().values(
+                id=key.id,
+                name=key.name,
+                role=key.role.value,
+                scopes=json.dumps(list(key.scopes.patterns)),
+                secret_hash=secret_hash,
+                created_at=key.created_at,
+            )
+        )
+
+    async def revoke_api_key(self, key_id: str, at: float) -> bool:
+        query = (
+            api_keys.update()
+            .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+            .values(revoked_at=at)
+            .returning(api_keys.c.id)
+        )
+        return await self._connection.fetch_val(query) is not None
+
     async def append_event(
         self,
         kind: EventKind,
@@ -207,6 +231,7 @@ class Transaction(Reads):
         schema: Schema | None = None,
         compatibility: CompatibilityLevel | None = None,
         is_permanent: bool = False,
+        key_id: str | None = None,
     ) -> ChangeEvent:
         await self._connection.execute(
             registry_state.update()
@@ -231,6 +256,7 @@ class Transaction(Reads):
                 compatibility=None if compatibility is None else compatibility.value,
                 permanent=is_permanent,
                 created_at=now,
+                key_id=key_id,
             )
         )
         is_registration = kind is EventKind.REGISTERED and schema is not None
@@ -245,6 +271,7 @@ class Transaction(Reads):
             compatibility=compatibility,
             is_permanent=is_permanent,
             created_at=now,
+            key_id=key_id,
         )
 
     async def append_audit(self, record: AuditRecord) -> AuditRecord:

@@ -23,6 +23,7 @@ def encode_event(event: ChangeEvent) -> str:
             "compatibility": None if event.compatibility is None else event.compatibility.value,
             "permanent": event.is_permanent,
             "created_at": event.created_at,
+            "key_id": event.key_id,
         }
     ).decode()
 
@@ -46,6 +47,7 @@ def decode_event(message: str | bytes) -> ChangeEvent:
             compatibility=None if level is None else CompatibilityLevel(level),
             is_permanent=bool(data.get("permanent", False)),
             created_at=float(data.get("created_at", 0.0)),
+            key_id=data.get("key_id"),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"Not a change event: {exc}") from exc

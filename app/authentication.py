@@ -1,0 +1,156 @@
+"""Who is asking: credentials from a request's ``Authorization`` header (or a websocket's
+``connection_init`` payload) to a ``Principal``.
+
+Accepted, as Confluent's clients send them: HTTP Basic with ``<key id>:<secret>``
+(``basic.auth.user.info``), ``Bearer lsr_<key id>_<secret>``, and ``Bearer <JWT>`` when
+tokens are configured. With authentication off every caller is the local administrator.
+No credentials is not an error here: the policy refuses the operation (UNAUTHENTICATED)
+where one is needed, so the GraphiQL page and the health endpoints stay reachable.
+Credentials that do not hold are refused at once with 401.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from collections.abc import Mapping
+from typing import Protocol
+
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.keys import KeyVerifier, split_bearer_token
+from app.request_limits import request_error_response
+from registry.access import LOCAL_PRINCIPAL, Principal
+from registry.errors import UnauthenticatedError
+from rest.errors import CHALLENGE, error_response
+
+logger = logging.getLogger(__name__)
+
+
+class TokenVerifier(Protocol):
+    async def verify(self, token: str) -> Principal: ...
+
+
+class Authenticator:
+    def __init__(
+        self, keys: KeyVerifier, tokens: TokenVerifier | None = None, *, required: bool = True
+    ) -> None:
+        self._keys = keys
+        self._tokens = tokens
+        self.required = required
+
+    async def authenticate(self, authorization: str | None) -> Principal | None:
+        """The principal behind an ``Authorization`` value; None without one (when
+        authentication is on). Raises ``UnauthenticatedError`` for credentials that do
+        not hold; the message never says which part failed."""
+        if not self.required:
+            return LOCAL_PRINCIPAL
+        if authorization is None or not authorization.strip():
+            return None
+        scheme, _, credentials = authorization.strip().partition(" ")
+        credentials = credentials.strip()
+        match scheme.lower():
+            case "basic":
+                key_id, secret = _basic(credentials)
+                return await self._keys.verify(key_id, secret)
+            case "bearer":
+                key = split_bearer_token(credentials)
+                if key is not None:
+                    return await self._keys.verify(*key)
+                if self._tokens is None:
+                    raise UnauthenticatedError("Invalid credentials.")
+                return await self._tokens.verify(credentials)
+        raise UnauthenticatedError("Unsupported authorization scheme; use Basic or Bearer.")
+
+    async def authenticate_params(self, params: Mapping[str, object]) -> Principal | None:
+        """The principal named by a websocket ``connection_init`` payload:
+        ``{"Authorization": "Bearer …"}`` (any case), or ``{"token": "…"}``."""
+        for name, value in params.items():
+            if name.lower() == "authorization" and isinstance(value, str):
+                return await self.authenticate(value)
+        token = params.get("token")
+        if isinstance(token, str):
+            return await self.authenticate(f"Bearer {token}")
+        return await self.authenticate(None)
+
+
+def _basic(credentials: str) -> tuple[str, str]:
+    try:
+        decoded = base64.b64decode(credentials, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise UnauthenticatedError("Malformed Basic credentials.") from None
+    key_id, separator, secret = decoded.partition(":")
+    if not separator or not key_id or not secret:
+        raise UnauthenticatedError("Malformed Basic credentials.")
+    return key_id, secret
+
+
+class AuthenticationMiddleware:
+    """Authenticates every HTTP request and websocket upgrade once, before routing, and
+    leaves the principal (or None) in ``scope["principal"]`` for the transports' policy.
+    Credentials that do not hold are answered 401 here (a websocket upgrade is refused
+    with 403, all the protocol allows before it is accepted)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        authenticator: Authenticator,
+        *,
+        graphql_path: str = "/graphql",
+        open_paths: frozenset[str] = frozenset(),
+        open_prefixes: tuple[str, ...] = (),
+    ) -> None:
+        self._app = app
+        self._authenticator = authenticator
+        self._graphql_path = graphql_path
+        self._open_paths = open_paths
+        self._open_prefixes = open_prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if (
+            scope["type"] not in ("http", "websocket")
+            or path in self._open_paths
+            or (self._open_prefixes and path.startswith(self._open_prefixes))
+        ):
+            scope["principal"] = None
+            await self._app(scope, receive, send)
+            return
+        header = _header(scope, b"authorization")
+        try:
+            scope["principal"] = await self._authenticator.authenticate(header)
+        except UnauthenticatedError as exc:
+            logger.info(
+                "refused credentials from %s for %s: %s",
+                _client(scope),
+                scope["path"][:200],
+                exc.message,
+            )
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008, "reason": exc.message})
+                return
+            await self._refusal(scope, exc)(scope, receive, send)
+            return
+        await self._app(scope, receive, send)
+
+    def _refusal(self, scope: Scope, error: UnauthenticatedError) -> Response:
+        if scope["path"].startswith(self._graphql_path):
+            response = request_error_response(401, error.message)
+        else:
+            response = error_response(401, 40101, error.message)
+        response.headers["WWW-Authenticate"] = CHALLENGE
+        return response
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _client(scope: Scope) -> str:
+    client = scope.get("client")
+    return f"{client[0]}:{client[1]}" if client else "unknown"

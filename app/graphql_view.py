@@ -1,0 +1,110 @@
+"""The GraphQL endpoint: strawberry's ASGI view with the registry's JSON handling,
+GraphiQL page, websocket protocol handlers and per-principal context."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import orjson
+import strawberry
+from cross_web import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from app.authentication import Authenticator
+from app.graphiql import content_security_policy, render_page
+from app.request_limits import request_error_response
+from app.settings import Settings
+from graph.context import GraphContext
+from graph.websocket import LegacyWSHandler, OpenSockets, SocketRef, TransportWSHandler
+from registry.access import Principal
+from registry.errors import UnauthenticatedError
+from resolvers.context import Services
+
+
+class RegistryGraphQL(GraphQL[GraphContext, None]):
+    def __init__(self, schema: strawberry.Schema, settings: Settings) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if settings.graphiql_enabled else None,
+            keep_alive=True,
+            keep_alive_interval=settings.websocket_ping_interval,
+            connection_init_wait_timeout=timedelta(seconds=settings.websocket_init_timeout),
+        )
+        self.services: Services | None = None
+        self.authenticator: Authenticator | None = None
+        self.open_sockets = OpenSockets()
+        self.graphiql_page = render_page() if settings.graphiql_enabled else ""
+        self.graphiql_policy = content_security_policy(self.graphiql_page)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(
+            self.graphiql_page, headers={"Content-Security-Policy": self.graphiql_policy}
+        )
+
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            parsed = super().parse_json(data)
+        except UnicodeDecodeError:
+            raise HTTPException(400, "The request body is not valid UTF-8.") from None
+        # strawberry assumes an object (or a batch list); anything else would be a 500.
+        if not isinstance(parsed, dict | list):
+            raise HTTPException(400, "The request body must be a JSON object.")
+        return parsed
+
+    def encode_json(self, data: object) -> str:
+        # orjson is several times faster than json.dumps; a str (not bytes) keeps
+        # websocket frames textual, as both subscription protocols require.
+        try:
+            return orjson.dumps(data).decode()
+        except TypeError:
+            # orjson refuses lone surrogates, which an error message may quote from the
+            # request; json escapes them as \uXXXX, which is still valid JSON.
+            return json.dumps(data, separators=(",", ":"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as exc:
+            response = request_error_response(exc.status_code, exc.reason)
+        await response(scope, receive, send)
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> GraphContext:
+        if self.services is None:
+            raise RuntimeError("the registry is not started")
+        # The principal the upgrade or request headers named (AuthenticationMiddleware);
+        # a websocket may name one later, in connection_init.
+        principal: Principal | None = request.scope.get("principal")
+        services = self.services if principal is None else self.services.for_principal(principal)
+        return GraphContext(
+            services=services, request=request, response=response, principal=principal
+        )
+
+    async def authenticate_socket(self, context: GraphContext, params: dict[str, Any]) -> None:
+        if self.authenticator is None or self.services is None:
+            raise UnauthenticatedError("The registry is not started.")
+        principal = context.principal
+        if params or principal is None:
+            named = await self.authenticator.authenticate_params(params)
+            principal = named or principal
+        if principal is None:
+            raise UnauthenticatedError(
+                "Authentication required: send credentials in connection_init."
+            )
+        context.principal = principal
+        context.services = self.services.for_principal(principal)
+        if isinstance(context.response, WebSocket):
+            self.open_sockets.add(SocketRef(context.response), principal)

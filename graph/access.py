@@ -1,0 +1,127 @@
+"""The GraphQL side of the policy: every root field names its action and subject here,
+and one extension asks ``registry.access.decide`` before the field resolves.
+
+A root field without a rule is refused (FORBIDDEN): a new operation cannot be reachable
+before it is given one (the authorization matrix test lists every field as well).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from strawberry.extensions import SchemaExtension
+
+from registry.access import Action, Decision, Principal, decide
+from registry.errors import ForbiddenError, UnauthenticatedError
+
+Rule = Callable[[Mapping[str, Any]], tuple[Action, str | None]]
+
+
+def _value(argument: object) -> object:
+    return getattr(argument, "value", argument)
+
+
+def _read(subject_argument: str | None = None) -> Rule:
+    def rule(args: Mapping[str, Any]) -> tuple[Action, str | None]:
+        return Action.READ, None if subject_argument is None else args.get(subject_argument)
+
+    return rule
+
+
+def _configure(args: Mapping[str, Any]) -> tuple[Action, str | None]:
+    subject = args.get("subject")
+    return (Action.CONFIGURE if subject is not None else Action.CONFIGURE_GLOBAL), subject
+
+
+def _set_mode(args: Mapping[str, Any]) -> tuple[Action, str | None]:
+    if _value(args.get("mode")) == "IMPORT":
+        return Action.IMPORT, args.get("subject")
+    return _configure(args)
+
+
+def _delete(args: Mapping[str, Any]) -> tuple[Action, str | None]:
+    action = Action.DELETE_PERMANENT if args.get("permanent") else Action.DELETE
+    return action, args.get("subject")
+
+
+# GraphQL root field name → what it asks for. Keep in step with graph/schema.py.
+QUERY_RULES: dict[str, Rule] = {
+    "subjects": _read(),
+    "subject": _read("name"),
+    "schema": _read(),
+    "lookupSchema": _read("subject"),
+    "checkCompatibility": _read("subject"),
+    "config": _read("subject"),
+    "apiKeys": lambda args: (Action.MANAGE_KEYS, None),
+    "auditLog": lambda args: (Action.READ_AUDIT, None),
+    "__schema": lambda args: (Action.INTROSPECT, None),
+    "__type": lambda args: (Action.INTROSPECT, None),
+}
+MUTATION_RULES: dict[str, Rule] = {
+    "registerSchema": lambda args: (Action.REGISTER, args.get("subject")),
+    "setCompatibility": _configure,
+    "setMode": _set_mode,
+    "deleteSubject": _delete,
+    "deleteSchemaVersion": _delete,
+    "createApiKey": lambda args: (Action.MANAGE_KEYS, None),
+    "revokeApiKey": lambda args: (Action.MANAGE_KEYS, None),
+}
+SUBSCRIPTION_RULES: dict[str, Rule] = {
+    "schemaChanges": lambda args: (Action.SUBSCRIBE, args.get("subject")),
+}
+RULES: dict[str, dict[str, Rule]] = {
+    "Query": QUERY_RULES,
+    "Mutation": MUTATION_RULES,
+    "Subscription": SUBSCRIPTION_RULES,
+}
+
+
+def authorize(
+    principal: Principal | None,
+    root_type: str,
+    field: str,
+    args: Mapping[str, Any],
+    *,
+    introspection_for_all: bool = True,
+) -> None:
+    """Raise the refusal for ``field`` of the root type, or return when allowed."""
+    if field == "__typename":
+        return
+    rule = RULES.get(root_type, {}).get(field)
+    if rule is None:
+        raise ForbiddenError(f"The operation '{field}' is not permitted.")
+    action, subject = rule(args)
+    if action is Action.INTROSPECT and introspection_for_all:
+        action = Action.READ
+    decision = decide(principal, action, subject)
+    if decision is Decision.UNAUTHENTICATED:
+        raise UnauthenticatedError()
+    if decision is Decision.FORBIDDEN:
+        target = f" on subject '{subject}'" if subject is not None else ""
+        raise ForbiddenError(f"Not permitted to {action.value.replace('_', ' ')}{target}.")
+
+
+class AccessExtension(SchemaExtension):
+    """Decides each root field once, before it resolves, for the context's principal."""
+
+    def __init__(self, *, introspection_for_all: bool = True) -> None:
+        self._introspection_for_all = introspection_for_all
+
+    def resolve(
+        self,
+        _next: Callable[..., Any],
+        root: Any,
+        info: Any,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        if info.path.prev is None:
+            authorize(
+                getattr(info.context, "principal", None),
+                info.parent_type.name,
+                info.field_name,
+                kwargs,
+                introspection_for_all=self._introspection_for_all,
+            )
+        return _next(root, info, *args, **kwargs)
