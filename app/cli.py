@@ -1,4 +1,4 @@
-"""``llm-schema-registry serve`` and ``llm-schema-registry migrate``.
+"""``llm-schema-registry serve``, ``migrate``, ``keys`` and ``audit``.
 
 Each command imports what it needs when it runs: every check worker process runs this
 module again on starting (multiprocessing re-imports the parent's main module), and the
@@ -67,6 +67,15 @@ def _serve(settings: Settings, host: str, port: int) -> int:
     return 0 if server.started else EXIT_STARTUP_FAILED
 
 
+def _audit(settings: Settings, args: argparse.Namespace) -> int:
+    from app.audit import run_audit
+
+    def echo(line: str) -> None:
+        sys.stdout.write(line + "\n")
+
+    return run_audit(settings, args.audit_command, getattr(args, "checkpoint", None), echo)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="llm-schema-registry", description="Schema registry for LLM applications."
@@ -78,6 +87,23 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=None, help="overrides REGISTRY_PORT")
     commands.add_parser("migrate", help="apply database migrations and exit")
     key_commands.add_parser(commands)
+    audit = commands.add_parser("audit", help="check or sign the tamper-evident audit log")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_commands.add_parser(
+        "verify",
+        help="walk the audit chain and compare it with the latest checkpoint; "
+        "exit 1 naming the first damaged row",
+    )
+    verify.add_argument(
+        "--checkpoint",
+        metavar="SEQUENCE:HASH:SIGNATURE",
+        help="compare with this checkpoint (as `audit checkpoint` printed it) "
+        "instead of the latest one stored",
+    )
+    audit_commands.add_parser(
+        "checkpoint",
+        help="verify the log, then sign its head with REGISTRY_AUDIT_CHECKPOINT_KEY and store it",
+    )
     return parser
 
 
@@ -104,6 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "keys":
             return key_commands.run(args, settings)
+        if args.command == "audit":
+            return _audit(settings, args)
         host = args.host or settings.host
         port = args.port if args.port is not None else settings.port
         return _serve(settings, host, port)

@@ -24,6 +24,30 @@ _JWT_SWITCHES = (
 )
 
 
+AUDIT_KEY_MIN_CHARS = 32
+_AUDIT_KEY_HINT = (
+    f"at least {AUDIT_KEY_MIN_CHARS} characters are needed; make one with "
+    "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+)
+
+
+def _audit_key(text: str) -> bytes:
+    """The key's bytes (surrounding whitespace, such as a file's last newline, ignored)."""
+    key = text.strip()
+    if len(key) < AUDIT_KEY_MIN_CHARS:
+        raise ValueError(_AUDIT_KEY_HINT)
+    return key.encode()
+
+
+def _read_audit_key(path: Path) -> bytes:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ValueError(f"cannot read the key file: {reason}") from None
+    return _audit_key(text)
+
+
 class Settings(BaseSettings):
     """Defaults need no services: SQLite file + in-process broadcast."""
 
@@ -191,6 +215,64 @@ class Settings(BaseSettings):
         description="Least seconds between two JWKS fetches (an unknown 'kid' asks for one).",
     )
     jwt_jwks_timeout: float = Field(default=5.0, gt=0, description="Seconds a JWKS fetch may take.")
+
+    # --- Audit log checkpoints (registry/audit.py, `llm-schema-registry audit`) ---------
+    # A key signs the head of the audit chain, so that a rewrite of the log by someone
+    # who can write to the database (hashes recomputed) is detected. Keep it out of the
+    # database's reach. The previous key is accepted while verifying, during a rotation.
+    audit_checkpoint_key: SecretStr | None = Field(
+        default=None,
+        description=f"HMAC-SHA256 key of audit checkpoints, {AUDIT_KEY_MIN_CHARS}+ characters.",
+    )
+    audit_checkpoint_key_file: Path | None = Field(
+        default=None, description="A file holding the checkpoint key (a mounted secret)."
+    )
+    audit_checkpoint_previous_key: SecretStr | None = None
+    audit_checkpoint_previous_key_file: Path | None = None
+
+    def audit_checkpoint_keys(self) -> dict[str, bytes]:
+        """The keys a checkpoint may be signed with, by setting name: the current key
+        (which signs new checkpoints) first, then the previous one. A key file is read
+        now (it was found readable when the settings were built); ValueError if no more."""
+        keys: dict[str, bytes] = {}
+        for name, key, path in (
+            ("REGISTRY_AUDIT_CHECKPOINT_KEY", self.audit_checkpoint_key, None),
+            ("REGISTRY_AUDIT_CHECKPOINT_KEY_FILE", None, self.audit_checkpoint_key_file),
+            ("REGISTRY_AUDIT_CHECKPOINT_PREVIOUS_KEY", self.audit_checkpoint_previous_key, None),
+            (
+                "REGISTRY_AUDIT_CHECKPOINT_PREVIOUS_KEY_FILE",
+                None,
+                self.audit_checkpoint_previous_key_file,
+            ),
+        ):
+            if key is not None:
+                keys[name] = _audit_key(key.get_secret_value())
+            elif path is not None:
+                keys[name] = _read_audit_key(path)
+        return keys
+
+    @property
+    def has_audit_signing_key(self) -> bool:
+        """Whether a current key is set (the previous one only verifies)."""
+        return self.audit_checkpoint_key is not None or self.audit_checkpoint_key_file is not None
+
+    @field_validator("audit_checkpoint_key", "audit_checkpoint_previous_key")
+    @classmethod
+    def _audit_checkpoint_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            _audit_key(value.get_secret_value())
+        return value
+
+    @field_validator("audit_checkpoint_key_file", "audit_checkpoint_previous_key_file")
+    @classmethod
+    def _audit_checkpoint_key_file(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if value is None:
+            return value
+        inline = str(info.field_name).removesuffix("_file")
+        if info.data.get(inline) is not None:
+            raise ValueError(f"set REGISTRY_{inline.upper()} or this file, not both")
+        _read_audit_key(value)
+        return value
 
     @property
     def graphiql_enabled(self) -> bool:

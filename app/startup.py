@@ -28,6 +28,8 @@ EXIT_CONFIGURATION = 2
 EXIT_UNAVAILABLE = 1
 
 _SECRET_SETTINGS = frozenset({"database_url", "broadcast_url"})
+# Settings whose value is never shown, not even masked.
+_HIDDEN_SETTINGS = frozenset({"audit_checkpoint_key", "audit_checkpoint_previous_key"})
 
 # Errors after which trying again may succeed (the server is starting, restarting, full).
 _TRANSIENT = (
@@ -65,6 +67,8 @@ def describe_settings_error(error: ValidationError) -> str:
         if not name:
             # A check across settings (the JWT block): its message names them itself.
             lines.append(message)
+        elif name in _HIDDEN_SETTINGS:
+            lines.append(f"invalid setting REGISTRY_{name.upper()}: {message}")
         elif isinstance(value, str) or name in _SECRET_SETTINGS:
             lines.append(f"invalid setting REGISTRY_{name.upper()}={shown}: {message}")
         else:

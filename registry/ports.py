@@ -8,6 +8,8 @@ from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from registry.access import ApiKey, StoredKey
+from registry.audit import AuditEntry, AuditRecord
+from registry.audit_checkpoints import AuditCheckpoint
 from registry.checks import CanonicalSchema, CheckRequest
 from registry.compatibility import Incompatibility
 from registry.model import (
@@ -185,10 +187,52 @@ class RegistryWriter(RegistryReader, Protocol):
         """Record a change in the same transaction; it is published after commit."""
         ...
 
+    async def append_audit(self, record: AuditRecord) -> AuditRecord:
+        """Append ``record`` to the audit log in this transaction (gone if it rolls back),
+        after the last row: the record as stored (texts cleaned and cut, see
+        ``registry.audit.sanitized``) with its sequence."""
+        ...
+
 
 class RegistryStore(RegistryReader, Protocol):
     def write(self) -> AbstractAsyncContextManager[RegistryWriter]:
         """A transaction that commits on normal exit and rolls back on any exception."""
+        ...
+
+
+class AuditLog(Protocol):
+    """The tamper-evident audit log (``registry.audit``). Rows are appended, never
+    changed: by a write transaction (``RegistryWriter.append_audit``) for what it does,
+    or here for what changes nothing else (a refusal)."""
+
+    async def append_audit(self, record: AuditRecord) -> AuditRecord:
+        """Append ``record`` in a write transaction of its own; as stored, with its sequence."""
+        ...
+
+    async def list_audit(
+        self,
+        *,
+        principal: str | None = None,
+        subject: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        after_sequence: int | None = None,
+        limit: int = 100,
+    ) -> list[AuditEntry]:
+        """Rows matching every filter given, by sequence: ``since <= at < until``, and
+        after ``after_sequence`` (the last one of the previous page); at most ``limit``
+        (1 to ``MAX_AUDIT_PAGE``, else ``BadUserInputError``)."""
+        ...
+
+    def iter_audit(self, after_sequence: int = 0) -> AsyncIterator[AuditEntry]:
+        """Every row after ``after_sequence`` in sequence order, read in batches (bounded
+        memory); ``UnreadableAuditRowError`` at a row no record can be read from."""
+        ...
+
+    async def add_audit_checkpoint(self, checkpoint: AuditCheckpoint) -> None: ...
+
+    async def get_latest_audit_checkpoint(self) -> AuditCheckpoint | None:
+        """The checkpoint added last; ``UnreadableAuditRowError`` if its row is damaged."""
         ...
 
 

@@ -14,8 +14,9 @@ import sqlalchemy as sa
 from databases import Database
 from databases.core import Connection
 
+from registry.audit import AuditRecord
 from registry.errors import StorageUnavailableError
-from storage.reads import Reads
+from storage.audit import AuditReads
 from storage.tables import (
     registry_state,
 )
@@ -85,8 +86,8 @@ class _NoResetConnection(asyncpg.Connection):  # type: ignore[misc]
         return ""
 
 
-class DatabaseStore(Reads):
-    """``RegistryStore`` over a ``databases.Database``.
+class DatabaseStore(AuditReads):
+    """``RegistryStore`` and ``AuditLog`` over a ``databases.Database``.
 
     SQLite: ``databases`` opens a fresh aiosqlite connection per query, several times slower
     than reusing one, so one connection is held for the process and shared under a lock
@@ -203,6 +204,12 @@ class DatabaseStore(Reads):
                 .values(last_sequence=registry_state.c.last_sequence)
             )
             yield Transaction(connection, is_postgres=not self.is_sqlite)
+
+    async def append_audit(self, record: AuditRecord) -> AuditRecord:
+        """Append ``record`` in a write transaction of its own (for refusals, which change
+        nothing else; it waits for the registry-wide writer lock like any write)."""
+        async with self.write() as tx:
+            return await tx.append_audit(record)
 
     async def ping(self) -> None:
         async with self._session() as connection:

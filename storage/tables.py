@@ -95,4 +95,42 @@ api_keys = sa.Table(
     sa.Column("revoked_at", sa.Float, nullable=True),
 )
 
+# The audit log: one row per audited request, each chained to the one before by its hash
+# (registry/audit.py). Rows are only ever appended, inside the serialized write
+# transactions, so the chain is linear across replicas.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("sequence", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("at", sa.Float, nullable=False),
+    # Texts are unbounded here: the domain cuts them (registry.audit.MAX_TEXT), and a
+    # column limit would make PostgreSQL refuse what SQLite accepts.
+    sa.Column("principal", sa.Text, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("subject", sa.Text, nullable=True),
+    sa.Column("version", sa.Integer, nullable=True),
+    sa.Column("schema_id", sa.Integer, nullable=True),
+    sa.Column("outcome", sa.Text, nullable=False),
+    sa.Column("client", sa.Text, nullable=False),
+    sa.Column("request_id", sa.Text, nullable=False),
+    # A JSON object of str -> str | int | bool | null.
+    sa.Column("detail", sa.Text, nullable=True),
+    sa.Column("prev_hash", sa.CHAR(64), nullable=False),
+    sa.Column("hash", sa.CHAR(64), nullable=False),
+    sa.Index("ix_audit_log_principal", "principal", "sequence"),
+    sa.Index("ix_audit_log_subject", "subject", "sequence"),
+    sa.Index("ix_audit_log_at", "at"),
+)
+
+# Signed heads of the audit chain (``llm-schema-registry audit checkpoint``).
+audit_checkpoints = sa.Table(
+    "audit_checkpoints",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("sequence", sa.BigInteger, nullable=False),
+    sa.Column("hash", sa.CHAR(64), nullable=False),
+    sa.Column("signature", sa.CHAR(64), nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
+)
+
 GLOBAL_SCOPE = ""

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from databases.core import Connection
 
 from registry.access import ApiKey
+from registry.audit import AuditRecord
 from registry.model import (
     ChangeEvent,
     CompatibilityLevel,
@@ -25,6 +26,7 @@ from registry.model import (
     SchemaVersion,
 )
 from registry.types import SchemaId, Sequence, SubjectName, Version
+from storage.audit import append_audit
 from storage.reads import Reads
 from storage.rows import schema_of, version_of
 from storage.tables import (
@@ -271,3 +273,6 @@ class Transaction(Reads):
             created_at=now,
             key_id=key_id,
         )
+
+    async def append_audit(self, record: AuditRecord) -> AuditRecord:
+        return await append_audit(self._connection, record)
