@@ -14,11 +14,12 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import uuid
 from collections.abc import Mapping
 from typing import Protocol
 
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.keys import KeyVerifier, split_bearer_token
 from app.rate_limit import RateLimiter, retry_after
@@ -112,6 +113,10 @@ class AuthenticationMiddleware:
         self._limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Names the request in the audit log, and in the answer for the client to quote.
+        request_id = scope["request_id"] = uuid.uuid4().hex[:16]
+        if scope["type"] == "http":
+            send = _with_request_id(send, request_id)
         path = scope.get("path", "")
         if (
             scope["type"] not in ("http", "websocket")
@@ -164,6 +169,18 @@ class AuthenticationMiddleware:
         else:
             response.headers["WWW-Authenticate"] = CHALLENGE
         return response
+
+
+def _with_request_id(send: Send, request_id: str) -> Send:
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {
+                **message,
+                "headers": [*message.get("headers", []), (b"x-request-id", request_id.encode())],
+            }
+        await send(message)
+
+    return sending
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

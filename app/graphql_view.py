@@ -92,7 +92,13 @@ class RegistryGraphQL(GraphQL[GraphContext, None]):
         # The principal the upgrade or request headers named (AuthenticationMiddleware);
         # a websocket may name one later, in connection_init.
         principal: Principal | None = request.scope.get("principal")
-        services = self.services if principal is None else self.services.for_principal(principal)
+        client = request.client.host if request.client else ""
+        request_id = str(request.scope.get("request_id", ""))
+        services = (
+            self.services.anonymous(client=client, request_id=request_id)
+            if principal is None
+            else self.services.for_principal(principal, client=client, request_id=request_id)
+        )
         context = GraphContext(
             services=services, request=request, response=response, principal=principal
         )
@@ -119,7 +125,8 @@ class RegistryGraphQL(GraphQL[GraphContext, None]):
                 "Authentication required: send credentials in connection_init."
             )
         context.principal = principal
-        context.services = self.services.for_principal(principal)
+        client = context.request.client.host if context.request.client else ""
+        context.services = self.services.for_principal(principal, client=client)
         if isinstance(context.response, WebSocket):
             release = None
             if self.principal_limits is not None:

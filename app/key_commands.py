@@ -12,13 +12,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime
+import getpass
 import json
 import logging
+import os
 import sys
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING
 
-from registry.access import ApiKey, Role, SubjectScopes
+from registry.access import Action, ApiKey, Principal, PrincipalKind, Role, SubjectScopes
 from registry.errors import RegistryError
 from registry.model import ChangeEvent
 from registry.types import Sequence as EventSequence
@@ -70,8 +72,13 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     publisher = _BroadcastPublisher(settings)
     try:
         services = Services(
-            store=store, publisher=publisher, feed=_NoFeed(), key_hasher=Argon2Hasher()
-        )
+            store=store,
+            publisher=publisher,
+            feed=_NoFeed(),
+            key_hasher=Argon2Hasher(),
+            audit_log=store,
+        ).for_principal(_command_line_principal(), client="command line")
+        services = services.acting(Action.MANAGE_KEYS.value, f"keys {args.keys_command}")
         match args.keys_command:
             case "create":
                 created = await key_resolvers.create_api_key(
@@ -91,6 +98,16 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         await publisher.close()
         await store.disconnect()
     return 0
+
+
+def _command_line_principal() -> Principal:
+    """Whoever runs the command: it works on the database directly, so it is as good as
+    an administrator; the audit log names the operating system user."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = f"uid {os.getuid()}"
+    return Principal(id=f"cli:{user}", role=Role.ADMIN, kind=PrincipalKind.LOCAL, name=user)
 
 
 def _print_created(created: NewKey) -> None:

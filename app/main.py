@@ -230,6 +230,7 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
                 max_schema_bytes=settings.max_schema_bytes,
                 checker=checker or INLINE_CHECKER,
                 key_hasher=Argon2Hasher(),
+                audit_log=store,
             )
             # Objects created at startup live for the process: keep them out of every
             # collection, and collect less often, so GC pauses stay off the event path.

@@ -8,12 +8,13 @@ before it is given one (the authorization matrix test lists every field as well)
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from strawberry.extensions import SchemaExtension
 
 from registry.access import Action, Decision, Principal, decide
-from registry.errors import ForbiddenError, UnauthenticatedError
+from registry.errors import ForbiddenError, RegistryError, UnauthenticatedError
 
 Rule = Callable[[Mapping[str, Any]], tuple[Action, str | None]]
 
@@ -77,6 +78,17 @@ RULES: dict[str, dict[str, Rule]] = {
 }
 
 
+# Refusals of these are not audited: they change nothing.
+_READS = frozenset({Action.READ, Action.SUBSCRIBE, Action.INTROSPECT, Action.READ_AUDIT})
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    action: Action
+    subject: str | None
+    refusal: RegistryError | None = None
+
+
 def authorize(
     principal: Principal | None,
     root_type: str,
@@ -84,22 +96,24 @@ def authorize(
     args: Mapping[str, Any],
     *,
     introspection_for_all: bool = True,
-) -> None:
-    """Raise the refusal for ``field`` of the root type, or return when allowed."""
-    if field == "__typename":
-        return
+) -> Verdict:
+    """What ``field`` of the root type asks for, and the refusal when it is not allowed."""
     rule = RULES.get(root_type, {}).get(field)
     if rule is None:
-        raise ForbiddenError(f"The operation '{field}' is not permitted.")
+        return Verdict(
+            Action.MANAGE_KEYS, None, ForbiddenError(f"The operation '{field}' is not permitted.")
+        )
     action, subject = rule(args)
     if action is Action.INTROSPECT and introspection_for_all:
         action = Action.READ
     decision = decide(principal, action, subject)
     if decision is Decision.UNAUTHENTICATED:
-        raise UnauthenticatedError()
+        return Verdict(action, subject, UnauthenticatedError())
     if decision is Decision.FORBIDDEN:
         target = f" on subject '{subject}'" if subject is not None else ""
-        raise ForbiddenError(f"Not permitted to {action.value.replace('_', ' ')}{target}.")
+        message = f"Not permitted to {action.value.replace('_', ' ')}{target}."
+        return Verdict(action, subject, ForbiddenError(message))
+    return Verdict(action, subject)
 
 
 class AccessExtension(SchemaExtension):
@@ -116,12 +130,30 @@ class AccessExtension(SchemaExtension):
         *args: Any,
         **kwargs: Any,
     ) -> Any:
-        if info.path.prev is None:
-            authorize(
-                getattr(info.context, "principal", None),
-                info.parent_type.name,
-                info.field_name,
-                kwargs,
-                introspection_for_all=self._introspection_for_all,
+        if info.path.prev is not None or info.field_name == "__typename":
+            return _next(root, info, *args, **kwargs)
+        context = info.context
+        verdict = authorize(
+            getattr(context, "principal", None),
+            info.parent_type.name,
+            info.field_name,
+            kwargs,
+            introspection_for_all=self._introspection_for_all,
+        )
+        refusal = verdict.refusal
+        if refusal is None:
+            if info.parent_type.name == "Mutation":
+                # Root mutation fields run one after another: each one's changes are
+                # audited under its own action.
+                context.services = context.services.acting(verdict.action.value, info.field_name)
+            return _next(root, info, *args, **kwargs)
+        if verdict.action in _READS:
+            raise refusal
+
+        async def refuse() -> Any:
+            await context.services.record_refusal(
+                verdict.action.value, info.field_name, refusal.code, verdict.subject
             )
-        return _next(root, info, *args, **kwargs)
+            raise refusal
+
+        return refuse()

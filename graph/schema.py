@@ -25,6 +25,7 @@ from graph.limits import QueryLimits, limits_rule
 from graph.types import (
     ApiKey,
     ApiKeyRole,
+    AuditRecord,
     CompatibilityCheck,
     CompatibilityLevel,
     CompatibilityPolicy,
@@ -41,6 +42,7 @@ from graph.types import (
 )
 from registry import model
 from registry.access import SubjectScopes
+from resolvers import audit as audit_resolvers
 from resolvers import changes as change_resolvers
 from resolvers import config as config_resolvers
 from resolvers import keys as key_resolvers
@@ -109,6 +111,34 @@ class Query:
         return [
             ApiKey.from_domain(k) for k in await key_resolvers.list_api_keys(info.context.services)
         ]
+
+    @strawberry.field(
+        description=(
+            "The audit log (admin), oldest first: filter by principal, subject and time "
+            "(since <= at < until, seconds since the epoch); page with after: the last "
+            "sequence of the previous page."
+        )
+    )
+    async def audit_log(
+        self,
+        info: GraphInfo,
+        principal: str | None = None,
+        subject: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        after: int | None = None,
+        first: int = 100,
+    ) -> list[AuditRecord]:
+        entries = await audit_resolvers.list_audit_records(
+            info.context.services,
+            principal=principal,
+            subject=subject,
+            since=since,
+            until=until,
+            after=after,
+            first=first,
+        )
+        return [AuditRecord.from_domain(e) for e in entries]
 
     @strawberry.field(
         description="Compatibility and mode of a subject, or the global ones without subject."

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime
 import enum
+from typing import cast
 
 import strawberry
+import strawberry.scalars
 from strawberry.types import Info
 
 from graph.context import GraphContext
-from registry import access, model
+from registry import access, audit, model
 from registry import compatibility as domain_compat
 from resolvers import config as config_resolvers
 from resolvers import modes as mode_resolvers
@@ -292,3 +294,37 @@ class CreatedApiKey:
     secret: str
     basic_auth: str = strawberry.field(description="For basic.auth.user.info: '<id>:<secret>'.")
     bearer_token: str = strawberry.field(description="For 'Authorization: Bearer <token>'.")
+
+
+@strawberry.type(description="One audited change, or a change refused for who asked.")
+class AuditRecord:
+    sequence: int
+    at: str = strawberry.field(description="ISO 8601, UTC.")
+    principal: str = strawberry.field(description="A key id, '<issuer>|<subject>', or cli:<user>.")
+    action: str
+    outcome: str = strawberry.field(description="'ok', or the refusal's error code.")
+    subject: str | None
+    version: int | None
+    schema_id: int | None
+    client: str
+    request_id: str
+    detail: strawberry.scalars.JSON | None
+    hash: str = strawberry.field(description="SHA-256 over the previous row's hash and this row.")
+
+    @classmethod
+    def from_domain(cls, entry: audit.AuditEntry) -> AuditRecord:
+        record = entry.record
+        return cls(
+            sequence=record.sequence,
+            at=iso_8601(record.at),
+            principal=record.principal,
+            action=record.action,
+            outcome=record.outcome,
+            subject=record.subject,
+            version=record.version,
+            schema_id=record.schema_id,
+            client=record.client,
+            request_id=record.request_id,
+            detail=cast(strawberry.scalars.JSON, record.detail),
+            hash=entry.hash,
+        )

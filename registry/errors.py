@@ -237,3 +237,11 @@ class KeyNotFoundError(RegistryError):
     def __init__(self, key_id: str) -> None:
         super().__init__(f"No API key has the id '{key_id}'.")
         self.key_id = key_id
+
+
+class AuditLogDamagedError(RegistryError):
+    """The audit log holds a row no record can be read from: it was changed outside the
+    registry. ``llm-schema-registry audit verify`` names the damage."""
+
+    code = "AUDIT_LOG_DAMAGED"
+    http_status = 500

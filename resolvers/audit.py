@@ -6,12 +6,22 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from registry.audit import ChainDamage, ChainReport, ChainVerifier, Damage, UnreadableAuditRowError
+from registry.audit import (
+    AuditEntry,
+    ChainDamage,
+    ChainReport,
+    ChainVerifier,
+    Damage,
+    UnreadableAuditRowError,
+    check_page_limit,
+)
 from registry.audit_checkpoints import AuditCheckpoint, check_checkpoint, sign_checkpoint
+from registry.errors import AuditLogDamagedError
 
 if TYPE_CHECKING:
     # Types only: the ports module imports the schema checks, which `audit verify` never runs.
     from registry.ports import AuditLog
+    from resolvers.context import Services
 
 
 async def verify_audit_log(
@@ -62,3 +72,33 @@ async def checkpoint_audit_log(
     checkpoint = sign_checkpoint(key, report.head_sequence, report.head_hash, at)
     await log.add_audit_checkpoint(checkpoint)
     return report, checkpoint
+
+
+async def list_audit_records(
+    services: Services,
+    *,
+    principal: str | None = None,
+    subject: str | None = None,
+    since: float | None = None,
+    until: float | None = None,
+    after: int | None = None,
+    first: int = 100,
+) -> list[AuditEntry]:
+    """A page of the audit log, oldest first, filtered; ``after`` is the last sequence
+    of the previous page."""
+    if services.audit_log is None:
+        return []
+    try:
+        return await services.audit_log.list_audit(
+            principal=principal,
+            subject=subject,
+            since=since,
+            until=until,
+            after_sequence=after,
+            limit=check_page_limit(first),
+        )
+    except UnreadableAuditRowError as exc:
+        raise AuditLogDamagedError(
+            f"The audit log is damaged at row {exc.sequence}; run `llm-schema-registry audit "
+            "verify`."
+        ) from None

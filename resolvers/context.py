@@ -9,7 +9,15 @@ from registry.access import Principal
 from registry.checks import CanonicalSchema, CheckRequest
 from registry.compatibility import Incompatibility
 from registry.model import SchemaFormat
-from registry.ports import ChangeFeed, EventPublisher, KeyHasher, RegistryStore, SchemaChecker
+from registry.ports import (
+    AuditLog,
+    ChangeFeed,
+    EventPublisher,
+    KeyHasher,
+    RegistryStore,
+    SchemaChecker,
+)
+from resolvers.actor import Actor, record_refusal
 from resolvers.scoped import PrincipalFeed, ScopedStore
 
 DEFAULT_MAX_SCHEMA_BYTES = 1024 * 1024
@@ -36,10 +44,40 @@ class Services:
     max_schema_bytes: int = DEFAULT_MAX_SCHEMA_BYTES
     checker: SchemaChecker = INLINE_CHECKER
     key_hasher: KeyHasher | None = None
+    audit_log: AuditLog | None = None
+    actor: Actor | None = None
 
-    def for_principal(self, principal: Principal) -> Services:
-        """The same services, seen as ``principal`` may see them."""
-        store = self.store
-        if not principal.scopes.is_everything:
-            store = ScopedStore(store, principal.scopes)
-        return replace(self, store=store, feed=PrincipalFeed(self.feed, principal))
+    def for_principal(
+        self, principal: Principal, *, client: str = "", request_id: str = ""
+    ) -> Services:
+        """The same services, seen as ``principal`` may see them; what it changes is
+        audited (once ``acting`` names the operation)."""
+        actor = Actor(principal.id, client, request_id)
+        return replace(
+            self,
+            store=ScopedStore(self.store, principal.scopes, actor),
+            feed=PrincipalFeed(self.feed, principal),
+            actor=actor,
+        )
+
+    def anonymous(self, *, client: str = "", request_id: str = "") -> Services:
+        """The services as seen without credentials: nothing is allowed, but a refused
+        change is still audited under ``anonymous``."""
+        return replace(self, actor=Actor("anonymous", client, request_id))
+
+    def acting(self, action: str, operation: str) -> Services:
+        """The same services for one operation: its changes are audited under it."""
+        if self.actor is None:
+            return self
+        actor = replace(self.actor, action=action, operation=operation)
+        store = self.store.acting(actor) if isinstance(self.store, ScopedStore) else self.store
+        return replace(self, store=store, actor=actor)
+
+    async def record_refusal(
+        self, action: str, operation: str, code: str, subject: str | None
+    ) -> None:
+        """Audit a change refused for who asked (no-op without an audit log)."""
+        if self.audit_log is None or self.actor is None:
+            return
+        actor = replace(self.actor, action=action, operation=operation)
+        await record_refusal(self.audit_log, actor, code, subject)

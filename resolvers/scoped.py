@@ -29,24 +29,36 @@ from registry.model import (
 )
 from registry.ports import ChangeFeed, RegistryStore, RegistryWriter
 from registry.types import SchemaId, Sequence, SubjectName, Version
+from resolvers.actor import Actor, audited_write
 
 
 class ScopedStore:
     """A ``RegistryStore`` that hides the subjects outside ``scopes``. Writes pass
     through: the policy has refused those outside the scopes before they get here."""
 
-    def __init__(self, store: RegistryStore, scopes: SubjectScopes) -> None:
+    def __init__(
+        self, store: RegistryStore, scopes: SubjectScopes, actor: Actor | None = None
+    ) -> None:
         self._store = store
         self._scopes = scopes
+        self._everything = scopes.is_everything
+        self._actor = actor
+
+    def acting(self, actor: Actor) -> ScopedStore:
+        return ScopedStore(self._store, self._scopes, actor)
 
     def _sees(self, subject: str | None) -> bool:
-        return subject is None or self._scopes.covers(subject)
+        return subject is None or self._everything or self._scopes.covers(subject)
 
     def write(self) -> AbstractAsyncContextManager[RegistryWriter]:
-        return self._store.write()
+        if self._actor is None:
+            return self._store.write()
+        return audited_write(self._store, self._actor)
 
     async def get_schema(self, schema_id: SchemaId) -> Schema | None:
         found = await self._store.get_schema(schema_id)
+        if self._everything:
+            return found
         uses = await self._store.list_schema_versions(schema_id, include_deleted=True)
         return found if any(self._sees(v.subject) for v in uses) else None
 
@@ -64,6 +76,10 @@ class ScopedStore:
         deleted_only: bool = False,
         page: Page | None = None,
     ) -> list[SubjectName]:
+        if self._everything:
+            return await self._store.list_subjects(
+                prefix, include_deleted, deleted_only=deleted_only, page=page
+            )
         if prefix is not None and not self._scopes.may_cover_prefix(prefix):
             await self._store.list_subjects(
                 prefix, include_deleted, deleted_only=deleted_only, page=Page(0, 1)

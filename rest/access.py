@@ -15,24 +15,36 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from registry.access import Action, Decision, decide
-from registry.errors import ForbiddenError, UnauthenticatedError
+from registry.errors import ForbiddenError, RegistryError, UnauthenticatedError
 from rest.errors import endpoint
-from rest.http import flag, subject_param
+from rest.http import flag, services_of, subject_param
 
 Rule = Callable[[Request], Awaitable[tuple[Action, str | None]]]
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def guarded(handler: Endpoint, rule: Rule) -> Endpoint:
+# Refusals of these are not audited: they change nothing.
+_READS = frozenset({Action.READ, Action.SUBSCRIBE, Action.INTROSPECT, Action.READ_AUDIT})
+
+
+def guarded(handler: Endpoint, rule: Rule, operation: str) -> Endpoint:
     @endpoint
     async def check(request: Request) -> Response:
         action, subject = await rule(request)
         decision = decide(request.scope.get("principal"), action, subject)
+        refusal: RegistryError | None = None
         if decision is Decision.UNAUTHENTICATED:
-            raise UnauthenticatedError()
-        if decision is Decision.FORBIDDEN:
+            refusal = UnauthenticatedError()
+        elif decision is Decision.FORBIDDEN:
             target = f" on subject '{subject}'" if subject is not None else ""
-            raise ForbiddenError(f"Not permitted to {action.value.replace('_', ' ')}{target}.")
+            refusal = ForbiddenError(f"Not permitted to {action.value.replace('_', ' ')}{target}.")
+        if refusal is not None:
+            if action not in _READS:
+                services = services_of(request)
+                await services.record_refusal(action.value, operation, refusal.code, subject)
+            raise refusal
+        # The handler's changes are audited under this action (rest.http.services_of).
+        request.state.operation = (action.value, operation)
         return await handler(request)
 
     check.__name__ = getattr(handler, "__name__", "endpoint")

@@ -56,8 +56,15 @@ def services_of(request: Request) -> Services:
     if services is None:
         raise errors.StorageUnavailableError("The registry is starting; retry later.")
     principal = request.scope.get("principal")
-    # What the caller may see (rest/access.py has decided what it may do).
-    return services if principal is None else services.for_principal(principal)
+    client = request.client.host if request.client else ""
+    request_id = str(request.scope.get("request_id", ""))
+    if principal is None:
+        return services.anonymous(client=client, request_id=request_id)
+    # What the caller may see (rest/access.py has decided what it may do), and under
+    # which action its changes are audited.
+    seen = services.for_principal(principal, client=client, request_id=request_id)
+    operation = getattr(request.state, "operation", None)
+    return seen if operation is None else seen.acting(*operation)
 
 
 def flag(request: Request, name: str) -> bool:

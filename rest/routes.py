@@ -30,7 +30,8 @@ async def openapi(request: Request) -> Response:
 
 def _route(path: str, handler: Endpoint, method: str, rule: access.Rule) -> BaseRoute:
     """A route whose handler runs only once the policy allows it (rest/access.py)."""
-    return RawPathRoute(path, access.guarded(handler, rule), methods=[method])
+    operation = f"{method} {path}"
+    return RawPathRoute(path, access.guarded(handler, rule, operation), methods=[method])
 
 
 # Order matters where templates overlap: Starlette takes the first match. Every route

@@ -38,6 +38,7 @@ ROOT_FIELDS = [
     "Query.checkCompatibility",
     "Query.config",
     "Query.apiKeys",
+    "Query.auditLog",
     "Mutation.registerSchema",
     "Mutation.setCompatibility",
     "Mutation.setMode",
