@@ -137,7 +137,7 @@ class Settings(BaseSettings):
     build_commit: str = Field(
         default="", description="Source commit of this build, shown in registry_build_info."
     )
-    # ---- Per-principal abuse limits and CORS (docs/limits.md) ----
+    # ---- Per-principal abuse limits and CORS (SECURITY.md) ----
     rate_limit: float = Field(
         default=50.0,
         ge=0,

@@ -45,7 +45,8 @@ class Action(enum.Enum):
     """GraphQL introspection, when it is limited to administrators."""
 
 
-_READER = frozenset({Action.READ, Action.SUBSCRIBE, Action.INTROSPECT})
+# INTROSPECT is asked as READ unless introspection is kept to administrators.
+_READER = frozenset({Action.READ, Action.SUBSCRIBE})
 _WRITER = _READER | {Action.REGISTER, Action.DELETE, Action.CONFIGURE}
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.READER: _READER,

@@ -64,6 +64,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             REGISTRY_RATE_BURST="10",
             REGISTRY_MAX_CONNECTIONS_PER_PRINCIPAL="2",
             REGISTRY_CORS_ORIGINS=ORIGIN,
+            REGISTRY_INTROSPECTION="admin",
         ).start()
         try:
             yield Deployment(server, jwks, signing, admin, url)
@@ -126,22 +127,22 @@ async def test_a_websocket_is_closed_when_its_token_expires(deployment: Deployme
 def test_a_principal_over_its_rate_is_refused_with_retry_after(deployment: Deployment) -> None:
     headers = deployment.token(sub="svc-flood", role="reader", subjects=["*"])
     url = f"{deployment.server.url}/subjects"
+    graphql_url = f"{deployment.server.url}/graphql"
+    query = {"query": "{ subjects { name } }"}
     with httpx.Client() as client:
-        statuses = [client.get(url, headers=headers) for _ in range(30)]
-    refused = [r for r in statuses if r.status_code == 429]
-    assert refused, [r.status_code for r in statuses]
+        rest = [client.get(url, headers=headers) for _ in range(20)]
+        graphql = [client.post(graphql_url, json=query, headers=headers) for _ in range(10)]
+    refused = [r for r in rest if r.status_code == 429]
+    assert refused, [r.status_code for r in rest]
     assert refused[0].json()["error_code"] == 42901
     assert int(refused[0].headers["retry-after"]) >= 1
+    # Both transports draw on the same bucket.
+    refused_graphql = [r for r in graphql if r.status_code == 429]
+    assert refused_graphql, [r.status_code for r in graphql]
+    assert refused_graphql[0].json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
     # Another principal is not affected.
     other = httpx.get(url, headers=deployment.token(sub="svc-calm", role="reader", subjects=["*"]))
     assert other.status_code == 200
-    graphql = httpx.post(
-        f"{deployment.server.url}/graphql",
-        json={"query": "{ subjects { name } }"},
-        headers=headers,
-    )
-    assert graphql.status_code == 429
-    assert graphql.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
 
 
 async def test_a_principal_may_hold_only_so_many_sockets(deployment: Deployment) -> None:
@@ -186,3 +187,16 @@ def test_a_listed_origin_gets_its_preflight_answered_and_others_do_not(
     refused = httpx.get(f"{deployment.server.url}/subjects", headers={"Origin": ORIGIN})
     assert refused.status_code == 401
     assert refused.headers["access-control-allow-origin"] == ORIGIN
+
+
+def test_introspection_can_be_kept_to_administrators(deployment: Deployment) -> None:
+    query = {"query": "{ __schema { queryType { name } } }"}
+    url = f"{deployment.server.url}/graphql"
+    reader = deployment.token(sub="svc-introspect", role="reader", subjects=["*"])
+    refused = httpx.post(url, json=query, headers=reader).json()
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    allowed = httpx.post(url, json=query, headers=deployment.admin.headers()).json()
+    assert allowed["data"]["__schema"]["queryType"]["name"] == "Query"
+    # __typename is not introspection of the schema.
+    typename = httpx.post(url, json={"query": "{ __typename }"}, headers=reader).json()
+    assert typename == {"data": {"__typename": "Query"}}
