@@ -44,8 +44,8 @@ class Key:
         return {"Authorization": self.bearer}
 
 
-def cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {"REGISTRY_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"}
+def cli(database_url: str, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    env = {"REGISTRY_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin", **settings}
     return subprocess.run(
         [sys.executable, "-m", "app.cli", *args],
         cwd=ROOT,
