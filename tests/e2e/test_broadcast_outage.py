@@ -125,7 +125,9 @@ async def test_a_redis_killed_and_restarted_under_writes_loses_no_event_and_pubs
             redis_server.kill()
             await pair.wait_broadcast(0.0)
             degraded = await pair.client_b.readiness()
+            acknowledged_at_loss = len(acknowledged)
             await asyncio.sleep(1.0)
+            acknowledged_while_down = len(acknowledged) - acknowledged_at_loss
             redis_server.start()
             await pair.wait_broadcast(1.0)
             await asyncio.sleep(0.5)
@@ -143,7 +145,8 @@ async def test_a_redis_killed_and_restarted_under_writes_loses_no_event_and_pubs
     assert degraded["broadcast"] == "degraded"
     assert "ConnectionError" in degraded["broadcastReason"]
     assert degraded["eventPollInterval"] == 0.1
-    assert len(acknowledged) >= 20
+    # Writes went on while Redis was down (how many depends on the machine's load).
+    assert acknowledged_while_down >= 1
     assert [e["version"] for e in streamed_b] == acknowledged
     sequences = [e["sequence"] for e in streamed_b]
     assert sequences == list(range(sequences[0], sequences[0] + len(sequences)))
