@@ -335,6 +335,10 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
 
     async def registry_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RegistryError)
+        if request.url.path == "/graphql":
+            # Raised before GraphQL could read the request (a body streamed past the
+            # size limit): answered in GraphQL's error shape, as every /graphql error is.
+            return request_error_response(exc.http_status, exc.message, exc.code)
         return JSONResponse({"code": exc.code, "message": exc.message}, exc.http_status)
 
     async def index(request: Request) -> Response:
