@@ -38,6 +38,7 @@ from app.startup import StartupError
 from app.tracing import configure_tracing
 from app.urls import mask_url
 from app.version import commit, version
+from app.warm_up import warm_up
 from graph.context import GraphContext
 from graph.limits import QueryLimits
 from graph.schema import build_schema
@@ -237,6 +238,8 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
                     upgrade_async(settings.database_url.get_secret_value()),
                     bounded=False,
                 )
+            # First: the workers start in the background while the steps below run.
+            checker = await start_checker(opened)
             await startup_step("opening the database", database_setting, store.connect())
             opened.push_async_callback(store.disconnect)
             await startup_step("reading the database", database_setting, store.get_last_sequence())
@@ -256,7 +259,6 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
             opened.push_async_callback(hub.stop)
             hub_holder["hub"] = hub
             metrics.subscribers.set_function(lambda: hub.subscriber_count)
-            checker = await start_checker(opened)
             graphql_app.services = app.state.services = Services(
                 store=store,
                 publisher=_CacheFirstPublisher(hub, cache),
@@ -264,6 +266,11 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
                 max_schema_bytes=settings.max_schema_bytes,
                 checker=checker or INLINE_CHECKER,
             )
+            # Ready (and listening) only once the workers have started and the first
+            # requests' one-time costs are paid: a replica that restarts takes traffic warm.
+            if checker is not None:
+                await checker.wait_started(settings.startup_timeout)
+            await warm_up(app, settings.startup_timeout)
             # Objects created at startup live for the process: keep them out of every
             # collection, and collect less often, so GC pauses stay off the event path.
             gc.collect()
