@@ -48,12 +48,14 @@ from load.common import (
     REGISTER,
     Managed,
     Processes,
+    free_port,
     registry_env,
     run_managed,
     sigterm_as_interrupt,
     tool_schema,
     write_results,
 )
+from load.common import wait_ready as wait_until_ready
 
 # The same private servers the fault tests use (never the shared test services).
 from tests.support.services import PrivatePostgres, PrivateRedis, private_postgres
@@ -69,6 +71,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--outage", type=float, default=3.0, help="seconds Redis/PG stay down")
     parser.add_argument("--write-interval", type=float, default=0.05, help="seconds per write")
     parser.add_argument("--settle", type=float, default=30.0, help="seconds to catch up after")
+    parser.add_argument(
+        "--hostile-interval", type=float, default=0.02, help="seconds per hostile request"
+    )
     parser.add_argument("--max-stall-ms", type=float, default=100.0, help="largest read stall")
     parser.add_argument("--no-json", action="store_true", help="do not write load/results/")
     return parser.parse_args(argv)
@@ -82,6 +87,7 @@ class Cluster:
     env: dict[str, str]
     replicas: list[Managed]
     ports: list[int]
+    control: str
 
     @property
     def urls(self) -> list[str]:
@@ -160,14 +166,16 @@ async def chaos(args: argparse.Namespace, cluster: Cluster, database_url: str) -
     schema_id = int(registered.json()["data"]["registerSchema"]["id"])
     await chaos_hostile.prepare(cluster.urls)
     hostile = chaos_hostile.Hostile()
-    reader = Reader(cluster.urls, schema_id)
+    reader = Reader(cluster.urls, schema_id, cluster.control)
     await asyncio.to_thread(reader.start)
     try:
         stop = asyncio.Event()
         began = tally.now()
         workers = [
             asyncio.create_task(write(cluster.urls, tally, stop, args.write_interval)),
-            asyncio.create_task(chaos_hostile.attack(cluster.urls, tally, hostile, stop)),
+            asyncio.create_task(
+                chaos_hostile.attack(cluster.urls, tally, hostile, stop, args.hostile_interval)
+            ),
         ]
         listeners = [asyncio.create_task(subscribe(stream)) for stream in streams]
         rounds = len(FAULTS) * max(1, int(args.duration // 30))
@@ -206,6 +214,19 @@ async def chaos(args: argparse.Namespace, cluster: Cluster, database_url: str) -
     }
 
 
+def start_control(procs: Processes, workdir: Path) -> Managed:
+    """A bare Starlette app serving precomputed bytes, read beside the replicas: how long
+    it takes to answer is the delay the machine itself adds at that moment."""
+    body = workdir / "control.json"
+    body.write_text(tool_schema())
+    port = free_port()
+    argv = [sys.executable, "-m", "load.baseline_app", "--port", str(port), "--body-file"]
+    control = procs.start("control", [*argv, str(body)])
+    control.url = f"http://127.0.0.1:{port}"
+    wait_until_ready(control, "/healthz", 30.0)
+    return control
+
+
 def run(args: argparse.Namespace, procs: Processes, workdir: Path) -> None:
     with private_postgres() as postgres:
         redis = PrivateRedis(workdir / "redis").start()
@@ -220,7 +241,8 @@ def run(args: argparse.Namespace, procs: Processes, workdir: Path) -> None:
             # One after the other: the first applies the migrations.
             replicas = [procs.start_registry(f"replica-{n}", env) for n in ("a", "b")]
             ports = [int(m.url.rsplit(":", 1)[1]) for m in replicas]
-            cluster = Cluster(procs, postgres, redis, env, replicas, ports)
+            control = start_control(procs, workdir)
+            cluster = Cluster(procs, postgres, redis, env, replicas, ports, control.url)
             print(
                 f"chaos: {args.duration:g} s of writes, reads and two subscribers on two "
                 f"replicas (PostgreSQL :{postgres.port}, Redis :{redis.port}); faults: "

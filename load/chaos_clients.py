@@ -85,6 +85,9 @@ class Tally:
     # and the longest a read sent in each waited.
     phases: list[tuple[float, str]] = field(default_factory=lambda: [(0.0, "no fault yet")])
     phase_stalls: dict[str, float] = field(default_factory=dict)
+    # The same for reads of the control, a bare app no fault touches: the machine's share.
+    control_stall: float = 0.0
+    phase_control_stalls: dict[str, float] = field(default_factory=dict)
     timeline: list[str] = field(default_factory=list)
 
     def now(self) -> float:
@@ -138,6 +141,12 @@ class Tally:
         fields = line.split()
         sent, answered = float(fields[0]) - self.started, float(fields[1]) - self.started
         kind, port, status, code = fields[2], fields[3], int(fields[4]), fields[6].strip("-")
+        waited = answered - sent
+        phase = self.phases[bisect.bisect_right(self.phases, (sent, "\uffff")) - 1][1]
+        if kind == "control":
+            self.control_stall = max(self.control_stall, waited)
+            self.phase_control_stalls[phase] = max(self.phase_control_stalls.get(phase, 0), waited)
+            return
         if status == 0:
             self.unanswered_reads += 1
             return
@@ -145,13 +154,11 @@ class Tally:
         # A REST read of a subject not written yet (40401) is an answer from the database.
         has_data = status in (200, 404) and code in ("", "40401")
         self.reads += 1
-        waited = answered - sent
         what = f"{kind} from :{port}: {status} {code}".rstrip()
         if waited > self.largest_stall:
             self.largest_stall, self.stall_ended_at, self.stall_what = waited, answered, what
         if waited > SLOW:
             self.slow_reads.append(f"{sent:7.2f} s  {what}: {waited * 1000:.0f} ms")
-        phase = self.phases[bisect.bisect_right(self.phases, (sent, "\uffff")) - 1][1]
         self.phase_stalls[phase] = max(self.phase_stalls.get(phase, 0.0), waited)
         gap = self.gaps.setdefault(kind, Gap(last_ok=sent))
         if has_data:

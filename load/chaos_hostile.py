@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import itertools
 import json
 from collections.abc import Awaitable, Callable
@@ -32,7 +33,6 @@ from load.hostile_inputs import (
 )
 
 REGEX_SUBJECT = "chaos.regex"
-INTERVAL = 0.02
 # Close codes that mean the server failed, not the client (1011: internal error).
 SERVER_CLOSE_CODES = (1011, 4500)
 
@@ -181,8 +181,11 @@ async def prepare(urls: list[str]) -> None:
             await http.post(url + "/graphql", json={"query": CHECK, "variables": check})
 
 
-async def attack(urls: list[str], tally: Tally, hostile: Hostile, stop: asyncio.Event) -> None:
-    """One hostile request every 20 ms, the kinds in turn, the replicas in turn."""
+async def attack(
+    urls: list[str], tally: Tally, hostile: Hostile, stop: asyncio.Event, interval: float
+) -> None:
+    """A hostile request every ``interval`` seconds, the kinds in turn, the replicas in
+    turn."""
     table = requests()
     kinds = itertools.cycle(table)
     async with httpx.AsyncClient(timeout=5.0) as http:
@@ -198,4 +201,5 @@ async def attack(urls: list[str], tally: Tally, hostile: Hostile, stop: asyncio.
             hostile.outcomes[f"{kind}: {outcome}"] += 1
             if outcome not in expected and outcome != "no answer":
                 hostile.unexpected[f"{kind}: {outcome}"] += 1
-            await asyncio.sleep(INTERVAL)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)

@@ -3,7 +3,9 @@
 
 Every 20 ms, from either replica in turn (the other when one does not answer): the latest
 version of a subject over REST, which needs the database, and a schema by id over
-GraphQL, which the response cache serves. One line per read on stdout, for
+GraphQL, which the response cache serves; and, as a control, precomputed bytes from a bare
+Starlette app (``load/baseline_app.py``) that no fault touches: how long it takes to
+answer is the machine's own delay at that moment. One line per read on stdout, for
 ``Tally.read``: when it was sent and answered (the machine's monotonic clock), what, from
 which port, the status (0: neither replica answered), whether it carried Retry-After, the
 error code (``-``: none).
@@ -28,7 +30,7 @@ READ_BY_ID = "query($id:Int!){schema(id:$id){id schema}}"
 INTERVAL = 0.02
 
 
-async def read_forever(urls: list[str], schema_id: int) -> None:
+async def read_forever(urls: list[str], schema_id: int, control: str) -> None:
     reads = {
         "rest-latest": ("GET", "/subjects/chaos.1/versions/latest", None),
         "graphql-schema-by-id": (
@@ -44,8 +46,17 @@ async def read_forever(urls: list[str], schema_id: int) -> None:
             for method, path, body in reads.values():
                 with contextlib.suppress(httpx.HTTPError):
                     await http.request(method, url + path, json=body)
+        with contextlib.suppress(httpx.HTTPError):
+            await http.get(control + "/schema")
         print("ready", flush=True)
         for n in range(sys.maxsize):
+            sent = time.monotonic()
+            try:
+                status = (await http.get(control + "/schema")).status_code
+            except httpx.HTTPError:
+                status = 0
+            port = control.rsplit(":", 1)[1]
+            print(f"{sent:.6f} {time.monotonic():.6f} control {port} {status} 0 -", flush=True)
             for kind, (method, path, body) in reads.items():
                 sent = time.monotonic()
                 line = f"{kind} - 0 0 -"
@@ -71,13 +82,17 @@ class Reader:
 
     urls: list[str]
     schema_id: int
+    control: str
     lines: list[str] = field(default_factory=list)
     ready: threading.Event = field(default_factory=threading.Event)
     _process: subprocess.Popen[str] | None = None
     _thread: threading.Thread | None = None
 
     def start(self) -> None:
-        argv = [sys.executable, "-m", "load.chaos_reader", ",".join(self.urls), str(self.schema_id)]
+        argv = [
+            *(sys.executable, "-m", "load.chaos_reader"),
+            *(",".join(self.urls), str(self.schema_id), self.control),
+        ]
         self._process = subprocess.Popen(
             argv, stdout=subprocess.PIPE, text=True, start_new_session=True
         )
@@ -103,10 +118,10 @@ class Reader:
 
 
 def main() -> None:
-    urls, schema_id = sys.argv[1].split(","), int(sys.argv[2])
+    urls, schema_id, control = sys.argv[1].split(","), int(sys.argv[2]), sys.argv[3]
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     with contextlib.suppress(KeyboardInterrupt, BrokenPipeError):
-        asyncio.run(read_forever(urls, schema_id))
+        asyncio.run(read_forever(urls, schema_id, control))
 
 
 if __name__ == "__main__":

@@ -49,6 +49,10 @@ def report(args: argparse.Namespace, outcome: dict[str, Any], logs: str) -> dict
         "largest_read_stall_by_phase_ms": {
             name: round(seconds * 1000, 1) for name, seconds in tally.phase_stalls.items()
         },
+        "largest_control_stall_s": round(tally.control_stall, 3),
+        "largest_control_stall_by_phase_ms": {
+            name: round(seconds * 1000, 1) for name, seconds in tally.phase_control_stalls.items()
+        },
         "reads": tally.reads,
         "unanswered_reads": tally.unanswered_reads,
         "longest_without_data_s": gaps,
@@ -83,9 +87,12 @@ def report(args: argparse.Namespace, outcome: dict[str, Any], logs: str) -> dict
                 f"largest read stall       {tally.largest_stall * 1000:.0f} ms "
                 f"({tally.stall_what}, at {tally.stall_ended_at:.1f} s; {tally.reads} reads, "
                 f"{tally.unanswered_reads} unanswered)",
-                "  by phase               "
+                f"  control                {tally.control_stall * 1000:.0f} ms (a bare app no "
+                "fault touches, read beside them: the machine's own delay)",
+                "  by phase, replicas / control: "
                 + ", ".join(
-                    f"{name} {seconds * 1000:.0f} ms"
+                    f"{name} {seconds * 1000:.0f} / "
+                    f"{tally.phase_control_stalls.get(name, 0) * 1000:.0f} ms"
                     for name, seconds in tally.phase_stalls.items()
                 ),
                 "longest without data     "
