@@ -89,6 +89,10 @@ def _basic(credentials: str) -> tuple[str, str]:
     return key_id, secret
 
 
+# Marks a request the replica serves to itself before it listens (app/warm_up.py).
+WARM_UP_SCOPE_KEY = "llm_schema_registry.warm_up"
+
+
 class AuthenticationMiddleware:
     """Authenticates every HTTP request and websocket upgrade once, before routing, and
     leaves the principal (or None) in ``scope["principal"]`` for the transports' policy.
@@ -118,6 +122,10 @@ class AuthenticationMiddleware:
         if scope["type"] == "http":
             send = _with_request_id(send, request_id)
         path = scope.get("path", "")
+        if scope.get(WARM_UP_SCOPE_KEY) is True:
+            scope["principal"] = LOCAL_PRINCIPAL
+            await self._app(scope, receive, send)
+            return
         if (
             scope["type"] not in ("http", "websocket")
             or path in self._open_paths

@@ -111,6 +111,14 @@ class ProcessChecker:
         self._executor = _new_executor(self.workers)
         self._start_workers()
 
+    async def wait_started(self, within: float) -> None:
+        """Returns once every worker has started, or after ``within`` seconds: a replica
+        that served meanwhile would share its CPU with their imports. A failed start is
+        logged, not raised here; the first job reports it."""
+        if self._warming is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(self._warming), within)
+
     def _start_workers(self) -> None:
         self._warming = asyncio.ensure_future(asyncio.to_thread(self._warm, self._executor))
         self._warming.add_done_callback(_log_failure)

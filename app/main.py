@@ -30,7 +30,7 @@ from app.metrics import HttpMetricsMiddleware, Metrics, graphql_metrics_extensio
 from app.principal_limits import PrincipalLimits
 from app.rate_limit import create_rate_limiter
 from app.request_body import RequestBodyTimeout
-from app.request_limits import BodySizeLimit
+from app.request_limits import BodySizeLimit, request_error_response
 from app.response_cache import ResponseCache
 from app.security_headers import SecurityHeaders
 from app.settings import Settings
@@ -39,6 +39,7 @@ from app.tokens import build_token_verifier
 from app.tracing import configure_tracing
 from app.urls import mask_url
 from app.version import commit, version
+from app.warm_up import warm_up
 from graph.limits import QueryLimits
 from graph.schema import build_schema
 from registry.errors import RegistryError
@@ -199,6 +200,8 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
                     upgrade_async(settings.database_url.get_secret_value()),
                     bounded=False,
                 )
+            # First: the workers start in the background while the steps below run.
+            checker = await start_checker(opened)
             await startup_step("opening the database", database_setting, store.connect())
             opened.push_async_callback(store.disconnect)
             await startup_step("reading the database", database_setting, store.get_last_sequence())
@@ -222,7 +225,6 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
                 opened.push_async_callback(tokens.aclose)
             if limiter is not None:
                 opened.push_async_callback(limiter.aclose)
-            checker = await start_checker(opened)
             graphql_app.services = app.state.services = Services(
                 store=store,
                 publisher=_CacheFirstPublisher(hub, cache),
@@ -232,6 +234,11 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
                 key_hasher=Argon2Hasher(),
                 audit_log=store,
             )
+            # Ready (and listening) only once the workers have started and the first
+            # requests' one-time costs are paid: a replica that restarts takes traffic warm.
+            if checker is not None:
+                await checker.wait_started(settings.startup_timeout)
+            await warm_up(app, settings.startup_timeout)
             # Objects created at startup live for the process: keep them out of every
             # collection, and collect less often, so GC pauses stay off the event path.
             gc.collect()
@@ -303,6 +310,10 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
 
     async def registry_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RegistryError)
+        if request.url.path == "/graphql":
+            # Raised before GraphQL could read the request (a body streamed past the
+            # size limit): answered in GraphQL's error shape, as every /graphql error is.
+            return request_error_response(exc.http_status, exc.message, exc.code)
         return JSONResponse({"code": exc.code, "message": exc.message}, exc.http_status)
 
     async def index(request: Request) -> Response:

@@ -25,12 +25,11 @@ _CODES = {
 }
 
 
-def request_error_response(status: int, message: str) -> Response:
+def request_error_response(status: int, message: str, code: str | None = None) -> Response:
     """A request GraphQL could not even read, answered as a GraphQL error (the
     GraphQL-over-HTTP shape: an ``errors`` list, no ``data``)."""
-    body = {
-        "errors": [{"message": message, "extensions": {"code": _CODES.get(status, "BAD_REQUEST")}}]
-    }
+    code = code or _CODES.get(status, "BAD_REQUEST")
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
     # json escapes lone surrogates that a message may quote from the request.
     return Response(json.dumps(body), status_code=status, media_type="application/json")
 

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
+import sys
 from types import FrameType
 
 import uvicorn
+from uvicorn.config import STARTUP_FAILURE
 
 from app.connections import ConnectionLimits, bounded_http_protocol, raise_open_files_limit
 from app.main import RegistryApp
@@ -27,6 +30,16 @@ class RegistryServer(uvicorn.Server):
         super().handle_exit(sig, frame)
         if sig == signal.SIGTERM and sig in self._captured_signals:
             self._captured_signals.remove(sig)
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        try:
+            await super().startup(sockets)
+        except OSError as exc:
+            # The bound socket listens only now (app/startup.py): another process that
+            # bound the same port while neither listened may have listened first.
+            logger.error("cannot listen on the port: %s", exc.strerror or exc)
+            await self.lifespan.shutdown()
+            sys.exit(STARTUP_FAILURE)
 
 
 def build_server(app: RegistryApp, settings: Settings, host: str, port: int) -> RegistryServer:

@@ -77,8 +77,11 @@ def describe_settings_error(error: ValidationError) -> str:
 
 
 def bind_listener(host: str, port: int) -> socket.socket:
-    """The listening socket, bound before anything else happens, so a port in use is
-    reported before migrations create files or touch a database."""
+    """The server's socket, bound before anything else happens, so a port in use is
+    reported before migrations create files or touch a database. It listens only once the
+    registry is ready (uvicorn listens after the lifespan has started): until then a
+    connection is refused at once, so a client or load balancer tries another replica
+    instead of waiting in the listen queue while this one migrates and connects."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
@@ -94,7 +97,6 @@ def bind_listener(host: str, port: int) -> socket.socket:
         if family == socket.AF_INET6:
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
         sock.bind(address)
-        sock.listen(2048)
     except OSError as exc:
         sock.close()
         reason = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 from collections.abc import AsyncIterator
@@ -51,6 +52,16 @@ _UNAVAILABLE = (
 # Seconds a new pool connection may take; asyncpg's default (60) would hold requests
 # that long when PostgreSQL stops answering.
 _CONNECT_TIMEOUT = 5.0
+# Once an operation has failed because PostgreSQL is unavailable, a probe (``SELECT 1``
+# on a pool connection, within _PROBE_TIMEOUT) asks again at once, then after 0.05 s,
+# doubling up to _PROBE_MAX_DELAY. While probes fail, operations are refused at once:
+# none waits for a connect of its own (up to _CONNECT_TIMEOUT when the server's host
+# stops answering) or for a pool slot held by one. The first probe that succeeds lets
+# them through again.
+_PROBE_TIMEOUT = 1.0
+_PROBE_FIRST_DELAY = 0.05
+_PROBE_MAX_DELAY = 0.5
+_UNAVAILABLE_MESSAGE = "The database is unavailable; retry later."
 
 
 def _describe(error: BaseException) -> str:
@@ -94,7 +105,14 @@ class DatabaseStore(AuditReads):
     (SQLite has a single writer anyway). PostgreSQL: a pool, one connection per task.
     """
 
-    def __init__(self, url: str, *, pool_min_size: int = 1, pool_max_size: int = 10) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_min_size: int = 1,
+        pool_max_size: int = 10,
+        connect_timeout: float = _CONNECT_TIMEOUT,
+    ) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         options: dict[str, Any] = {}
@@ -103,7 +121,7 @@ class DatabaseStore(AuditReads):
                 "min_size": pool_min_size,
                 "max_size": pool_max_size,
                 "connection_class": _NoResetConnection,
-                "timeout": _CONNECT_TIMEOUT,
+                "timeout": connect_timeout,
             }
         self._database = Database(url, **options)
         self._held: Connection | None = None
@@ -111,11 +129,20 @@ class DatabaseStore(AuditReads):
         # Failures since the database was last seen working (logged when this leaves 0).
         self._failures = 0
         self._pool_filter = _QuietPoolFloor(self)
+        # PostgreSQL only: set while probes find the database unavailable.
+        self._is_down = False
+        self._probe: asyncio.Task[None] | None = None
 
     @property
     def is_failing(self) -> bool:
         """Whether the last operation failed because the database was unavailable."""
         return self._failures > 0
+
+    @property
+    def is_down(self) -> bool:
+        """Whether operations are refused at once: a probe found the database unavailable
+        and none has found it available since."""
+        return self._is_down
 
     async def connect(self) -> None:
         if not self.is_sqlite:
@@ -142,6 +169,11 @@ class DatabaseStore(AuditReads):
             raise StorageUnavailableError("Cannot connect to the database.") from exc
 
     async def disconnect(self) -> None:
+        if self._probe is not None:
+            self._probe.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._probe
+            self._probe = None
         if self._held is not None:
             await self._held.__aexit__(None, None, None)
             self._held = None
@@ -150,6 +182,9 @@ class DatabaseStore(AuditReads):
 
     @asynccontextmanager
     async def _session(self) -> AsyncIterator[Connection]:
+        if self._is_down:
+            self._failures += 1
+            raise StorageUnavailableError(_UNAVAILABLE_MESSAGE)
         try:
             if self._held is not None:
                 async with self._lock:
@@ -159,7 +194,8 @@ class DatabaseStore(AuditReads):
                     yield connection
         except _UNAVAILABLE as exc:
             self._failed(exc)
-            raise StorageUnavailableError("The database is unavailable; retry later.") from exc
+            self._start_probe()
+            raise StorageUnavailableError(_UNAVAILABLE_MESSAGE) from exc
         if self._failures:
             logger.warning("database available again after %d failed operation(s)", self._failures)
             self._failures = 0
@@ -171,6 +207,39 @@ class DatabaseStore(AuditReads):
         self._failures += 1
         if self._failures == 1:
             logger.warning("database unavailable: %s", _describe(error))
+
+    def _start_probe(self) -> None:
+        if self.is_sqlite or (self._probe is not None and not self._probe.done()):
+            return
+        self._probe = asyncio.get_running_loop().create_task(
+            self._probe_until_available(), name="database-probe"
+        )
+
+    async def _probe_until_available(self) -> None:
+        """Asks PostgreSQL whether it answers until it does, refusing operations at once
+        meanwhile. One failed operation is not enough to refuse the next: it may have
+        been one broken connection, and the first probe, made at once, tells."""
+        delay = _PROBE_FIRST_DELAY
+        while True:
+            try:
+                async with asyncio.timeout(_PROBE_TIMEOUT), self._pooled() as connection:
+                    await connection.fetch_val(sa.text("SELECT 1"))
+            except _UNAVAILABLE:  # a probe that timed out included (TimeoutError)
+                if not self._is_down:
+                    self._is_down = True
+                    await self._expire_pool()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, _PROBE_MAX_DELAY)
+            else:
+                self._is_down = False
+                return
+
+    async def _expire_pool(self) -> None:
+        # Connections opened before the outage are replaced as they are next acquired:
+        # after a failover the old ones may lead to a host that no longer answers.
+        pool = getattr(self._database._backend, "_pool", None)
+        if pool is not None:
+            await pool.expire_connections()
 
     @asynccontextmanager
     async def _pooled(self) -> AsyncIterator[Connection]:

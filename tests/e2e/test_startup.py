@@ -164,6 +164,47 @@ def test_a_port_in_use_is_reported_before_any_file_is_created(tmp_path: Path) ->
     assert not database.exists()
 
 
+def test_a_starting_replica_holds_its_port_but_refuses_connections_until_ready(
+    tmp_path: Path,
+) -> None:
+    """While ``serve`` waits for its database, the port is taken, yet a connection is
+    refused at once: a client or a load balancer turns to another replica instead of
+    waiting in the listen queue."""
+    port = free_port()
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")},
+        "REGISTRY_DATABASE_URL": f"postgresql+asyncpg://registry@127.0.0.1:{refused_port()}/r",
+        "REGISTRY_DATABASE_CONNECT_TIMEOUT": "10",
+        "REGISTRY_PORT": str(port),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve"],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + DEADLINE
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                try:
+                    probe.bind(("127.0.0.1", port))
+                except OSError:
+                    break  # bound by the starting replica
+            time.sleep(0.05)
+        else:
+            pytest.fail("the replica never bound its port")
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+        still_starting = process.poll() is None
+    finally:
+        process.terminate()
+        process.wait(30)
+
+    assert still_starting
+
+
 def test_a_port_given_on_the_command_line_is_checked_too(tmp_path: Path) -> None:
     run = run_cli("serve", "--port", "abc", cwd=tmp_path)
 

@@ -1,12 +1,15 @@
 """The store while PostgreSQL goes away and comes back: every driver error that means
-"unavailable" becomes STORAGE_UNAVAILABLE, broken connections are discarded, the pool
-serves again by itself, and the outage is logged once, not per query."""
+"unavailable" becomes STORAGE_UNAVAILABLE, broken connections are discarded, operations
+are refused at once while probes find the database unavailable, the pool serves again by
+itself, and the outage is logged once, not per query."""
 
 from __future__ import annotations
 
 import asyncio
 import collections
 import logging
+import socket
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -63,11 +66,14 @@ async def test_a_long_lived_task_is_served_again_when_postgresql_returns(
     async def read_continuously() -> None:
         # One task for the whole test, like the event hub's poll.
         while running:
+            # The phase the read started in: one sent just before the stop (which blocks
+            # the loop) may be answered after it.
+            started_in = phase
             try:
                 await private_store.get_last_sequence()
-                outcomes[(phase, "ok")] += 1
+                outcomes[(started_in, "ok")] += 1
             except StorageUnavailableError:
-                outcomes[(phase, "unavailable")] += 1
+                outcomes[(started_in, "unavailable")] += 1
             await asyncio.sleep(0.02)
 
     with caplog.at_level(logging.DEBUG):
@@ -76,6 +82,7 @@ async def test_a_long_lived_task_is_served_again_when_postgresql_returns(
         postgres_server.stop()
         phase = "down"
         await asyncio.sleep(1.5)
+        refused_at_once = private_store.is_down
         postgres_server.start()
         phase = "back"
         await asyncio.sleep(2.0)
@@ -86,6 +93,7 @@ async def test_a_long_lived_task_is_served_again_when_postgresql_returns(
     assert outcomes[("down", "unavailable")] > 0
     assert outcomes[("down", "ok")] == 0
     assert outcomes[("back", "ok")] > 0
+    assert refused_at_once and not private_store.is_down
     # Nothing acknowledged before the outage is lost (the crash kept every commit).
     assert last >= acknowledged[-1] == 5
     store_lines = [r.getMessage() for r in caplog.records if r.name == store_module.__name__]
@@ -148,3 +156,45 @@ async def test_a_failed_release_after_a_commit_does_not_fail_the_write(
 
     assert failed == 1
     assert sequence == stored == 1
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port whose connections the kernel accepts and nobody answers, as when the
+    database's host hangs: a connect waits for its timeout."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        yield int(listener.getsockname()[1])
+
+
+async def test_once_a_probe_finds_the_database_unavailable_operations_are_refused_at_once(
+    silent_port: int,
+) -> None:
+    store = DatabaseStore(
+        f"postgresql+asyncpg://registry@127.0.0.1:{silent_port}/registry",
+        pool_min_size=0,
+        connect_timeout=0.3,
+    )
+    await store.connect()
+    try:
+        started = time.monotonic()
+        with pytest.raises(StorageUnavailableError):
+            await store.get_last_sequence()
+        first = time.monotonic() - started
+        for _ in range(1000):  # the probe's verdict, within its timeout
+            if store.is_down:
+                break
+            await asyncio.sleep(0.01)
+        refusals = []
+        for _ in range(20):
+            started = time.monotonic()
+            with pytest.raises(StorageUnavailableError) as raised:
+                await store.list_subjects()
+            refusals.append(time.monotonic() - started)
+    finally:
+        await store.disconnect()
+
+    assert first >= 0.3  # the operation that found the outage waited for its connect
+    assert max(refusals) < 0.05, refusals
+    assert raised.value.message == "The database is unavailable; retry later."
