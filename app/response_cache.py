@@ -6,6 +6,11 @@ byte, keyed by the request itself (GET query string or POST body), without runni
 GraphQL. Responses carry an ETag; GET responses are also cacheable by HTTP caches.
 Permanent deletions can make an id unresolvable, so they clear the cache (every replica
 sees them through the event hub).
+
+What an id resolves to depends on who asks (a schema used only outside a principal's
+subject scopes reads as missing), so entries are kept per set of scopes, a request that
+may not read is never answered from the cache, and with authentication on a GET answer
+is marked private: a shared HTTP cache must not hand one caller's answer to another.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from graphql import (
     parse,
 )
 
+from registry.access import Action, Decision, Principal, PrincipalKind, SubjectScopes, decide
 from registry.model import ChangeEvent
 
 Scope = MutableMapping[str, Any]
@@ -35,6 +41,8 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
+# (method, request, the principal's scopes): one request reads differently per scopes.
+_Key = tuple[str, bytes, SubjectScopes]
 _IMMUTABLE_SCHEMA_FIELDS = frozenset({"id", "schema", "format", "__typename"})
 _MAX_KEY_BYTES = 16 * 1024
 # Responses larger than this are served but not kept; all entries share a byte budget.
@@ -120,7 +128,7 @@ class ResponseCache:
         self._app = app
         self._path = path
         self._max_entries = max_entries
-        self._entries: OrderedDict[tuple[str, bytes], _Entry] = OrderedDict()
+        self._entries: OrderedDict[_Key, _Entry] = OrderedDict()
         self._on_hit = on_hit
         self._generation = 0
         self._bytes = 0
@@ -138,12 +146,17 @@ class ResponseCache:
         return len(self._entries)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        principal = scope.get("principal")
         if (
             self._max_entries == 0
             or scope["type"] != "http"
             or scope["path"] != self._path
             or scope["method"] not in ("GET", "POST")
+            or not isinstance(principal, Principal)
+            or decide(principal, Action.READ) is not Decision.ALLOW
         ):
+            # Only a principal the policy lets read is served from (or fills) the cache;
+            # the others reach GraphQL, which refuses them as it should.
             await self._app(scope, receive, send)
             return
         method: str = scope["method"]
@@ -154,20 +167,21 @@ class ResponseCache:
         if len(raw) > _MAX_KEY_BYTES:
             await self._app(scope, receive, send)
             return
-        key = (method, raw)
+        key = (method, raw, principal.scopes)
+        is_public = principal.kind is PrincipalKind.LOCAL
         entry = self._entries.get(key)
         if entry is not None:
             if self._on_hit is not None:
                 self._on_hit()
-            await _send_cached(scope, send, entry, is_get=method == "GET")
+            await _send_cached(scope, send, entry, is_get=method == "GET", is_public=is_public)
             return
         query = _query_of(method, raw)
         if query is None or not is_cacheable_document(query):
             await self._app(scope, receive, send)
             return
-        await self._app(scope, receive, self._capturing(send, key))
+        await self._app(scope, receive, self._capturing(send, key, is_public=is_public))
 
-    def _capturing(self, send: Send, key: tuple[str, bytes]) -> Send:
+    def _capturing(self, send: Send, key: _Key, *, is_public: bool) -> Send:
         """Holds the response start until the body is known, so that a cacheable first
         response already carries the ETag (and, for GET, Cache-Control) of later hits."""
         generation = self._generation
@@ -204,14 +218,14 @@ class ResponseCache:
                     for name, value in held.get("headers", [])
                     if name.lower() not in (b"etag", b"cache-control")
                 ]
-                headers.extend(_cache_headers(entry, is_get=key[0] == "GET"))
+                headers.extend(_cache_headers(entry, is_get=key[0] == "GET", is_public=is_public))
                 held = {**held, "headers": headers}
             await send(held)
             await send(message)
 
         return capture
 
-    def _store(self, key: tuple[str, bytes], entry: _Entry) -> None:
+    def _store(self, key: _Key, entry: _Entry) -> None:
         size = len(entry.body) + len(key[1])
         if size > _MAX_ENTRY_BYTES:
             return
@@ -221,7 +235,7 @@ class ResponseCache:
         self._entries[key] = entry
         self._bytes += size
         while len(self._entries) > self._max_entries or self._bytes > _MAX_TOTAL_BYTES:
-            (_, raw), evicted = self._entries.popitem(last=False)
+            (_, raw, _), evicted = self._entries.popitem(last=False)
             self._bytes -= len(evicted.body) + len(raw)
 
 
@@ -247,17 +261,23 @@ async def _buffer_body(receive: Receive) -> tuple[bytes, Receive]:
     return body, replay
 
 
-def _cache_headers(entry: _Entry, *, is_get: bool) -> list[tuple[bytes, bytes]]:
+def _cache_headers(entry: _Entry, *, is_get: bool, is_public: bool) -> list[tuple[bytes, bytes]]:
     headers = [(b"etag", entry.etag)]
     if is_get:
         # The content of an id never changes; only a permanent delete can make the id
         # unresolvable, and a client holding the old content may keep using it.
-        headers.append((b"cache-control", b"public, max-age=31536000, immutable"))
+        visibility = b"public" if is_public else b"private"
+        headers.append((b"cache-control", visibility + b", max-age=31536000, immutable"))
     return headers
 
 
-async def _send_cached(scope: Scope, send: Send, entry: _Entry, *, is_get: bool) -> None:
-    headers = [(b"content-type", b"application/json"), *_cache_headers(entry, is_get=is_get)]
+async def _send_cached(
+    scope: Scope, send: Send, entry: _Entry, *, is_get: bool, is_public: bool
+) -> None:
+    headers = [
+        (b"content-type", b"application/json"),
+        *_cache_headers(entry, is_get=is_get, is_public=is_public),
+    ]
     if is_get:
         for name, value in scope.get("headers", ()):
             if name == b"if-none-match" and entry.etag in value:
