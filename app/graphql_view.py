@@ -50,6 +50,15 @@ class RegistryGraphQL(GraphQL[GraphContext, None]):
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
 
+    def decode_json(self, data: str | bytes) -> object:
+        # json.loads recurses once per nesting level: a body (or a websocket message) of
+        # a few thousand '[' raised RecursionError, a 500 or a socket dropped without a
+        # close frame. Too deep is malformed here: 400, or 4400 on a socket.
+        try:
+            return super().decode_json(data)
+        except RecursionError:
+            raise json.JSONDecodeError("The JSON is nested too deeply", "", 0) from None
+
     def parse_json(self, data: str | bytes) -> Any:
         try:
             parsed = super().parse_json(data)
