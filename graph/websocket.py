@@ -6,6 +6,10 @@ the socket without a close frame, ``"variables": "x"`` became INTERNAL_ERROR, an
 numeric ``id`` got no reply. graphql-transport-ws says what to do with an invalid
 message: close with 4400 and a reason. The legacy graphql-ws protocol has no close code
 for it, so the client gets an ``error`` for the operation (or a ``connection_error``).
+
+An operation may also finish after its socket was closed (an invalid message closes it
+while a subscribe is still being prepared): Starlette then refuses the send, and the
+answer, which has nowhere to go, is dropped rather than logged as a failed task.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import time
 from typing import Any, Protocol
 
 from graphql import GraphQLError
+from starlette.websockets import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -63,6 +68,10 @@ def message_problem(message: object) -> str | None:
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[GraphContext, None]):
+    async def send_message(self, message: Any) -> None:
+        with contextlib.suppress(WebSocketDisconnected):
+            await super().send_message(message)
+
     async def handle_message(self, message: Any) -> None:
         problem = message_problem(message)
         if problem is not None:
@@ -87,6 +96,10 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[GraphContext, None]):
 
 
 class LegacyWSHandler(BaseGraphQLWSHandler[GraphContext, None]):
+    async def send_message(self, message: Any) -> None:
+        with contextlib.suppress(WebSocketDisconnected):
+            await super().send_message(message)
+
     async def handle_connection_init(self, message: Any) -> None:
         payload = message.get("payload")
         if (payload is None or isinstance(payload, dict)) and not await _authenticate(
