@@ -8,7 +8,8 @@ message: close with 4400 and a reason. The legacy graphql-ws protocol has no clo
 for it, so the client gets an ``error`` for the operation (or a ``connection_error``).
 
 An operation may also finish after its socket was closed (an invalid message closes it
-while a subscribe is still being prepared): Starlette then refuses the send, and the
+while a subscribe is still being prepared, or the client left): the send is refused
+(by Starlette once the close is sent, by strawberry while it is under way), and the
 answer, which has nowhere to go, is dropped rather than logged as a failed task.
 """
 
@@ -21,6 +22,7 @@ from typing import Any, Protocol
 
 from graphql import GraphQLError
 from starlette.websockets import WebSocketDisconnected
+from strawberry.http.exceptions import WebSocketDisconnected as SocketGone
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -69,7 +71,7 @@ def message_problem(message: object) -> str | None:
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[GraphContext, None]):
     async def send_message(self, message: Any) -> None:
-        with contextlib.suppress(WebSocketDisconnected):
+        with contextlib.suppress(WebSocketDisconnected, SocketGone):
             await super().send_message(message)
 
     async def handle_message(self, message: Any) -> None:
@@ -97,7 +99,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[GraphContext, None]):
 
 class LegacyWSHandler(BaseGraphQLWSHandler[GraphContext, None]):
     async def send_message(self, message: Any) -> None:
-        with contextlib.suppress(WebSocketDisconnected):
+        with contextlib.suppress(WebSocketDisconnected, SocketGone):
             await super().send_message(message)
 
     async def handle_connection_init(self, message: Any) -> None:
