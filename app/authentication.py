@@ -49,9 +49,15 @@ class Authenticator:
         not hold; the message never says which part failed."""
         if not self.required:
             return LOCAL_PRINCIPAL
-        if authorization is None or not authorization.strip():
+        value = "" if authorization is None else authorization.strip()
+        if not value:
             return None
-        scheme, _, credentials = authorization.strip().partition(" ")
+        # Every credential accepted is printable ASCII (base64, hex, base64url). Anything
+        # else would reach base64, the secret hash or the database as text they refuse
+        # (a header read as latin-1, a socket payload with a lone surrogate or a NUL).
+        if not (value.isascii() and value.isprintable()):
+            raise UnauthenticatedError("Invalid credentials.")
+        scheme, _, credentials = value.partition(" ")
         credentials = credentials.strip()
         match scheme.lower():
             case "basic":
@@ -80,11 +86,11 @@ class Authenticator:
 
 def _basic(credentials: str) -> tuple[str, str]:
     try:
-        decoded = base64.b64decode(credentials, validate=True).decode()
+        decoded = base64.b64decode(credentials, validate=True).decode("ascii")
     except (binascii.Error, UnicodeDecodeError):
         raise UnauthenticatedError("Malformed Basic credentials.") from None
     key_id, separator, secret = decoded.partition(":")
-    if not separator or not key_id or not secret:
+    if not separator or not key_id or not secret or not decoded.isprintable():
         raise UnauthenticatedError("Malformed Basic credentials.")
     return key_id, secret
 

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 
 from app.authentication import Authenticator
 from app.graphiql import content_security_policy, render_page
@@ -28,6 +28,22 @@ from graph.websocket import LegacyWSHandler, OpenSockets, SocketRef, TransportWS
 from registry.access import Principal
 from registry.errors import UnauthenticatedError
 from resolvers.context import Services
+
+# RFC 6455: a close frame's reason is at most 123 bytes of UTF-8.
+_MAX_CLOSE_REASON_BYTES = 123
+
+
+def close_reason(reason: str) -> str:
+    """A reason a close frame can carry. Strawberry's reasons may quote the client's
+    message ("Unknown message type: …"): a lone surrogate in it could not be encoded and
+    a long one does not fit, and either dropped the socket without a close frame."""
+    encoded = reason.encode("utf-8", "replace")[:_MAX_CLOSE_REASON_BYTES]
+    return encoded.decode("utf-8", "ignore")
+
+
+class _SocketAdapter(ASGIWebSocketAdapter):
+    async def close(self, code: int, reason: str) -> None:
+        await super().close(code, close_reason(reason))
 
 
 class RegistryGraphQL(GraphQL[GraphContext, None]):
@@ -53,6 +69,16 @@ class RegistryGraphQL(GraphQL[GraphContext, None]):
 
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
+    websocket_adapter_class = _SocketAdapter
+
+    def decode_json(self, data: str | bytes) -> object:
+        # json.loads recurses once per nesting level: a body (or a websocket message) of
+        # a few thousand '[' raised RecursionError, a 500 or a socket dropped without a
+        # close frame. Too deep is malformed here: 400, or 4400 on a socket.
+        try:
+            return super().decode_json(data)
+        except RecursionError:
+            raise json.JSONDecodeError("The JSON is nested too deeply", "", 0) from None
 
     def parse_json(self, data: str | bytes) -> Any:
         try:

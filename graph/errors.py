@@ -15,8 +15,9 @@ from typing import Any
 
 from graphql import GraphQLError
 from opentelemetry import trace
+from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import SchemaExtension
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from graph.operations import operation_type, root_fields
 from registry.errors import IncompatibleSchemaError, RegistryError, refusal_log_level
@@ -27,6 +28,7 @@ INTERNAL_ERROR = "INTERNAL_ERROR"
 BAD_USER_INPUT = "BAD_USER_INPUT"
 GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+BAD_REQUEST = "BAD_REQUEST"
 
 
 # Request errors about the values sent (as opposed to the shape of the document).
@@ -92,6 +94,15 @@ def format_error(error: GraphQLError) -> GraphQLError:
             "here: send queries and mutations over HTTP (or graphql-transport-ws).",
             {"code": GRAPHQL_VALIDATION_FAILED},
         )
+    if isinstance(original, CannotGetOperationTypeError | MissingQueryError):
+        # Nothing to run: no query, only fragments, or no operation by the name given.
+        # HTTP refuses these before execution (400); a websocket subscribe gets them here.
+        message = (
+            original.as_http_error_reason()
+            if isinstance(original, CannotGetOperationTypeError)
+            else "No GraphQL query found in the request"
+        )
+        return _with(error, message, {"code": BAD_REQUEST})
     trace_id = _trace_id()
     logger.error("unexpected error (trace id %s)", trace_id, exc_info=original)
     return _with(

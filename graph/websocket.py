@@ -6,6 +6,11 @@ the socket without a close frame, ``"variables": "x"`` became INTERNAL_ERROR, an
 numeric ``id`` got no reply. graphql-transport-ws says what to do with an invalid
 message: close with 4400 and a reason. The legacy graphql-ws protocol has no close code
 for it, so the client gets an ``error`` for the operation (or a ``connection_error``).
+
+An operation may also finish after its socket was closed (an invalid message closes it
+while a subscribe is still being prepared, or the client left): the send is refused
+(by Starlette once the close is sent, by strawberry while it is under way), and the
+answer, which has nowhere to go, is dropped rather than logged as a failed task.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from graphql import GraphQLError
+from starlette.websockets import WebSocketDisconnected
+from strawberry.http.exceptions import WebSocketDisconnected as SocketGone
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -64,6 +71,10 @@ def message_problem(message: object) -> str | None:
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[GraphContext, None]):
+    async def send_message(self, message: Any) -> None:
+        with contextlib.suppress(WebSocketDisconnected, SocketGone):
+            await super().send_message(message)
+
     async def handle_message(self, message: Any) -> None:
         problem = message_problem(message)
         if problem is not None:
@@ -88,6 +99,10 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[GraphContext, None]):
 
 
 class LegacyWSHandler(BaseGraphQLWSHandler[GraphContext, None]):
+    async def send_message(self, message: Any) -> None:
+        with contextlib.suppress(WebSocketDisconnected, SocketGone):
+            await super().send_message(message)
+
     async def handle_connection_init(self, message: Any) -> None:
         payload = message.get("payload")
         if (payload is None or isinstance(payload, dict)) and not await _authenticate(

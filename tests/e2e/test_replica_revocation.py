@@ -15,7 +15,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.e2e.conftest import new_server, start_server, stop_server
-from tests.e2e.test_authentication import SUBPROTOCOL, Key, cli, create_key
+from tests.e2e.test_authentication import SUBPROTOCOL
+from tests.support.keys import Key, cli, create_key
 
 CHANGES = "subscription { schemaChanges { subject } }"
 

@@ -18,8 +18,9 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.e2e.conftest import new_server, sqlite_file_url
-from tests.e2e.test_authentication import SUBPROTOCOL, Key, create_key
+from tests.e2e.test_authentication import SUBPROTOCOL
 from tests.support.jwks_server import JwksServer, running_jwks_server
+from tests.support.keys import Key, create_key
 from tests.support.server import ROOT, ServerProcess
 from tests.support.tokens import AUDIENCE, ISSUER, SigningKey, issue, rsa_key
 

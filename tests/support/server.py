@@ -44,6 +44,9 @@ class ServerProcess:
         assert self._process is not None, "the server is not running"
         return self._process.pid
 
+    def is_running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"

@@ -12,6 +12,7 @@ import pytest
 
 from app import response_cache
 from app.response_cache import Message, ResponseCache, is_cacheable_document
+from registry.access import LOCAL_PRINCIPAL, Principal, Role, SubjectScopes
 from registry.model import ChangeEvent, EventKind
 from registry.types import Sequence, SubjectName
 
@@ -61,6 +62,7 @@ async def call(
     method: str = "POST",
     query: str = SCHEMA_QUERY,
     headers: dict[str, str] | None = None,
+    principal: Principal | None = LOCAL_PRINCIPAL,
 ) -> Reply:
     if method == "GET":
         query_string, body = urlencode({"query": query}).encode(), b""
@@ -72,6 +74,9 @@ async def call(
         "method": method,
         "query_string": query_string,
         "headers": [(k.encode(), v.encode()) for k, v in (headers or {}).items()],
+        # Left by AuthenticationMiddleware: the local administrator when authentication
+        # is off, None for a request without credentials when it is on.
+        "principal": principal,
     }
     requests = [{"type": "http.request", "body": body, "more_body": False}]
     sent: list[Message] = []
@@ -432,3 +437,43 @@ async def test_a_purge_during_a_read_keeps_that_read_out_of_the_cache(
     assert downstream.calls == 2
     assert after.body == again.body
     assert len(cache) == 1
+
+
+# ---- who asks ------------------------------------------------------------------------
+
+TEAM_A_READER = Principal(id="k1", role=Role.READER, scopes=SubjectScopes.parse(["team-a.*"]))
+OTHER_TEAM_A_WRITER = Principal(id="k2", role=Role.WRITER, scopes=SubjectScopes.parse(["team-a.*"]))
+ADMIN = Principal(id="k3", role=Role.ADMIN)
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_a_request_without_a_principal_is_neither_served_nor_kept(
+    cache: ResponseCache, downstream: Downstream, hits: list[None], method: str
+) -> None:
+    await call(cache, method, principal=ADMIN)
+    await call(cache, method, principal=None)
+    await call(cache, method, principal=None)
+    assert downstream.calls == 3
+    assert hits == []
+    assert len(cache) == 1
+
+
+async def test_principals_with_other_scopes_never_get_each_others_answers(
+    cache: ResponseCache, downstream: Downstream, hits: list[None]
+) -> None:
+    await call(cache, principal=ADMIN)
+    await call(cache, principal=TEAM_A_READER)
+    assert downstream.calls == 2
+    # The same scopes read the same: a key of another role shares the entry.
+    await call(cache, principal=OTHER_TEAM_A_WRITER)
+    assert downstream.calls == 2
+    assert len(hits) == 1
+
+
+async def test_with_authentication_a_get_answer_may_be_kept_by_private_caches_only(
+    cache: ResponseCache,
+) -> None:
+    first = await call(cache, "GET", principal=ADMIN)
+    second = await call(cache, "GET", principal=ADMIN)
+    for reply in (first, second):
+        assert reply.headers[b"cache-control"] == b"private, max-age=31536000, immutable"

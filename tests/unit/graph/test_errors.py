@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 from graphql import GraphQLError, build_schema, graphql_sync
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 
 from graph.errors import format_error
 from registry.errors import InvalidSchemaError
@@ -131,3 +133,22 @@ def test_an_unexpected_error_is_masked_with_a_trace_id() -> None:
     assert formatted.message == f"Internal server error (trace id {trace_id})."
     assert "hunter2" not in formatted.message
     assert formatted.original_error is None
+
+
+@pytest.mark.parametrize(
+    ("original", "message"),
+    [
+        (MissingQueryError(), "No GraphQL query found in the request"),
+        (CannotGetOperationTypeError(None), "Can't get GraphQL operation type"),
+        (CannotGetOperationTypeError("Nope"), 'Unknown operation named "Nope".'),
+    ],
+    ids=["no-query", "no-operation", "unknown-operation-name"],
+)
+def test_a_request_with_nothing_to_run_is_a_bad_request_not_an_internal_error(
+    original: Exception, message: str
+) -> None:
+    # What a websocket subscribe gets; over HTTP strawberry answers these 400 itself.
+    formatted = format_error(GraphQLError(str(original), original_error=original))
+
+    assert formatted.extensions == {"code": "BAD_REQUEST"}
+    assert formatted.message == message
