@@ -7,9 +7,10 @@ says, for each principal, what it gets: on a subject of its own tenant and on an
 operation goes over. Each cell is one test. For reads on another tenant's subject, the
 answer is also held against the answer for a subject that never existed.
 
-Principals are the keys of ``PRINCIPALS``; each row names each of them once, so a new
-kind of caller (an expired token) is one entry in ``PRINCIPALS``, one way to make its
-credentials in ``credentials()``, and one line per row.
+Principals are the keys of ``PRINCIPALS`` (anonymous, three keys, a revoked key and an
+administrator's expired JWT); each row names each of them once, so a new kind of caller
+is one entry in ``PRINCIPALS``, one way to make its credentials in ``credentials()``,
+and one entry per row.
 
 One server for the module; every cell is asked concurrently before the first test runs,
 writes first (on subjects of their own), then the administrator's reads (which fill
@@ -20,9 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import enum
 import hashlib
 import json
+import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -58,13 +61,16 @@ from tests.support.access_matrix import (
 )
 from tests.support.keys import Key, cli, create_key, revoke_key
 from tests.support.server import ServerProcess
+from tests.support.tokens import AUDIENCE, ISSUER, issue, rsa_key
 
 ANONYMOUS = "anonymous"
 READER = "reader"
 WRITER = "writer"
 ADMIN = "admin"
 REVOKED = "revoked"
-PRINCIPALS: tuple[str, ...] = (ANONYMOUS, READER, WRITER, ADMIN, REVOKED)
+EXPIRED = "expired"
+"""An administrator's JWT, signed by the configured issuer key, past its exp."""
+PRINCIPALS: tuple[str, ...] = (ANONYMOUS, READER, WRITER, ADMIN, REVOKED, EXPIRED)
 # Those whose scopes leave out the other tenant: for them its subjects read as missing.
 OWN_TENANT_ONLY = frozenset({READER, WRITER})
 TENANT_PREFIXES = {"own": "team-a.", "other": "team-b."}
@@ -203,12 +209,18 @@ VERSION_NOT_FOUND = rest_error(404, 40402)
 SCHEMA_NOT_FOUND = rest_error(404, 40403)
 NOT_IN_IMPORT_MODE = rest_error(422, 42205)
 NOT_PERMITTED = graphql_error("OPERATION_NOT_PERMITTED")
-A, R, W, D, X = ANONYMOUS, READER, WRITER, ADMIN, REVOKED
+A, R, W, D, X, E = ANONYMOUS, READER, WRITER, ADMIN, REVOKED, EXPIRED
 NONE, GLOBAL, SHARED, FRESH, LIVE, SOFT = (
     Setup.NONE, Setup.GLOBAL, Setup.SHARED, Setup.FRESH, Setup.LIVE, Setup.SOFT_DELETED,
 )  # fmt: skip
 # Expected outcomes that recur. Each row still names every principal.
 NO, BAD = NO_CREDENTIALS, BAD_CREDENTIALS
+# Credentials that held once: a revoked key, an expired token. Refused as any bad ones
+# (a token's refusal has its own message, the same whatever the reason).
+EXPIRED_TOKEN = dataclasses.replace(
+    BAD, message="The bearer token is not valid.", close_reason="The bearer token is not valid."
+)
+STALE: dict[str, Outcome | Split] = {X: BAD, E: EXPIRED_TOKEN}
 OWN_WRITE = Split(OK, FORBIDDEN)
 HIDDEN_SUBJECT = Split(OK, SUBJECT_NOT_FOUND)
 HIDDEN_SCHEMA = Split(OK, SCHEMA_NOT_FOUND)
@@ -217,143 +229,143 @@ Q, M, S = "Query", "Mutation", "Subscription"
 # fmt: off
 TABLE: list[Row] = [
     # ---- GraphQL queries ---------------------------------------------------------------
-    gql(f"{Q}.subjects", SHARED, {A: NO, R: Split(OK, EMPTY), W: Split(OK, EMPTY), D: OK, X: BAD},
+    gql(f"{Q}.subjects", SHARED, {A: NO, R: Split(OK, EMPTY), W: Split(OK, EMPTY), D: OK, **STALE},
         "query($subject: String) { subjects(prefix: $subject) { name } }"),
-    gql(f"{Q}.subject", SHARED, {A: NO, R: Split(OK, NULL), W: Split(OK, NULL), D: OK, X: BAD},
+    gql(f"{Q}.subject", SHARED, {A: NO, R: Split(OK, NULL), W: Split(OK, NULL), D: OK, **STALE},
         "query($subject: String!) { subject(name: $subject) { name } }"),
-    gql(f"{Q}.schema", SHARED, {A: NO, R: Split(OK, NULL), W: Split(OK, NULL), D: OK, X: BAD},
+    gql(f"{Q}.schema", SHARED, {A: NO, R: Split(OK, NULL), W: Split(OK, NULL), D: OK, **STALE},
         "query($id: Int!) { schema(id: $id) { id schema } }"),
     gql(f"{Q}.lookupSchema", SHARED,
         {A: NO, R: Split(OK, graphql_error("SUBJECT_NOT_FOUND")),
-         W: Split(OK, graphql_error("SUBJECT_NOT_FOUND")), D: OK, X: BAD},
+         W: Split(OK, graphql_error("SUBJECT_NOT_FOUND")), D: OK, **STALE},
         "query($subject: String!, $schema: String!) "
         "{ lookupSchema(subject: $subject, schema: $schema) { version } }"),
     gql(f"{Q}.checkCompatibility", SHARED,
         {A: NO, R: Split(OK, graphql_error("SUBJECT_NOT_FOUND")),
-         W: Split(OK, graphql_error("SUBJECT_NOT_FOUND")), D: OK, X: BAD},
+         W: Split(OK, graphql_error("SUBJECT_NOT_FOUND")), D: OK, **STALE},
         "query($subject: String!, $schema: String!) { checkCompatibility("
         "subject: $subject, schema: $schema, version: 1) { isCompatible } }"),
-    gql(f"{Q}.config", SHARED, {A: NO, R: OK, W: OK, D: OK, X: BAD},
+    gql(f"{Q}.config", SHARED, {A: NO, R: OK, W: OK, D: OK, **STALE},
         "query($subject: String) { config(subject: $subject) { compatibility mode } }"),
-    gql(f"{Q}.config", NONE, {A: NO, R: OK, W: OK, D: OK, X: BAD},
+    gql(f"{Q}.config", NONE, {A: NO, R: OK, W: OK, D: OK, **STALE},
         "{ config { compatibility mode } }", "global"),
-    gql(f"{Q}.apiKeys", NONE, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, X: BAD},
+    gql(f"{Q}.apiKeys", NONE, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, **STALE},
         "{ apiKeys { id role } }"),
-    gql(f"{Q}.auditLog", NONE, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, X: BAD},
+    gql(f"{Q}.auditLog", NONE, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, **STALE},
         "{ auditLog(first: 1) { sequence outcome } }"),
-    gql(f"{Q}.__schema", NONE, {A: NO, R: OK, W: OK, D: OK, X: BAD},
+    gql(f"{Q}.__schema", NONE, {A: NO, R: OK, W: OK, D: OK, **STALE},
         "{ __schema { queryType { name } } }"),
-    gql(f"{Q}.__type", NONE, {A: NO, R: OK, W: OK, D: OK, X: BAD},
+    gql(f"{Q}.__type", NONE, {A: NO, R: OK, W: OK, D: OK, **STALE},
         '{ __type(name: "Query") { name } }'),
     # ---- GraphQL mutations -------------------------------------------------------------
-    gql(f"{M}.registerSchema", FRESH, {A: NO, R: FORBIDDEN, W: OWN_WRITE, D: OK, X: BAD},
+    gql(f"{M}.registerSchema", FRESH, {A: NO, R: FORBIDDEN, W: OWN_WRITE, D: OK, **STALE},
         "mutation($subject: String!, $schema: String!) "
         "{ registerSchema(subject: $subject, schema: $schema) { version } }"),
-    gql(f"{M}.setCompatibility", FRESH, {A: NO, R: FORBIDDEN, W: OWN_WRITE, D: OK, X: BAD},
+    gql(f"{M}.setCompatibility", FRESH, {A: NO, R: FORBIDDEN, W: OWN_WRITE, D: OK, **STALE},
         "mutation($subject: String) "
         "{ setCompatibility(subject: $subject, level: FULL) { compatibility } }"),
-    gql(f"{M}.setCompatibility", GLOBAL, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, X: BAD},
+    gql(f"{M}.setCompatibility", GLOBAL, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, **STALE},
         "mutation { setCompatibility(level: BACKWARD) { compatibility } }", "global"),
-    gql(f"{M}.setMode", FRESH, {A: NO, R: FORBIDDEN, W: OWN_WRITE, D: OK, X: BAD},
+    gql(f"{M}.setMode", FRESH, {A: NO, R: FORBIDDEN, W: OWN_WRITE, D: OK, **STALE},
         "mutation($subject: String) { setMode(subject: $subject, mode: READWRITE) { mode } }"),
-    gql(f"{M}.setMode", FRESH, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, X: BAD},
+    gql(f"{M}.setMode", FRESH, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, **STALE},
         "mutation($subject: String) { setMode(subject: $subject, mode: IMPORT) { mode } }",
         "import"),
-    gql(f"{M}.setMode", GLOBAL, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, X: BAD},
+    gql(f"{M}.setMode", GLOBAL, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, **STALE},
         "mutation { setMode(mode: READWRITE) { mode } }", "global"),
-    gql(f"{M}.setMode", GLOBAL, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: NOT_PERMITTED, X: BAD},
+    gql(f"{M}.setMode", GLOBAL, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: NOT_PERMITTED, **STALE},
         "mutation { setMode(mode: IMPORT) { mode } }", "global import"),
-    gql(f"{M}.deleteSubject", LIVE, {A: NO, R: FORBIDDEN, W: OWN_WRITE, D: OK, X: BAD},
+    gql(f"{M}.deleteSubject", LIVE, {A: NO, R: FORBIDDEN, W: OWN_WRITE, D: OK, **STALE},
         "mutation($subject: String!) { deleteSubject(subject: $subject) }"),
-    gql(f"{M}.deleteSubject", SOFT, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, X: BAD},
+    gql(f"{M}.deleteSubject", SOFT, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, **STALE},
         "mutation($subject: String!) { deleteSubject(subject: $subject, permanent: true) }",
         "permanent"),
-    gql(f"{M}.deleteSchemaVersion", LIVE, {A: NO, R: FORBIDDEN, W: OWN_WRITE, D: OK, X: BAD},
+    gql(f"{M}.deleteSchemaVersion", LIVE, {A: NO, R: FORBIDDEN, W: OWN_WRITE, D: OK, **STALE},
         "mutation($subject: String!) { deleteSchemaVersion(subject: $subject, version: 1) }"),
-    gql(f"{M}.deleteSchemaVersion", SOFT, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, X: BAD},
+    gql(f"{M}.deleteSchemaVersion", SOFT, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, **STALE},
         "mutation($subject: String!) "
         "{ deleteSchemaVersion(subject: $subject, version: 1, permanent: true) }",
         "permanent"),
-    gql(f"{M}.createApiKey", GLOBAL, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, X: BAD},
+    gql(f"{M}.createApiKey", GLOBAL, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, **STALE},
         'mutation { createApiKey(name: "matrix", role: READER, subjects: ["team-x.*"]) '
         "{ key { id } } }"),
     gql(f"{M}.revokeApiKey", GLOBAL,
-        {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: graphql_error("KEY_NOT_FOUND"), X: BAD},
+        {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: graphql_error("KEY_NOT_FOUND"), **STALE},
         'mutation { revokeApiKey(id: "0000000000000000") { id } }'),
     # ---- GraphQL subscriptions (replayed from the start: after 0) ----------------------
     gql(f"{S}.schemaChanges", SHARED, {A: NO, R: Split(OK, QUIET), W: Split(OK, QUIET), D: OK,
-                                       X: BAD},
+                                       **STALE},
         "subscription($subject: String) "
         "{ schemaChanges(subject: $subject, after: 0) { kind subject } }"),
     gql(f"{S}.schemaChanges", SHARED, {A: NO, R: Split(OK, QUIET), W: Split(OK, QUIET), D: OK,
-                                       X: BAD},
+                                       **STALE},
         "subscription($subject: String) "
         "{ schemaChanges(subjectPrefix: $subject, after: 0) { kind subject } }", "prefix"),
     # ---- REST ----------------------------------------------------------------------------
-    rest("GET /openapi.json", NONE, {A: OK, R: OK, W: OK, D: OK, X: OK}),
-    rest("GET /schemas/types", NONE, {A: NO, R: OK, W: OK, D: OK, X: BAD}),
+    rest("GET /openapi.json", NONE, {A: OK, R: OK, W: OK, D: OK, X: OK, E: OK}),
+    rest("GET /schemas/types", NONE, {A: NO, R: OK, W: OK, D: OK, **STALE}),
     rest("GET /schemas/ids/{id:int}", SHARED,
-         {A: NO, R: HIDDEN_SCHEMA, W: HIDDEN_SCHEMA, D: OK, X: BAD}),
+         {A: NO, R: HIDDEN_SCHEMA, W: HIDDEN_SCHEMA, D: OK, **STALE}),
     rest("GET /schemas/ids/{id:int}/schema", SHARED,
-         {A: NO, R: HIDDEN_SCHEMA, W: HIDDEN_SCHEMA, D: OK, X: BAD}),
+         {A: NO, R: HIDDEN_SCHEMA, W: HIDDEN_SCHEMA, D: OK, **STALE}),
     rest("GET /schemas/ids/{id:int}/subjects", SHARED,
-         {A: NO, R: HIDDEN_SCHEMA, W: HIDDEN_SCHEMA, D: OK, X: BAD}),
+         {A: NO, R: HIDDEN_SCHEMA, W: HIDDEN_SCHEMA, D: OK, **STALE}),
     rest("GET /schemas/ids/{id:int}/versions", SHARED,
-         {A: NO, R: HIDDEN_SCHEMA, W: HIDDEN_SCHEMA, D: OK, X: BAD}),
-    rest("GET /subjects", SHARED, {A: NO, R: Split(OK, EMPTY), W: Split(OK, EMPTY), D: OK, X: BAD},
+         {A: NO, R: HIDDEN_SCHEMA, W: HIDDEN_SCHEMA, D: OK, **STALE}),
+    rest("GET /subjects", SHARED, {A: NO, R: Split(OK, EMPTY), W: Split(OK, EMPTY), D: OK, **STALE},
          params=lambda t: {"subjectPrefix": t.subject}),
     rest("POST /subjects/{subject}", SHARED,
-         {A: NO, R: HIDDEN_SUBJECT, W: HIDDEN_SUBJECT, D: OK, X: BAD}, body=schema_body),
-    rest("DELETE /subjects/{subject}", LIVE, {A: NO, R: FORBIDDEN, W: OWN_WRITE, D: OK, X: BAD}),
-    rest("DELETE /subjects/{subject}", SOFT, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, X: BAD},
+         {A: NO, R: HIDDEN_SUBJECT, W: HIDDEN_SUBJECT, D: OK, **STALE}, body=schema_body),
+    rest("DELETE /subjects/{subject}", LIVE, {A: NO, R: FORBIDDEN, W: OWN_WRITE, D: OK, **STALE}),
+    rest("DELETE /subjects/{subject}", SOFT, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, **STALE},
          variant="permanent", params=lambda t: {"permanent": "true"}),
     rest("GET /subjects/{subject}/versions", SHARED,
-         {A: NO, R: HIDDEN_SUBJECT, W: HIDDEN_SUBJECT, D: OK, X: BAD}),
+         {A: NO, R: HIDDEN_SUBJECT, W: HIDDEN_SUBJECT, D: OK, **STALE}),
     rest("POST /subjects/{subject}/versions", FRESH,
-         {A: NO, R: FORBIDDEN, W: OWN_WRITE, D: OK, X: BAD}, body=schema_body),
+         {A: NO, R: FORBIDDEN, W: OWN_WRITE, D: OK, **STALE}, body=schema_body),
     rest("POST /subjects/{subject}/versions", FRESH,
-         {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: NOT_IN_IMPORT_MODE, X: BAD},
+         {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: NOT_IN_IMPORT_MODE, **STALE},
          variant="import", body=imported_body),
     rest("GET /subjects/{subject}/versions/{version}", SHARED,
-         {A: NO, R: HIDDEN_SUBJECT, W: HIDDEN_SUBJECT, D: OK, X: BAD}),
+         {A: NO, R: HIDDEN_SUBJECT, W: HIDDEN_SUBJECT, D: OK, **STALE}),
     rest("DELETE /subjects/{subject}/versions/{version}", LIVE,
-         {A: NO, R: FORBIDDEN, W: OWN_WRITE, D: OK, X: BAD}),
+         {A: NO, R: FORBIDDEN, W: OWN_WRITE, D: OK, **STALE}),
     rest("DELETE /subjects/{subject}/versions/{version}", SOFT,
-         {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, X: BAD},
+         {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, **STALE},
          variant="permanent", params=lambda t: {"permanent": "true"}),
     rest("GET /subjects/{subject}/versions/{version}/schema", SHARED,
-         {A: NO, R: HIDDEN_SUBJECT, W: HIDDEN_SUBJECT, D: OK, X: BAD}),
+         {A: NO, R: HIDDEN_SUBJECT, W: HIDDEN_SUBJECT, D: OK, **STALE}),
     rest("GET /subjects/{subject}/versions/{version}/referencedby", SHARED,
          {A: NO, R: Split(EMPTY, SUBJECT_NOT_FOUND), W: Split(EMPTY, SUBJECT_NOT_FOUND),
-          D: EMPTY, X: BAD}),
+          D: EMPTY, **STALE}),
     rest("POST /compatibility/subjects/{subject}/versions/{version}", SHARED,
          {A: NO, R: Split(OK, VERSION_NOT_FOUND), W: Split(OK, VERSION_NOT_FOUND), D: OK,
-          X: BAD}, body=schema_body),
+          **STALE}, body=schema_body),
     rest("POST /compatibility/subjects/{subject}/versions", SHARED,
-         {A: NO, R: OK, W: OK, D: OK, X: BAD}, body=schema_body),
-    rest("GET /config", NONE, {A: NO, R: OK, W: OK, D: OK, X: BAD}),
-    rest("PUT /config", GLOBAL, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, X: BAD},
+         {A: NO, R: OK, W: OK, D: OK, **STALE}, body=schema_body),
+    rest("GET /config", NONE, {A: NO, R: OK, W: OK, D: OK, **STALE}),
+    rest("PUT /config", GLOBAL, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, **STALE},
          body=lambda t: {"compatibility": "BACKWARD"}),
-    rest("DELETE /config", GLOBAL, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, X: BAD}),
+    rest("DELETE /config", GLOBAL, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, **STALE}),
     rest("GET /config/{subject}", SHARED,
          {A: NO, R: Split(OK, rest_error(404, 40408)), W: Split(OK, rest_error(404, 40408)),
-          D: OK, X: BAD}),
-    rest("PUT /config/{subject}", FRESH, {A: NO, R: FORBIDDEN, W: OWN_WRITE, D: OK, X: BAD},
+          D: OK, **STALE}),
+    rest("PUT /config/{subject}", FRESH, {A: NO, R: FORBIDDEN, W: OWN_WRITE, D: OK, **STALE},
          body=lambda t: {"compatibility": "FULL"}),
-    rest("DELETE /config/{subject}", FRESH, {A: NO, R: FORBIDDEN, W: OWN_WRITE, D: OK, X: BAD}),
-    rest("GET /mode", NONE, {A: NO, R: OK, W: OK, D: OK, X: BAD}),
-    rest("PUT /mode", GLOBAL, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, X: BAD},
+    rest("DELETE /config/{subject}", FRESH, {A: NO, R: FORBIDDEN, W: OWN_WRITE, D: OK, **STALE}),
+    rest("GET /mode", NONE, {A: NO, R: OK, W: OK, D: OK, **STALE}),
+    rest("PUT /mode", GLOBAL, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, **STALE},
          body=lambda t: {"mode": "READWRITE"}),
-    rest("PUT /mode", GLOBAL, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: NOT_IN_IMPORT_MODE, X: BAD},
+    rest("PUT /mode", GLOBAL, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: NOT_IN_IMPORT_MODE, **STALE},
          variant="import", body=lambda t: {"mode": "IMPORT"}),
     rest("GET /mode/{subject}", SHARED,
          {A: NO, R: Split(OK, rest_error(404, 40409)), W: Split(OK, rest_error(404, 40409)),
-          D: OK, X: BAD}),
-    rest("PUT /mode/{subject}", FRESH, {A: NO, R: FORBIDDEN, W: OWN_WRITE, D: OK, X: BAD},
+          D: OK, **STALE}),
+    rest("PUT /mode/{subject}", FRESH, {A: NO, R: FORBIDDEN, W: OWN_WRITE, D: OK, **STALE},
          body=lambda t: {"mode": "READWRITE"}),
-    rest("PUT /mode/{subject}", FRESH, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, X: BAD},
+    rest("PUT /mode/{subject}", FRESH, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, **STALE},
          variant="import", body=lambda t: {"mode": "IMPORT"}),
-    rest("DELETE /mode/{subject}", FRESH, {A: NO, R: FORBIDDEN, W: OWN_WRITE, D: OK, X: BAD}),
+    rest("DELETE /mode/{subject}", FRESH, {A: NO, R: FORBIDDEN, W: OWN_WRITE, D: OK, **STALE}),
 ]
 # fmt: on
 
@@ -378,7 +390,7 @@ class Cell:
     def expected(self) -> Outcome:
         entry = self.row.expected[self.principal]
         outcome = entry if isinstance(entry, Outcome) else _for_tenant(entry, self.tenant)
-        if self.row.refuses_method(self.transport) and outcome is not BAD_CREDENTIALS:
+        if self.row.refuses_method(self.transport) and outcome not in (BAD, EXPIRED_TOKEN):
             # Refused before execution, so before the policy; bad credentials before both.
             return WRONG_METHOD
         return outcome
@@ -448,16 +460,22 @@ KEY_SPECS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+# The issuer of the expired token; the server verifies tokens with its public key.
+ISSUER_KEY = rsa_key("matrix-issuer")
+
+
 def credentials(keys: Mapping[str, Key]) -> dict[str, str | None]:
     """The Authorization value each principal sends. The writer uses HTTP Basic, as
     Confluent's clients do (``basic.auth.user.info``); the others Bearer tokens."""
     basic = base64.b64encode(keys[WRITER].basic.encode()).decode()
+    expired = issue(ISSUER_KEY, exp=int(time.time()) - 3600, role="admin", subjects=["*"])
     return {
         ANONYMOUS: None,
         READER: keys[READER].bearer,
         WRITER: f"Basic {basic}",
         ADMIN: keys[ADMIN].bearer,
         REVOKED: keys[REVOKED].bearer,
+        EXPIRED: f"Bearer {expired}",
     }
 
 
@@ -543,7 +561,16 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
     url = sqlite_file_url(directory)
     migrated = cli(url, "migrate")
     assert migrated.returncode == 0, migrated.stderr
-    server = new_server(url, directory / "server.log", REGISTRY_AUTH="true")
+    server = new_server(
+        url,
+        directory / "server.log",
+        REGISTRY_AUTH="true",
+        REGISTRY_JWT_ISSUER=ISSUER,
+        REGISTRY_JWT_AUDIENCE=AUDIENCE,
+        REGISTRY_JWT_PUBLIC_KEY=ISSUER_KEY.public_pem,
+        # Every cell's request reaches the policy (the rate limit has its own tests).
+        REGISTRY_RATE_LIMIT="0",
+    )
     try:
         # Keys are read from the database on each request: made while the server starts.
         with ThreadPoolExecutor() as pool:
