@@ -22,7 +22,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.keys import KeyVerifier, split_bearer_token
-from app.rate_limit import RateLimiter, retry_after
+from app.rate_limit import MemoryBuckets, RateLimiter, retry_after
 from app.request_limits import request_error_response
 from registry.access import LOCAL_PRINCIPAL, Principal
 from registry.errors import RateLimitedError, UnauthenticatedError
@@ -95,6 +95,9 @@ def _basic(credentials: str) -> tuple[str, str]:
     return key_id, secret
 
 
+# Failed authentications an address may make per second, once its burst is spent.
+FAILURE_RATE = 1.0
+
 # Marks a request the replica serves to itself before it listens (app/warm_up.py).
 WARM_UP_SCOPE_KEY = "llm_schema_registry.warm_up"
 
@@ -114,6 +117,7 @@ class AuthenticationMiddleware:
         open_paths: frozenset[str] = frozenset(),
         open_prefixes: tuple[str, ...] = (),
         limiter: RateLimiter | None = None,
+        failure_burst: int = 20,
     ) -> None:
         self._app = app
         self._authenticator = authenticator
@@ -121,6 +125,9 @@ class AuthenticationMiddleware:
         self._open_paths = open_paths
         self._open_prefixes = open_prefixes
         self._limiter = limiter
+        # Failed credentials per client address: each costs an Argon2 verification, so
+        # past a burst an address is refused before its credentials are even looked at.
+        self._failures = MemoryBuckets(FAILURE_RATE, failure_burst) if failure_burst > 0 else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Names the request in the audit log, and in the answer for the client to quote.
@@ -141,9 +148,25 @@ class AuthenticationMiddleware:
             await self._app(scope, receive, send)
             return
         header = _header(scope, b"authorization")
+        if header is not None and self._authenticator.required and self._failures is not None:
+            wait = self._failures.peek(_host(scope))
+            if wait is not None:
+                await self._refuse_late(
+                    scope,
+                    receive,
+                    send,
+                    RateLimitedError(
+                        "Too many failed authentications from this address; retry in "
+                        f"{retry_after(wait)} s.",
+                        retry_after(wait),
+                    ),
+                )
+                return
         try:
             scope["principal"] = await self._authenticator.authenticate(header)
         except UnauthenticatedError as exc:
+            if header is not None and self._failures is not None:
+                self._failures.take(_host(scope))
             logger.info(
                 "refused credentials from %s for %s: %s",
                 _client(scope),
@@ -171,6 +194,15 @@ class AuthenticationMiddleware:
                 await self._refusal(scope, refused)(scope, receive, send)
                 return
         await self._app(scope, receive, send)
+
+    async def _refuse_late(
+        self, scope: Scope, receive: Receive, send: Send, error: RateLimitedError
+    ) -> None:
+        logger.info("refused %s on %s: %s", _client(scope), scope["path"][:200], error.message)
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1013, "reason": "rate limited"})
+            return
+        await self._refusal(scope, error)(scope, receive, send)
 
     def _refusal(self, scope: Scope, error: UnauthenticatedError | RateLimitedError) -> Response:
         status, code = (401, 40101) if isinstance(error, UnauthenticatedError) else (429, 42901)

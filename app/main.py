@@ -357,6 +357,7 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
         AuthenticationMiddleware,
         authenticator=authenticator,
         limiter=limiter,
+        failure_burst=settings.auth_failure_burst,
         open_paths=frozenset({"/", "/healthz", "/readyz", "/metrics", OPENAPI_PATH}),
         open_prefixes=(ASSETS_PATH,),
     )

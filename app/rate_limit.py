@@ -138,6 +138,15 @@ class MemoryBuckets:
     def __len__(self) -> int:
         return len(self._buckets)
 
+    def peek(self, principal_id: str) -> float | None:
+        """Seconds until ``principal_id`` has a token again (None: it has one), taking none."""
+        found = self._buckets.get(principal_id)
+        if found is None:
+            return None
+        tokens, at = found
+        tokens = min(float(self.burst), tokens + max(0.0, self._clock() - at) * self.rate)
+        return None if tokens >= 1 else (1 - tokens) / self.rate
+
     def take(self, principal_id: str) -> float | None:
         now = self._clock()
         tokens, at = self._buckets.pop(principal_id, (float(self.burst), now))

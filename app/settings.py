@@ -146,6 +146,12 @@ class Settings(BaseSettings):
     rate_burst: int = Field(
         default=100, ge=1, description="Requests a principal may send at once after a pause."
     )
+    auth_failure_burst: int = Field(
+        default=20,
+        ge=0,
+        description="Failed authentications an address may make at once (0: no limit); "
+        "then one per second, and its requests are refused before verification.",
+    )
     max_connections_per_principal: int = Field(
         default=100,
         ge=0,

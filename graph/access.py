@@ -7,6 +7,7 @@ before it is given one (the authorization matrix test lists every field as well)
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -143,9 +144,10 @@ class AccessExtension(SchemaExtension):
         refusal = verdict.refusal
         if refusal is None:
             if info.parent_type.name == "Mutation":
-                # Root mutation fields run one after another: each one's changes are
-                # audited under its own action.
-                context.services = context.services.acting(verdict.action.value, info.field_name)
+                # Each root mutation field's changes are audited under its own action: it
+                # gets a context of its own (a websocket's operations share one).
+                acting = context.services.acting(verdict.action.value, info.field_name)
+                info = info._replace(context=dataclasses.replace(context, services=acting))
             return _next(root, info, *args, **kwargs)
         if verdict.action in _READS:
             raise refusal

@@ -389,3 +389,42 @@ def test_the_command_line_audits_the_keys_it_creates_and_revokes(registry: Regis
         for r in rows
         if r["detail"] and r["detail"].get("key") == key.id
     )
+
+
+async def test_mutations_in_flight_on_one_socket_are_each_audited_under_their_own_action(
+    registry: Registry,
+) -> None:
+    register = (
+        'mutation { registerSchema(subject: "team-a.ws-audit", '
+        'schema: "{\\"type\\":\\"object\\"}") { version } }'
+    )
+    configure = (
+        'mutation { setCompatibility(subject: "team-a.ws-audit-config", level: NONE) '
+        "{ compatibility } }"
+    )
+    async with connect(registry.server.ws_url, subprotocols=[SUBPROTOCOL]) as socket:  # type: ignore[list-item]
+        await _init(socket, {"Authorization": registry.team_a.bearer})
+        assert json.loads(await asyncio.wait_for(socket.recv(), 10))["type"] == "connection_ack"
+        for number, query in enumerate((register, configure, register, configure)):
+            message = {"type": "subscribe", "id": str(number), "payload": {"query": query}}
+            await socket.send(json.dumps(message))
+        completed: set[str] = set()
+        while len(completed) < 4:
+            message = json.loads(await asyncio.wait_for(socket.recv(), 10))
+            assert "errors" not in message.get("payload", {}), message
+            if message["type"] == "complete":
+                completed.add(message["id"])
+    rows = await asyncio.to_thread(
+        graphql, registry, AUDIT, registry.admin, principal=registry.team_a.id
+    )
+    mine = [
+        r
+        for r in rows["data"]["auditLog"]
+        if r["subject"] in ("team-a.ws-audit", "team-a.ws-audit-config")
+    ]
+    assert len(mine) == 3  # the second registration of the same schema changes nothing
+    for row in mine:
+        expected = ("register", "registerSchema")
+        if row["subject"] == "team-a.ws-audit-config":
+            expected = ("configure", "setCompatibility")
+        assert (row["action"], row["detail"]["operation"]) == expected

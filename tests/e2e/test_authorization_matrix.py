@@ -568,8 +568,9 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
         REGISTRY_JWT_ISSUER=ISSUER,
         REGISTRY_JWT_AUDIENCE=AUDIENCE,
         REGISTRY_JWT_PUBLIC_KEY=ISSUER_KEY.public_pem,
-        # Every cell's request reaches the policy (the rate limit has its own tests).
+        # Every cell's request reaches the policy (the limits have their own tests).
         REGISTRY_RATE_LIMIT="0",
+        REGISTRY_AUTH_FAILURE_BURST="0",
     )
     try:
         # Keys are read from the database on each request: made while the server starts.

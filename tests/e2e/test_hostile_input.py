@@ -105,7 +105,9 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
     assert migrated.returncode == 0, migrated.stderr
     log = directory / "server.log"
     # No rate limit: every generated request reaches the handlers behind it.
-    server = new_server(url, log, REGISTRY_AUTH="true", REGISTRY_RATE_LIMIT="0")
+    server = new_server(
+        url, log, REGISTRY_AUTH="true", REGISTRY_RATE_LIMIT="0", REGISTRY_AUTH_FAILURE_BURST="0"
+    )
     try:
         with ThreadPoolExecutor() as pool:
             started = pool.submit(server.start)

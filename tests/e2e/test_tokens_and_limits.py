@@ -201,3 +201,24 @@ def test_introspection_can_be_kept_to_administrators(deployment: Deployment) -> 
     # __typename is not introspection of the schema.
     typename = httpx.post(url, json={"query": "{ __typename }"}, headers=reader).json()
     assert typename == {"data": {"__typename": "Query"}}
+
+
+# Last in the module: it leaves this address refused for a second or two.
+def test_an_address_that_keeps_failing_authentication_is_refused_before_verification(
+    deployment: Deployment,
+) -> None:
+    url = f"{deployment.server.url}/subjects"
+    wrong = {"Authorization": f"Bearer lsr_{deployment.admin.id}_{'0' * 64}"}
+    with httpx.Client() as client:
+        answers = [client.get(url, headers=wrong) for _ in range(40)]
+        statuses = [a.status_code for a in answers]
+        assert statuses[0] == 401
+        assert 429 in statuses, statuses
+        refused = answers[statuses.index(429)]
+        assert refused.json()["error_code"] == 42901
+        assert int(refused.headers["retry-after"]) >= 1
+        # Refused before verification: valid credentials from the address wait too...
+        assert client.get(url, headers=deployment.admin.headers()).status_code == 429
+        # ...until a failure is allowed again.
+        time.sleep(int(refused.headers["retry-after"]) + 0.2)
+        assert client.get(url, headers=deployment.admin.headers()).status_code == 200
