@@ -118,6 +118,25 @@ def _format_result(result: object) -> None:
         result.errors = [format_error(e) for e in errors]  # type: ignore[attr-defined]
 
 
+# Refusals that say "not now": the answer tells the client when to try again, as REST's
+# 503 and 429 answers do (the GraphQL answer itself stays HTTP 200, its errors inside).
+_RETRY_CODES = frozenset({"SERVER_BUSY", "STORAGE_UNAVAILABLE", "RATE_LIMITED"})
+
+
+def _ask_to_retry(result: object, response: object) -> None:
+    headers = getattr(response, "headers", None)
+    if not callable(getattr(headers, "__setitem__", None)):
+        return  # a websocket (its request's headers are read-only): the message answers
+    assert headers is not None
+    seconds = 0
+    for error in getattr(result, "errors", None) or ():
+        if (error.extensions or {}).get("code") in _RETRY_CODES:
+            original = getattr(error, "original_error", None)
+            seconds = max(seconds, int(getattr(original, "retry_after_seconds", 1)))
+    if seconds:
+        headers["Retry-After"] = str(seconds)
+
+
 def _log_refusals(result: object, op_type: str, fields: list[str]) -> None:
     """One line per refused operation, with its code: a refused registration answers
     HTTP 200 with an error inside, so the access log alone would not show it."""
@@ -145,6 +164,7 @@ class RegistryErrorExtension(SchemaExtension):
         # Only refused operations pay for describing the operation.
         if getattr(context.result, "errors", None):
             _log_refusals(context.result, operation_type(context), root_fields(context))
+            _ask_to_retry(context.result, getattr(context.context, "response", None))
 
     def on_stream_result(self, result: Any) -> Iterator[None]:
         """Subscriptions: each streamed result, before it is sent."""

@@ -145,7 +145,8 @@ async def test_checks_beyond_the_queue_are_refused_with_server_busy(gql: GraphQL
         for tag in ("c", "d")
     ]
     await poll(lambda: check_metrics(gql), lambda m: m.running == 1 and m.queued == 1)
-    refused = await gql.error(CHECK, {"subject": subject, "schema": heavy_schema("e")})
+    refused_answer = await gql.post(CHECK, {"subject": subject, "schema": heavy_schema("e")})
+    refused = refused_answer.json()["errors"][0]
     rest = await gql.http.post(
         f"{gql.server.url}/compatibility/subjects/{subject}/versions/latest",
         json={"schemaType": "JSON", "schema": heavy_schema("f")},
@@ -153,6 +154,8 @@ async def test_checks_beyond_the_queue_are_refused_with_server_busy(gql: GraphQL
     answers = await asyncio.wait_for(asyncio.gather(*checks), WAIT * 6)
 
     assert refused["extensions"]["code"] == "SERVER_BUSY"
+    # GraphQL answers inside HTTP 200, and says when to retry, as REST does.
+    assert refused_answer.headers["retry-after"] == "1"
     assert rest.status_code == 503
     assert rest.headers["retry-after"] == "1"
     assert rest.json()["error_code"] == 50301
