@@ -151,32 +151,15 @@ class AuthenticationMiddleware:
         if header is not None and self._authenticator.required and self._failures is not None:
             wait = self._failures.peek(_host(scope))
             if wait is not None:
-                await self._refuse_late(
-                    scope,
-                    receive,
-                    send,
-                    RateLimitedError(
-                        "Too many failed authentications from this address; retry in "
-                        f"{retry_after(wait)} s.",
-                        retry_after(wait),
-                    ),
-                )
+                message = "Too many failed authentications from this address"
+                await self._refuse(scope, receive, send, _rate_limited(message, wait))
                 return
         try:
             scope["principal"] = await self._authenticator.authenticate(header)
         except UnauthenticatedError as exc:
             if header is not None and self._failures is not None:
                 self._failures.take(_host(scope))
-            logger.info(
-                "refused credentials from %s for %s: %s",
-                _client(scope),
-                scope["path"][:200],
-                exc.message,
-            )
-            if scope["type"] == "websocket":
-                await send({"type": "websocket.close", "code": 1008, "reason": exc.message})
-                return
-            await self._refusal(scope, exc)(scope, receive, send)
+            await self._refuse(scope, receive, send, exc)
             return
         if self._limiter is not None and self._authenticator.required:
             principal = scope["principal"]
@@ -184,23 +167,24 @@ class AuthenticationMiddleware:
             caller = principal.id if principal is not None else f"address:{_host(scope)}"
             wait = await self._limiter.take(caller)
             if wait is not None:
-                refused = RateLimitedError(
-                    f"Too many requests; retry in {retry_after(wait)} s.", retry_after(wait)
-                )
-                logger.info("rate limited %s on %s", caller, scope["path"][:200])
-                if scope["type"] == "websocket":
-                    await send({"type": "websocket.close", "code": 1013, "reason": "rate limited"})
-                    return
-                await self._refusal(scope, refused)(scope, receive, send)
+                await self._refuse(scope, receive, send, _rate_limited("Too many requests", wait))
                 return
         await self._app(scope, receive, send)
 
-    async def _refuse_late(
-        self, scope: Scope, receive: Receive, send: Send, error: RateLimitedError
+    async def _refuse(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        error: UnauthenticatedError | RateLimitedError,
     ) -> None:
+        """One log line, then the refusal: a websocket is closed before it is accepted
+        (1008 policy violation, 1013 try again later), HTTP gets 401 or 429."""
         logger.info("refused %s on %s: %s", _client(scope), scope["path"][:200], error.message)
         if scope["type"] == "websocket":
-            await send({"type": "websocket.close", "code": 1013, "reason": "rate limited"})
+            is_unauthenticated = isinstance(error, UnauthenticatedError)
+            code, reason = (1008, error.message) if is_unauthenticated else (1013, "rate limited")
+            await send({"type": "websocket.close", "code": code, "reason": reason})
             return
         await self._refusal(scope, error)(scope, receive, send)
 
@@ -215,6 +199,11 @@ class AuthenticationMiddleware:
         else:
             response.headers["WWW-Authenticate"] = CHALLENGE
         return response
+
+
+def _rate_limited(what: str, wait: float) -> RateLimitedError:
+    seconds = retry_after(wait)
+    return RateLimitedError(f"{what}; retry in {seconds} s.", seconds)
 
 
 def _with_request_id(send: Send, request_id: str) -> Send:

@@ -120,11 +120,7 @@ class RegistryGraphQL(GraphQL[GraphContext, None]):
         principal: Principal | None = request.scope.get("principal")
         client = request.client.host if request.client else ""
         request_id = str(request.scope.get("request_id", ""))
-        services = (
-            self.services.anonymous(client=client, request_id=request_id)
-            if principal is None
-            else self.services.for_principal(principal, client=client, request_id=request_id)
-        )
+        services = self.services.for_caller(principal, client=client, request_id=request_id)
         context = GraphContext(
             services=services, request=request, response=response, principal=principal
         )

@@ -95,7 +95,6 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
                 key = await key_resolvers.revoke_api_key(services, args.key_id)
                 sys.stdout.write(f"revoked {key.id} ({key.name})\n")
     finally:
-        await publisher.close()
         await store.disconnect()
     return 0
 
@@ -187,6 +186,3 @@ class _BroadcastPublisher:
             )
         finally:
             await broadcast.disconnect()
-
-    async def close(self) -> None:
-        return None

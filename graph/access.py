@@ -14,8 +14,8 @@ from typing import Any
 
 from strawberry.extensions import SchemaExtension
 
-from registry.access import Action, Decision, Principal, decide
-from registry.errors import ForbiddenError, RegistryError, UnauthenticatedError
+from registry.access import READ_ACTIONS, Action, Principal, refusal
+from registry.errors import ForbiddenError, RegistryError
 
 Rule = Callable[[Mapping[str, Any]], tuple[Action, str | None]]
 
@@ -79,10 +79,6 @@ RULES: dict[str, dict[str, Rule]] = {
 }
 
 
-# Refusals of these are not audited: they change nothing.
-_READS = frozenset({Action.READ, Action.SUBSCRIBE, Action.INTROSPECT, Action.READ_AUDIT})
-
-
 @dataclass(frozen=True, slots=True)
 class Verdict:
     action: Action
@@ -98,23 +94,15 @@ def authorize(
     *,
     introspection_for_all: bool = True,
 ) -> Verdict:
-    """What ``field`` of the root type asks for, and the refusal when it is not allowed."""
+    """What ``field`` of the root type asks for, and the refusal when it is not allowed.
+    A field without a rule is refused outright (``ForbiddenError``)."""
     rule = RULES.get(root_type, {}).get(field)
     if rule is None:
-        return Verdict(
-            Action.MANAGE_KEYS, None, ForbiddenError(f"The operation '{field}' is not permitted.")
-        )
+        raise ForbiddenError(f"The operation '{field}' is not permitted.")
     action, subject = rule(args)
     if action is Action.INTROSPECT and introspection_for_all:
         action = Action.READ
-    decision = decide(principal, action, subject)
-    if decision is Decision.UNAUTHENTICATED:
-        return Verdict(action, subject, UnauthenticatedError())
-    if decision is Decision.FORBIDDEN:
-        target = f" on subject '{subject}'" if subject is not None else ""
-        message = f"Not permitted to {action.value.replace('_', ' ')}{target}."
-        return Verdict(action, subject, ForbiddenError(message))
-    return Verdict(action, subject)
+    return Verdict(action, subject, refusal(principal, action, subject))
 
 
 class AccessExtension(SchemaExtension):
@@ -141,21 +129,21 @@ class AccessExtension(SchemaExtension):
             kwargs,
             introspection_for_all=self._introspection_for_all,
         )
-        refusal = verdict.refusal
-        if refusal is None:
+        refused = verdict.refusal
+        if refused is None:
             if info.parent_type.name == "Mutation":
                 # Each root mutation field's changes are audited under its own action: it
                 # gets a context of its own (a websocket's operations share one).
                 acting = context.services.acting(verdict.action.value, info.field_name)
                 info = info._replace(context=dataclasses.replace(context, services=acting))
             return _next(root, info, *args, **kwargs)
-        if verdict.action in _READS:
-            raise refusal
+        if verdict.action in READ_ACTIONS:
+            raise refused
 
         async def refuse() -> Any:
             await context.services.record_refusal(
-                verdict.action.value, info.field_name, refusal.code, verdict.subject
+                verdict.action.value, info.field_name, refused.code, verdict.subject
             )
-            raise refusal
+            raise refused
 
         return refuse()

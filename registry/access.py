@@ -14,7 +14,12 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from registry.errors import BadUserInputError
+from registry.errors import (
+    BadUserInputError,
+    ForbiddenError,
+    RegistryError,
+    UnauthenticatedError,
+)
 
 
 class Role(enum.Enum):
@@ -201,3 +206,20 @@ class StoredKey:
 
     key: ApiKey
     secret_hash: str
+
+
+# Actions that change nothing: refusing them is not worth an audit row.
+READ_ACTIONS = frozenset({Action.READ, Action.SUBSCRIBE, Action.INTROSPECT, Action.READ_AUDIT})
+
+
+def refusal(
+    principal: Principal | None, action: Action, subject: str | None = None
+) -> RegistryError | None:
+    """``decide``, as the error a transport answers with (None: allowed)."""
+    decision = decide(principal, action, subject)
+    if decision is Decision.UNAUTHENTICATED:
+        return UnauthenticatedError()
+    if decision is Decision.FORBIDDEN:
+        target = f" on subject '{subject}'" if subject is not None else ""
+        return ForbiddenError(f"Not permitted to {action.value.replace('_', ' ')}{target}.")
+    return None

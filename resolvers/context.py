@@ -60,10 +60,14 @@ class Services:
             actor=actor,
         )
 
-    def anonymous(self, *, client: str = "", request_id: str = "") -> Services:
-        """The services as seen without credentials: nothing is allowed, but a refused
-        change is still audited under ``anonymous``."""
-        return replace(self, actor=Actor("anonymous", client, request_id))
+    def for_caller(
+        self, principal: Principal | None, *, client: str = "", request_id: str = ""
+    ) -> Services:
+        """``for_principal``; without credentials, the services as seen by nobody:
+        nothing is allowed, but a refused change is still audited under ``anonymous``."""
+        if principal is None:
+            return replace(self, actor=Actor("anonymous", client, request_id))
+        return self.for_principal(principal, client=client, request_id=request_id)
 
     def acting(self, action: str, operation: str) -> Services:
         """The same services for one operation: its changes are audited under it."""

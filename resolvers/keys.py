@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from registry.access import ApiKey, Role, SubjectScopes
 from registry.errors import BadUserInputError, KeyNotFoundError
@@ -79,9 +79,8 @@ async def revoke_api_key(services: Services, key_id: str) -> ApiKey:
             raise KeyNotFoundError(key_id)
         if stored.key.is_revoked:
             return stored.key
-        await tx.revoke_api_key(key_id, time.time())
+        at = time.time()
+        await tx.revoke_api_key(key_id, at)
         event = await tx.append_event(EventKind.KEY_REVOKED, None, key_id=key_id)
     await services.publisher.publish([event])
-    revoked = await services.store.get_api_key(key_id)
-    assert revoked is not None
-    return revoked.key
+    return replace(stored.key, revoked_at=at)

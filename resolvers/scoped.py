@@ -170,6 +170,7 @@ class PrincipalFeed:
     async def _filtered(self, events: AsyncIterator[ChangeEvent]) -> AsyncIterator[ChangeEvent]:
         principal = self._principal
         scopes = principal.scopes
+        everything = scopes.is_everything
         key_id = principal.key_id
         expires_at = principal.expires_at
         try:
@@ -182,7 +183,7 @@ class PrincipalFeed:
                     raise UnauthenticatedError("The token expired.")
                 if event.kind not in PUBLIC_EVENT_KINDS:
                     continue
-                if event.subject is None or scopes.is_everything or scopes.covers(event.subject):
+                if everything or event.subject is None or scopes.covers(event.subject):
                     yield event
         finally:
             # Ends the hub's subscription now, not when the generator is collected.

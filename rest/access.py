@@ -14,8 +14,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from registry.access import Action, Decision, decide
-from registry.errors import ForbiddenError, RegistryError, UnauthenticatedError
+from registry.access import READ_ACTIONS, Action, refusal
 from rest.errors import endpoint
 from rest.http import flag, services_of, subject_param
 
@@ -23,26 +22,16 @@ Rule = Callable[[Request], Awaitable[tuple[Action, str | None]]]
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-# Refusals of these are not audited: they change nothing.
-_READS = frozenset({Action.READ, Action.SUBSCRIBE, Action.INTROSPECT, Action.READ_AUDIT})
-
-
 def guarded(handler: Endpoint, rule: Rule, operation: str) -> Endpoint:
     @endpoint
     async def check(request: Request) -> Response:
         action, subject = await rule(request)
-        decision = decide(request.scope.get("principal"), action, subject)
-        refusal: RegistryError | None = None
-        if decision is Decision.UNAUTHENTICATED:
-            refusal = UnauthenticatedError()
-        elif decision is Decision.FORBIDDEN:
-            target = f" on subject '{subject}'" if subject is not None else ""
-            refusal = ForbiddenError(f"Not permitted to {action.value.replace('_', ' ')}{target}.")
-        if refusal is not None:
-            if action not in _READS:
+        refused = refusal(request.scope.get("principal"), action, subject)
+        if refused is not None:
+            if action not in READ_ACTIONS:
                 services = services_of(request)
-                await services.record_refusal(action.value, operation, refusal.code, subject)
-            raise refusal
+                await services.record_refusal(action.value, operation, refused.code, subject)
+            raise refused
         # The handler's changes are audited under this action (rest.http.services_of).
         request.state.operation = (action.value, operation)
         return await handler(request)

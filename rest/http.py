@@ -58,11 +58,9 @@ def services_of(request: Request) -> Services:
     principal = request.scope.get("principal")
     client = request.client.host if request.client else ""
     request_id = str(request.scope.get("request_id", ""))
-    if principal is None:
-        return services.anonymous(client=client, request_id=request_id)
     # What the caller may see (rest/access.py has decided what it may do), and under
     # which action its changes are audited.
-    seen = services.for_principal(principal, client=client, request_id=request_id)
+    seen = services.for_caller(principal, client=client, request_id=request_id)
     operation = getattr(request.state, "operation", None)
     return seen if operation is None else seen.acting(*operation)
 
