@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from registry.errors import InvalidSchemaError, UnsupportedFormatError
-from registry.formats.base import FormatHandler, ParsedSchema, fingerprint_of
+from registry.formats.base import (
+    NO_CONTEXT,
+    FormatHandler,
+    ParseContext,
+    ParsedSchema,
+    ResolvedReference,
+    fingerprint_of,
+)
 from registry.formats.json_schema import JSON_SCHEMA
 from registry.model import SchemaFormat
 
@@ -28,8 +35,11 @@ def supported_formats() -> list[SchemaFormat]:
 
 
 __all__ = [
+    "NO_CONTEXT",
     "FormatHandler",
+    "ParseContext",
     "ParsedSchema",
+    "ResolvedReference",
     "fingerprint_of",
     "handler_for",
     "parse_schema",
@@ -40,34 +50,41 @@ __all__ = [
 _PARSED_LIMIT = 2048
 # Bounded by text size too: one parsed 1 MiB schema costs about ten times its text.
 _PARSED_CHARS_LIMIT = 8 * 1024 * 1024
-_parsed: OrderedDict[tuple[SchemaFormat, str], ParsedSchema] = OrderedDict()
+# (format, text, dialect, references as (name, subject, version, fingerprint))
+_Key = tuple[SchemaFormat, str, str | None, tuple[tuple[str, str, int, str], ...]]
+_parsed: OrderedDict[_Key, ParsedSchema] = OrderedDict()
 _parsed_chars = 0
 
 
-def parse_schema(format: SchemaFormat, text: str, *, stored: bool = False) -> ParsedSchema:
-    """Parse with the format's handler (``stored``: see ``FormatHandler.parse``). Parsing
-    is pure, so results are memoized, under the submitted text and under the canonical
-    text that storage keeps: earlier versions are re-read on every compatibility check and
-    need not be parsed again."""
-    key = (format, text)
+def parse_schema(
+    format: SchemaFormat, text: str, *, stored: bool = False, context: ParseContext = NO_CONTEXT
+) -> ParsedSchema:
+    """Parse with the format's handler (``stored`` and ``context``: see
+    ``FormatHandler.parse``). Parsing is pure, so results are memoized, under the
+    submitted text and under the canonical text that storage keeps: earlier versions are
+    re-read on every compatibility check and need not be parsed again."""
+    refs = tuple((r.name, r.subject, r.version, r.schema.fingerprint) for r in context.references)
+    key: _Key = (format, text, context.dialect, refs)
     parsed = _parsed.get(key)
     if parsed is not None:
         _parsed.move_to_end(key)
     else:
-        parsed = _parse_and_keep(format, text, key)
+        parsed = _parse_and_keep(format, text, key, context)
     if parsed.refusal is not None and not stored:
         raise InvalidSchemaError(parsed.refusal)
     return parsed
 
 
-def _parse_and_keep(format: SchemaFormat, text: str, key: tuple[SchemaFormat, str]) -> ParsedSchema:
+def _parse_and_keep(
+    format: SchemaFormat, text: str, key: _Key, context: ParseContext
+) -> ParsedSchema:
     global _parsed_chars
-    parsed = handler_for(format).parse(text, stored=True)
-    for cache_key in {key, (format, parsed.canonical)}:
+    parsed = handler_for(format).parse(text, stored=True, context=context)
+    for cache_key in {key, (format, parsed.canonical, key[2], key[3])}:
         if cache_key not in _parsed:
             _parsed[cache_key] = parsed
             _parsed_chars += len(cache_key[1])
     while _parsed and (len(_parsed) > _PARSED_LIMIT or _parsed_chars > _PARSED_CHARS_LIMIT):
-        (_, evicted_text), _ = _parsed.popitem(last=False)
+        (_, evicted_text, _, _), _ = _parsed.popitem(last=False)
         _parsed_chars -= len(evicted_text)
     return parsed

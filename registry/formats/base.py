@@ -26,10 +26,42 @@ class ParsedSchema:
     memo: dict[str, object] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
-def fingerprint_of(format: SchemaFormat, canonical: str) -> str:
-    """Content address of a canonical schema; the format is part of the identity."""
-    digest = hashlib.sha256(f"{format.value}\n{canonical}".encode())
-    return digest.hexdigest()
+@dataclass(frozen=True, slots=True)
+class ResolvedReference:
+    """A schema this one refers to by ``name`` (a JSON Schema ``$ref`` target, an Avro
+    named type's defining schema, a Protobuf import path), already parsed with its own
+    references; ``subject`` and ``version`` say where it is registered."""
+
+    name: str
+    subject: str
+    version: int
+    schema: ParsedSchema
+
+
+@dataclass(frozen=True, slots=True)
+class ParseContext:
+    """What a schema's text is read with besides itself.
+
+    ``references``: the schemas it refers to, in the order they were given.
+    ``dialect``: the dialect a schema that declares none is read in (a format with one
+    dialect ignores it; None means the format's own default)."""
+
+    references: tuple[ResolvedReference, ...] = ()
+    dialect: str | None = None
+
+
+NO_CONTEXT = ParseContext()
+
+
+def fingerprint_of(
+    format: SchemaFormat, canonical: str, references: tuple[ResolvedReference, ...] = ()
+) -> str:
+    """Content address of a canonical schema; the format is part of the identity, and so
+    are its references (name, subject, version), as in Confluent's model."""
+    text = f"{format.value}\n{canonical}"
+    for ref in references:
+        text += f"\n{ref.name}\0{ref.subject}\0{ref.version}"
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class FormatHandler(Protocol):
@@ -38,8 +70,12 @@ class FormatHandler(Protocol):
     @property
     def format(self) -> SchemaFormat: ...
 
-    def parse(self, text: str, *, stored: bool = False) -> ParsedSchema:
+    def parse(
+        self, text: str, *, stored: bool = False, context: ParseContext = NO_CONTEXT
+    ) -> ParsedSchema:
         """Parse and validate ``text``; raise ``InvalidSchemaError`` naming the problem.
+        ``context`` holds the resolved references and the default dialect; the returned
+        ``fingerprint`` covers the references (``fingerprint_of``).
 
         ``stored``: the registry accepted ``text`` earlier. A refusal added since for
         safety alone (a regular expression the linear-time engine does not run) is then

@@ -14,7 +14,7 @@ import referencing.jsonschema
 from registry.compatibility import Direction, Incompatibility
 from registry.errors import InvalidSchemaError
 from registry.formats import ecma_regex
-from registry.formats.base import ParsedSchema, fingerprint_of
+from registry.formats.base import NO_CONTEXT, ParseContext, ParsedSchema, fingerprint_of
 from registry.formats.json_schema_compat import CheckMemo, Fingerprints, find_breaking_changes
 from registry.model import DEFAULT_COMPATIBILITY_POLICY, CompatibilityPolicy, SchemaFormat
 
@@ -185,7 +185,9 @@ class JsonSchemaFormat:
     def format(self) -> SchemaFormat:
         return SchemaFormat.JSON
 
-    def parse(self, text: str, *, stored: bool = False) -> ParsedSchema:
+    def parse(
+        self, text: str, *, stored: bool = False, context: ParseContext = NO_CONTEXT
+    ) -> ParsedSchema:
         document = _load(text)
         if not isinstance(document, dict | bool):
             raise InvalidSchemaError(

@@ -28,7 +28,7 @@ def _spaced(document: dict[str, object]) -> str:
 
 
 def _memo_chars() -> int:
-    return sum(len(text) for _, text in formats._parsed)
+    return sum(len(key[1]) for key in formats._parsed)
 
 
 def test_parsing_the_canonical_text_after_a_reformatted_one_is_a_memo_hit() -> None:
