@@ -21,6 +21,10 @@ class ParsedSchema:
     # Why a schema read with ``stored=True`` would be refused if submitted today (a rule
     # added after it was stored); None when it would be accepted.
     refusal: str | None = field(default=None, compare=False)
+    # The dialect the text was read in when the text does not name one itself and the
+    # format's own default was not used (see ``ParseContext.dialect``); storage keeps it
+    # with the schema, and it is part of the identity. None otherwise.
+    dialect: str | None = None
     # What a format handler derives from the document once (e.g. subtree digests), reused
     # by every comparison it takes part in. Not part of the value.
     memo: dict[str, object] = field(default_factory=dict, compare=False, hash=False, repr=False)
@@ -44,7 +48,8 @@ class ParseContext:
 
     ``references``: the schemas it refers to, in the order they were given.
     ``dialect``: the dialect a schema that declares none is read in (a format with one
-    dialect ignores it; None means the format's own default)."""
+    dialect ignores it; None means the format's own default, the one schemas stored
+    without a recorded dialect were read in)."""
 
     references: tuple[ResolvedReference, ...] = ()
     dialect: str | None = None
@@ -54,11 +59,17 @@ NO_CONTEXT = ParseContext()
 
 
 def fingerprint_of(
-    format: SchemaFormat, canonical: str, references: tuple[ResolvedReference, ...] = ()
+    format: SchemaFormat,
+    canonical: str,
+    references: tuple[ResolvedReference, ...] = (),
+    dialect: str | None = None,
 ) -> str:
     """Content address of a canonical schema; the format is part of the identity, and so
-    are its references (name, subject, version), as in Confluent's model."""
+    are its references (name, subject, version), as in Confluent's model, and the dialect
+    it was read in when the text names none (``ParsedSchema.dialect``)."""
     text = f"{format.value}\n{canonical}"
+    if dialect is not None:
+        text += f"\n\0dialect\0{dialect}"
     for ref in references:
         text += f"\n{ref.name}\0{ref.subject}\0{ref.version}"
     return hashlib.sha256(text.encode()).hexdigest()
