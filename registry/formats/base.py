@@ -94,6 +94,12 @@ class FormatHandler(Protocol):
         compared; what such a pattern decides is reported as not provable."""
         ...
 
+    def render(self, schema: ParsedSchema, form: str) -> str | None:
+        """``schema`` in another textual form a client asks for by name (Confluent's
+        ``?format=``: for Protobuf ``serialized``, the base64 FileDescriptorProto); None
+        when the format has no such form (the stored text is then the answer)."""
+        ...
+
     def find_incompatibilities(
         self,
         old: ParsedSchema,

@@ -229,6 +229,9 @@ class JsonSchemaFormat:
             refusal=refusal,
         )
 
+    def render(self, schema: ParsedSchema, form: str) -> str | None:
+        return None
+
     def find_incompatibilities(
         self,
         old: ParsedSchema,
