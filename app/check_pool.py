@@ -23,7 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from registry import checks
-from registry.checks import CanonicalSchema, CheckRequest
+from registry.checks import CanonicalSchema, CheckRequest, SchemaSource
 from registry.compatibility import Incompatibility
 from registry.errors import RegistryError, ServerBusyError
 from registry.model import SchemaFormat
@@ -127,7 +127,7 @@ class ProcessChecker:
         assert executor is not None
         # Submitted together, each job finds no idle worker, so each starts one.
         jobs = [
-            executor.submit(checks.canonicalize, SchemaFormat.JSON, "true")
+            executor.submit(checks.canonicalize, SchemaSource(SchemaFormat.JSON, "true"))
             for _ in range(self.workers)
         ]
         for job in jobs:
@@ -141,10 +141,15 @@ class ProcessChecker:
         if executor is not None:
             await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
 
-    async def canonicalize(self, format: SchemaFormat, text: str) -> CanonicalSchema:
-        if len(text) <= INLINE_PARSE_CHARS:
-            return checks.canonicalize(format, text)
-        return await self._run(checks.canonicalize, format, text)
+    async def canonicalize(self, source: SchemaSource) -> CanonicalSchema:
+        if source.size <= INLINE_PARSE_CHARS:
+            return checks.canonicalize(source)
+        return await self._run(checks.canonicalize, source)
+
+    async def render(self, source: SchemaSource, form: str) -> str | None:
+        if source.size <= INLINE_PARSE_CHARS:
+            return checks.render(source, form)
+        return await self._run(checks.render, source, form)
 
     async def find_incompatibilities(self, request: CheckRequest) -> list[Incompatibility]:
         if request.is_trivial:

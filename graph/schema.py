@@ -37,6 +37,7 @@ from graph.types import (
     Schema,
     SchemaChangeEvent,
     SchemaFormat,
+    SchemaReferenceInput,
     SchemaVersion,
     Subject,
 )
@@ -49,6 +50,11 @@ from resolvers import keys as key_resolvers
 from resolvers import modes as mode_resolvers
 from resolvers import schemas as schema_resolvers
 from resolvers import subjects as subject_resolvers
+from resolvers.references import checked_references
+
+
+def _references(given: list[SchemaReferenceInput] | None) -> tuple[model.SchemaReference, ...]:
+    return checked_references(r.to_domain() for r in given or ())
 
 
 @strawberry.type
@@ -83,8 +89,15 @@ class Query:
         subject: str,
         schema: str,
         format: SchemaFormat = model.SchemaFormat.JSON,  # type: ignore[valid-type]
+        references: list[SchemaReferenceInput] | None = None,
     ) -> SchemaVersion:
-        found = await schema_resolvers.lookup_schema(info.context.services, subject, schema, format)
+        found = await schema_resolvers.lookup_schema(
+            info.context.services,
+            subject,
+            schema,
+            format,
+            references=_references(references),
+        )
         return SchemaVersion.from_domain(found)
 
     @strawberry.field(
@@ -100,9 +113,10 @@ class Query:
         schema: str,
         format: SchemaFormat = model.SchemaFormat.JSON,  # type: ignore[valid-type]
         version: int | None = None,
+        references: list[SchemaReferenceInput] | None = None,
     ) -> CompatibilityCheck:
         report = await schema_resolvers.check_compatibility(
-            info.context.services, subject, schema, format, version
+            info.context.services, subject, schema, format, version, _references(references)
         )
         return CompatibilityCheck.from_domain(report)
 
@@ -165,18 +179,21 @@ class Mutation:
         subject: str,
         schema: str,
         format: SchemaFormat = model.SchemaFormat.JSON,  # type: ignore[valid-type]
+        references: list[SchemaReferenceInput] | None = None,
     ) -> RegisteredSchema:
         result = await schema_resolvers.register_schema(
-            info.context.services, subject, schema, format
+            info.context.services, subject, schema, format, _references(references)
         )
         return RegisteredSchema.from_domain(result)
 
     @strawberry.mutation(
         description=(
-            "Set the level and policy of subject (global when omitted). A null level "
-            "removes the level setting, so the subject follows the global level (global: "
-            "BACKWARD); an omitted level does too, unless policy is given. A null policy "
-            "removes the policy setting (global: STRICT); an omitted one leaves it as is."
+            "Set the level, policy and default dialect of subject (global when omitted). A "
+            "null level removes the level setting, so the subject follows the global level "
+            "(global: BACKWARD); an omitted level does too, unless policy or dialect is "
+            "given. A null policy removes the policy setting (global: STRICT), a null "
+            "dialect the dialect setting (global: JSON Schema draft-07); an omitted one "
+            "leaves it as is."
         )
     )
     async def set_compatibility(
@@ -185,15 +202,20 @@ class Mutation:
         level: CompatibilityLevel | None = strawberry.UNSET,  # type: ignore[valid-type]
         subject: str | None = None,
         policy: CompatibilityPolicy | None = strawberry.UNSET,  # type: ignore[valid-type]
+        dialect: str | None = strawberry.UNSET,
     ) -> Config:
         keep = config_resolvers.Keep.KEEP
         new_policy = keep if policy is strawberry.UNSET else policy
+        new_dialect = keep if dialect is strawberry.UNSET else dialect
         # Without a policy an omitted level removes the setting, as it always has.
         new_level = level
         if level is strawberry.UNSET:
-            new_level = None if policy is strawberry.UNSET else keep
+            only_level = policy is strawberry.UNSET and dialect is strawberry.UNSET
+            new_level = None if only_level else keep
         services = info.context.services
-        view = await config_resolvers.set_compatibility(services, subject, new_level, new_policy)
+        view = await config_resolvers.set_compatibility(
+            services, subject, new_level, new_policy, new_dialect
+        )
         return Config.from_domain(view, await mode_resolvers.get_mode(services, subject))
 
     @strawberry.mutation(

@@ -51,11 +51,46 @@ CompatibilityDirection = strawberry.enum(domain_compat.Direction, name="Compatib
 GraphInfo = Info[GraphContext, None]
 
 
+@strawberry.type(
+    description=(
+        "A registered schema another refers to by name: a JSON Schema $ref target, the "
+        "schema defining an Avro named type, a Protobuf import path."
+    )
+)
+class SchemaReference:
+    name: str
+    subject: str
+    version: int
+
+    @classmethod
+    def from_domain(cls, reference: model.SchemaReference) -> SchemaReference:
+        return cls(name=reference.name, subject=reference.subject, version=reference.version)
+
+    @classmethod
+    def all_of(cls, schema: model.Schema) -> list[SchemaReference]:
+        return [cls.from_domain(r) for r in schema.references]
+
+
+@strawberry.input(description="A reference to a registered version, used by name.")
+class SchemaReferenceInput:
+    name: str = strawberry.field(
+        description="How the schema refers to it: a $ref URI, an import path, any name."
+    )
+    subject: str
+    version: int
+
+    def to_domain(self) -> tuple[object, object, object]:
+        return (self.name, self.subject, self.version)
+
+
 @strawberry.type(description="A distinct schema content with its global id.")
 class Schema:
     id: int
     schema: str = strawberry.field(description="The canonical schema text.")
     format: SchemaFormat  # type: ignore[valid-type]
+    references: list[SchemaReference] = strawberry.field(
+        description="The registered versions this schema refers to, in the order given."
+    )
 
     @strawberry.field(description="Live subject versions that use this schema.")
     async def versions(self, info: GraphInfo) -> list[SchemaVersion]:
@@ -64,7 +99,12 @@ class Schema:
 
     @classmethod
     def from_domain(cls, schema: model.Schema) -> Schema:
-        return cls(id=schema.id, schema=schema.text, format=schema.format)
+        return cls(
+            id=schema.id,
+            schema=schema.text,
+            format=schema.format,
+            references=SchemaReference.all_of(schema),
+        )
 
 
 @strawberry.type(description="One version of a subject.")
@@ -75,6 +115,16 @@ class SchemaVersion:
     schema: str
     format: SchemaFormat  # type: ignore[valid-type]
     deleted: bool = strawberry.field(description="True when soft-deleted.")
+    references: list[SchemaReference] = strawberry.field(
+        description="The registered versions this schema refers to, in the order given."
+    )
+
+    @strawberry.field(description="Live versions whose schema refers to this version.")
+    async def referenced_by(self, info: GraphInfo) -> list[SchemaVersion]:
+        found = await schema_resolvers.list_referenced_by(
+            info.context.services, self.subject, self.version
+        )
+        return [SchemaVersion.from_domain(v) for v in found]
 
     @classmethod
     def from_domain(cls, version: model.SchemaVersion) -> SchemaVersion:
@@ -85,6 +135,7 @@ class SchemaVersion:
             schema=version.schema.text,
             format=version.schema.format,
             deleted=version.is_deleted,
+            references=SchemaReference.all_of(version.schema),
         )
 
 
@@ -129,6 +180,7 @@ class RegisteredSchema:
     is_new_version: bool = strawberry.field(
         description="False when identical content was already registered (idempotent)."
     )
+    references: list[SchemaReference]
 
     @classmethod
     def from_domain(cls, result: model.RegistrationResult) -> RegisteredSchema:
@@ -140,6 +192,7 @@ class RegisteredSchema:
             schema=v.schema.text,
             format=v.schema.format,
             is_new_version=result.is_new_version,
+            references=SchemaReference.all_of(v.schema),
         )
 
 
@@ -206,6 +259,15 @@ class Config:
     configured_mode: RegistryMode | None = strawberry.field(  # type: ignore[valid-type]
         description="The mode set at this scope; null when inherited."
     )
+    dialect: str = strawberry.field(
+        description=(
+            "The JSON Schema dialect ($schema URI) a schema that names none is read in "
+            "(draft-07 unless set here or globally)."
+        )
+    )
+    configured_dialect: str | None = strawberry.field(
+        description="The dialect set at this scope; null when inherited."
+    )
 
     @classmethod
     def from_domain(
@@ -219,6 +281,8 @@ class Config:
             configured_policy=view.configured_policy,
             mode=modes.effective,
             configured_mode=modes.configured,
+            dialect=view.dialect,
+            configured_dialect=view.configured_dialect,
         )
 
 

@@ -1,70 +1,101 @@
 """Schema work described by plain values, so it can run in another process.
 
-A request carries texts and levels, never parsed documents; the answer is the canonical
+A request carries texts (with the texts of the schemas they refer to) and levels, never
+parsed documents; the answer is the canonical
 form or the incompatibility records. Parsing goes through ``parse_schema``, whose memo
 is per process: a process that runs many checks keeps the earlier versions parsed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from registry import compatibility
 from registry.compatibility import Incompatibility
-from registry.formats import ParsedSchema, handler_for, parse_schema
+from registry.formats import (
+    ParseContext,
+    ParsedSchema,
+    ResolvedReference,
+    handler_for,
+    parse_schema,
+)
 from registry.model import (
     DEFAULT_COMPATIBILITY_POLICY,
     CompatibilityLevel,
     CompatibilityPolicy,
     SchemaFormat,
-    SchemaVersion,
 )
 from registry.types import Version
 
 
 @dataclass(frozen=True, slots=True)
+class SourceReference:
+    """A reference of a ``SchemaSource``: the name it is used by, where it is registered,
+    and the referenced schema's own source."""
+
+    name: str
+    subject: str
+    version: int
+    source: SchemaSource
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaSource:
+    """A schema as plain values: its text, format, the sources of the schemas it refers
+    to (transitively) and the dialect it is read in when its text names none."""
+
+    format: SchemaFormat
+    text: str
+    references: tuple[SourceReference, ...] = ()
+    dialect: str | None = None
+
+    @property
+    def size(self) -> int:
+        """Characters of schema text, references included."""
+        return len(self.text) + sum(r.source.size for r in self.references)
+
+
+def parse_source(source: SchemaSource, *, stored: bool = False) -> ParsedSchema:
+    """Parse ``source`` with its references (which were accepted when registered, so
+    they are read as stored)."""
+    references = tuple(
+        ResolvedReference(r.name, r.subject, r.version, parse_source(r.source, stored=True))
+        for r in source.references
+    )
+    context = ParseContext(references, source.dialect)
+    return parse_schema(source.format, source.text, stored=stored, context=context)
+
+
+@dataclass(frozen=True, slots=True)
 class CanonicalSchema:
-    """What storage needs of a valid schema: its canonical text and content address."""
+    """What storage needs of a valid schema: its canonical text and content address, and
+    the dialect it was read in (see ``ParsedSchema.dialect``)."""
 
     format: SchemaFormat
     canonical: str
     fingerprint: str
+    dialect: str | None = None
 
     @classmethod
     def of(cls, parsed: ParsedSchema) -> CanonicalSchema:
-        return cls(parsed.format, parsed.canonical, parsed.fingerprint)
+        return cls(parsed.format, parsed.canonical, parsed.fingerprint, parsed.dialect)
 
 
 @dataclass(frozen=True, slots=True)
 class EarlierSchema:
     version: Version
-    format: SchemaFormat
-    text: str
+    source: SchemaSource
 
 
 @dataclass(frozen=True, slots=True)
 class CheckRequest:
-    """A candidate ``text`` against ``earlier`` versions (oldest first), which are all
+    """A ``candidate`` against ``earlier`` versions (oldest first), which are all
     compared: choosing them for the level (``versions_to_check``) is the caller's part."""
 
-    format: SchemaFormat
-    text: str
+    candidate: SchemaSource
     level: CompatibilityLevel
     earlier: tuple[EarlierSchema, ...]
     policy: CompatibilityPolicy = DEFAULT_COMPATIBILITY_POLICY
-
-    @classmethod
-    def against(
-        cls,
-        format: SchemaFormat,
-        text: str,
-        level: CompatibilityLevel,
-        versions: Sequence[SchemaVersion],
-        policy: CompatibilityPolicy = DEFAULT_COMPATIBILITY_POLICY,
-    ) -> CheckRequest:
-        earlier = tuple(EarlierSchema(v.version, v.schema.format, v.schema.text) for v in versions)
-        return cls(format, text, level, earlier, policy)
 
     @property
     def is_trivial(self) -> bool:
@@ -74,12 +105,18 @@ class CheckRequest:
     @property
     def size(self) -> int:
         """Characters of schema text the check reads."""
-        return len(self.text) + sum(len(e.text) for e in self.earlier)
+        return self.candidate.size + sum(e.source.size for e in self.earlier)
 
 
-def canonicalize(format: SchemaFormat, text: str) -> CanonicalSchema:
-    """Parse and validate ``text`` (``InvalidSchemaError`` naming the problem)."""
-    return CanonicalSchema.of(parse_schema(format, text))
+def canonicalize(source: SchemaSource) -> CanonicalSchema:
+    """Parse and validate ``source`` (``InvalidSchemaError`` naming the problem)."""
+    return CanonicalSchema.of(parse_source(source))
+
+
+def render(source: SchemaSource, form: str) -> str | None:
+    """``source`` in another named form (``FormatHandler.render``); None when its format
+    has none by that name."""
+    return handler_for(source.format).render(parse_source(source, stored=True), form)
 
 
 def find_incompatibilities(request: CheckRequest) -> list[Incompatibility]:
@@ -87,9 +124,9 @@ def find_incompatibilities(request: CheckRequest) -> list[Incompatibility]:
     request's level; empty when it may be registered (see ``check_compatibility``)."""
     if request.is_trivial:
         return []
-    candidate = parse_schema(request.format, request.text)
+    candidate = parse_source(request.candidate)
     # Stored versions were accepted once: a rule added since does not refuse them here.
-    earlier = [(e.version, parse_schema(e.format, e.text, stored=True)) for e in request.earlier]
+    earlier = [(e.version, parse_source(e.source, stored=True)) for e in request.earlier]
     return compatibility.check_compatibility(
-        handler_for(request.format), request.level, candidate, earlier, request.policy
+        handler_for(request.candidate.format), request.level, candidate, earlier, request.policy
     )

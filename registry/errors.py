@@ -138,6 +138,13 @@ class VersionNotSoftDeletedError(RegistryError):
         self.version = version
 
 
+class ReferenceExistsError(RegistryError):
+    """Deleting a version another schema refers to (the message names who refers to it)."""
+
+    code = "SCHEMA_REFERENCED"
+    http_status = 422
+
+
 class SubscriberTooSlowError(RegistryError):
     """A subscriber fell so far behind that its buffer overflowed; it should resubscribe
     with ``after`` set to the last sequence it received."""

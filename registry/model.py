@@ -49,13 +49,27 @@ PUBLIC_EVENT_KINDS = frozenset(
 
 
 @dataclass(frozen=True, slots=True)
+class SchemaReference:
+    """A registered schema another refers to by ``name``: a JSON Schema ``$ref`` target,
+    the schema defining an Avro named type, a Protobuf import path (Confluent's model)."""
+
+    name: str
+    subject: SubjectName
+    version: Version
+
+
+@dataclass(frozen=True, slots=True)
 class Schema:
-    """A distinct schema content, identified by a global id."""
+    """A distinct schema content, identified by a global id. Its ``references`` (in the
+    order given) and ``dialect`` (the one it was read in when its text names none; see
+    ``ParsedSchema.dialect``) are part of its identity."""
 
     id: SchemaId
     format: SchemaFormat
     text: str
     fingerprint: str
+    references: tuple[SchemaReference, ...] = ()
+    dialect: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +119,7 @@ class ScopeConfig:
     compatibility: CompatibilityLevel | None = None
     policy: CompatibilityPolicy | None = None
     mode: RegistryMode | None = None
+    dialect: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

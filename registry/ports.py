@@ -10,7 +10,7 @@ from typing import Protocol
 from registry.access import ApiKey, StoredKey
 from registry.audit import AuditEntry, AuditRecord
 from registry.audit_checkpoints import AuditCheckpoint
-from registry.checks import CanonicalSchema, CheckRequest
+from registry.checks import CanonicalSchema, CheckRequest, SchemaSource
 from registry.compatibility import Incompatibility
 from registry.model import (
     ChangeEvent,
@@ -21,6 +21,7 @@ from registry.model import (
     RegistryMode,
     Schema,
     SchemaFormat,
+    SchemaReference,
     SchemaVersion,
     ScopeConfig,
     Subject,
@@ -87,6 +88,13 @@ class RegistryReader(Protocol):
         ``include_deleted``, the highest version holding it, soft-deleted or not."""
         ...
 
+    async def list_referencing_versions(
+        self, subject: SubjectName, version: Version, include_deleted: bool = False
+    ) -> list[SchemaVersion]:
+        """The versions whose schema refers to ``subject`` ``version``: live ones, and
+        soft-deleted ones too with ``include_deleted``; by subject, then version."""
+        ...
+
     async def get_compatibility(self, subject: SubjectName | None) -> CompatibilityLevel | None:
         """The level set for ``subject`` (global when None); None when unset."""
         ...
@@ -128,9 +136,13 @@ class RegistryWriter(RegistryReader, Protocol):
         text: str,
         fingerprint: str,
         schema_id: SchemaId | None = None,
+        *,
+        references: tuple[SchemaReference, ...] = (),
+        dialect: str | None = None,
     ) -> Schema:
         """Store new content under the next free id, or under ``schema_id`` (IMPORT);
-        automatic ids continue after the highest id stored."""
+        automatic ids continue after the highest id stored. ``references`` and
+        ``dialect`` are part of the content (see ``Schema``)."""
         ...
 
     async def insert_version(
@@ -165,6 +177,10 @@ class RegistryWriter(RegistryReader, Protocol):
 
     async def set_mode(self, subject: SubjectName | None, mode: RegistryMode | None) -> None:
         """Set (or with None remove) the mode of ``subject``, or the global one."""
+        ...
+
+    async def set_dialect(self, subject: SubjectName | None, dialect: str | None) -> None:
+        """Set (or with None remove) the default dialect of ``subject``, or the global one."""
         ...
 
     async def insert_api_key(self, key: ApiKey, secret_hash: str) -> None: ...
@@ -268,8 +284,12 @@ class SchemaChecker(Protocol):
     those of ``registry.checks``; a checker with too much work waiting raises
     ``ServerBusyError`` without starting the new work."""
 
-    async def canonicalize(self, format: SchemaFormat, text: str) -> CanonicalSchema:
-        """Parse and validate ``text`` (``InvalidSchemaError`` naming the problem)."""
+    async def canonicalize(self, source: SchemaSource) -> CanonicalSchema:
+        """Parse and validate ``source`` (``InvalidSchemaError`` naming the problem)."""
+        ...
+
+    async def render(self, source: SchemaSource, form: str) -> str | None:
+        """A stored schema in another named form (``registry.checks.render``)."""
         ...
 
     async def find_incompatibilities(self, request: CheckRequest) -> list[Incompatibility]: ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from registry.formats import DEFAULT_DIALECT, dialect_setting
 from registry.model import (
     DEFAULT_COMPATIBILITY_POLICY,
     CompatibilityLevel,
@@ -28,6 +29,8 @@ class ConfigView:
     effective: CompatibilityLevel
     configured_policy: CompatibilityPolicy | None = None
     policy: CompatibilityPolicy = DEFAULT_COMPATIBILITY_POLICY
+    configured_dialect: str | None = None
+    dialect: str = DEFAULT_DIALECT
 
     @classmethod
     def of(
@@ -40,6 +43,8 @@ class ConfigView:
             effective=settings.compatibility,
             configured_policy=scope.policy,
             policy=settings.policy,
+            configured_dialect=scope.dialect,
+            dialect=settings.dialect,
         )
 
 
@@ -60,12 +65,17 @@ async def set_compatibility(
     subject: str | None,
     level: CompatibilityLevel | Keep | None,
     policy: CompatibilityPolicy | Keep | None = Keep.KEEP,
+    dialect: str | Keep | None = Keep.KEEP,
 ) -> ConfigView:
-    """Set the level and policy of ``subject`` (global when None); None removes the
-    override so the subject follows the global setting again (the global level falls back
-    to BACKWARD, the global policy to STRICT); ``Keep.KEEP`` leaves a setting as is."""
+    """Set the level, policy and default dialect of ``subject`` (global when None); None
+    removes the override so the subject follows the global setting again (the global level
+    falls back to BACKWARD, the global policy to STRICT, the global dialect to draft-07);
+    ``Keep.KEEP`` leaves a setting as is."""
     name = None if subject is None else validate_subject_name(subject)
+    new_dialect = dialect_setting(dialect) if isinstance(dialect, str) else dialect
     async with services.store.write() as tx:
+        if not isinstance(new_dialect, Keep):
+            await tx.set_dialect(name, new_dialect)
         if not isinstance(level, Keep):
             await tx.set_compatibility(name, level)
         if not isinstance(policy, Keep):

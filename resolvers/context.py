@@ -6,9 +6,8 @@ from dataclasses import dataclass, replace
 
 from registry import checks
 from registry.access import Principal
-from registry.checks import CanonicalSchema, CheckRequest
+from registry.checks import CanonicalSchema, CheckRequest, SchemaSource
 from registry.compatibility import Incompatibility
-from registry.model import SchemaFormat
 from registry.ports import (
     AuditLog,
     ChangeFeed,
@@ -26,8 +25,11 @@ DEFAULT_MAX_SCHEMA_BYTES = 1024 * 1024
 class InlineChecker:
     """Schema work done in the calling task, on the event loop (no worker processes)."""
 
-    async def canonicalize(self, format: SchemaFormat, text: str) -> CanonicalSchema:
-        return checks.canonicalize(format, text)
+    async def canonicalize(self, source: SchemaSource) -> CanonicalSchema:
+        return checks.canonicalize(source)
+
+    async def render(self, source: SchemaSource, form: str) -> str | None:
+        return checks.render(source, form)
 
     async def find_incompatibilities(self, request: CheckRequest) -> list[Incompatibility]:
         return checks.find_incompatibilities(request)

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from registry.errors import BadUserInputError, OperationNotPermittedError
-from registry.model import EventKind, RegistrationResult, SchemaFormat, SchemaVersion
+from registry.model import (
+    EventKind,
+    RegistrationResult,
+    SchemaFormat,
+    SchemaReference,
+    SchemaVersion,
+)
 from registry.modes import ensure_registration_allowed
 from registry.types import SchemaId, Version
 from registry.validation import (
     MAX_INT32,
-    validate_schema_size,
     validate_subject_name,
     validate_version_number,
 )
 from resolvers.context import Services
+from resolvers.schemas import parse_candidate
 from resolvers.settings import effective_settings
 
 
@@ -23,6 +31,7 @@ async def import_schema(
     format: SchemaFormat = SchemaFormat.JSON,
     schema_id: int | None = None,
     version: int | None = None,
+    references: Sequence[SchemaReference] = (),
 ) -> RegistrationResult:
     """Copy one version in as it was: ``schema_id`` and ``version`` are kept, no
     compatibility check runs. Allowed only in IMPORT mode, and there only with the schema
@@ -33,8 +42,11 @@ async def import_schema(
         validate_version_number(version)
     if schema_id is not None and not 1 <= schema_id <= MAX_INT32:
         raise BadUserInputError(f"Schema id must be from 1 to {MAX_INT32}, got {schema_id}.")
-    validate_schema_size(text, services.max_schema_bytes)
-    parsed = await services.checker.canonicalize(format, text)
+    settings = await effective_settings(services.store, name)
+    candidate = await parse_candidate(
+        services, services.store, text, format, references, settings.dialect
+    )
+    parsed = candidate.parsed
     async with services.store.write() as tx:
         ensure_registration_allowed(
             (await effective_settings(tx, name)).mode,
@@ -61,6 +73,8 @@ async def import_schema(
                 parsed.canonical,
                 parsed.fingerprint,
                 None if schema_id is None else SchemaId(schema_id),
+                references=candidate.references,
+                dialect=parsed.dialect,
             )
         number = Version(version) if version is not None else await tx.get_next_version(name)
         taken = await tx.get_version(name, number, include_deleted=True)

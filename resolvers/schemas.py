@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from registry import compatibility
-from registry.checks import CanonicalSchema, CheckRequest
+from registry.checks import CanonicalSchema, CheckRequest, EarlierSchema, SchemaSource
 from registry.compatibility import Incompatibility
 from registry.errors import (
     IncompatibleSchemaError,
@@ -21,9 +22,11 @@ from registry.model import (
     RegistrationResult,
     Schema,
     SchemaFormat,
+    SchemaReference,
     SchemaVersion,
 )
 from registry.modes import ensure_registration_allowed
+from registry.ports import RegistryReader
 from registry.types import SchemaId, Version
 from registry.validation import (
     MAX_INT32,
@@ -32,6 +35,7 @@ from registry.validation import (
     validate_version_number,
 )
 from resolvers.context import Services
+from resolvers.references import ReferenceResolver, stored_sources
 from resolvers.settings import effective_settings
 
 
@@ -49,21 +53,44 @@ class CompatibilityReport:
         return not self.incompatibilities
 
 
-async def _parse(services: Services, text: str, format: SchemaFormat) -> CanonicalSchema:
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A submitted schema, parsed: where it is read from and what storage keeps of it."""
+
+    source: SchemaSource
+    parsed: CanonicalSchema
+    references: tuple[SchemaReference, ...]
+
+
+async def parse_candidate(
+    services: Services,
+    reader: RegistryReader,
+    text: str,
+    format: SchemaFormat,
+    references: Sequence[SchemaReference],
+    dialect: str | None,
+) -> Candidate:
+    """Check the size, resolve the references through ``reader`` and parse."""
     validate_schema_size(text, services.max_schema_bytes)
-    return await services.checker.canonicalize(format, text)
+    refs = tuple(references)
+    source = await ReferenceResolver(reader).candidate(format, text, refs, dialect)
+    return Candidate(source, await services.checker.canonicalize(source), refs)
 
 
 async def _incompatibilities(
     services: Services,
-    format: SchemaFormat,
-    text: str,
+    candidate: SchemaSource,
     level: CompatibilityLevel,
     versions: list[SchemaVersion],
     policy: CompatibilityPolicy,
 ) -> list[Incompatibility]:
-    request = CheckRequest.against(format, text, level, versions, policy)
-    return await services.checker.find_incompatibilities(request)
+    if not versions or not compatibility.directions_for(level):
+        return []
+    sources = await stored_sources(services.store, versions)
+    earlier = tuple(EarlierSchema(v.version, s) for v, s in zip(versions, sources, strict=True))
+    return await services.checker.find_incompatibilities(
+        CheckRequest(candidate, level, earlier, policy)
+    )
 
 
 def _inputs(
@@ -75,18 +102,23 @@ def _inputs(
 
 
 async def register_schema(
-    services: Services, subject: str, text: str, format: SchemaFormat = SchemaFormat.JSON
+    services: Services,
+    subject: str,
+    text: str,
+    format: SchemaFormat = SchemaFormat.JSON,
+    references: Sequence[SchemaReference] = (),
 ) -> RegistrationResult:
     """Add ``text`` as the next version of ``subject`` if the subject's level allows it.
 
-    Identical content (after canonicalization) already live under the subject returns the
-    existing version and writes nothing; the same content under another subject reuses
-    its id. A refused schema leaves no trace.
+    Identical content (after canonicalization, with the same references) already live
+    under the subject returns the existing version and writes nothing; the same content
+    under another subject reuses its id. A refused schema leaves no trace.
     """
     name = validate_subject_name(subject)
-    parsed = await _parse(services, text, format)
     store = services.store
     settings = await effective_settings(store, name)
+    candidate = await parse_candidate(services, store, text, format, references, settings.dialect)
+    parsed = candidate.parsed
     ensure_registration_allowed(
         settings.mode, name, has_explicit_id=False, has_explicit_version=False
     )
@@ -98,7 +130,7 @@ async def register_schema(
     # lock, and in the rare case that it changed meanwhile the check runs again there.
     level, policy = settings.compatibility, settings.policy
     live = compatibility.versions_to_check(level, await store.list_live_versions(name))
-    found = await _incompatibilities(services, format, text, level, live, policy)
+    found = await _incompatibilities(services, candidate.source, level, live, policy)
     checked = _inputs(level, policy, live)
 
     async with store.write() as tx:
@@ -110,10 +142,12 @@ async def register_schema(
         ensure_registration_allowed(
             settings.mode, name, has_explicit_id=False, has_explicit_version=False
         )
+        # A referenced version deleted meanwhile is refused here, not stored dangling.
+        await ReferenceResolver(tx).candidate(format, text, candidate.references, None)
         level, policy = settings.compatibility, settings.policy
         live = compatibility.versions_to_check(level, await tx.list_live_versions(name))
         if _inputs(level, policy, live) != checked:
-            found = await _incompatibilities(services, format, text, level, live, policy)
+            found = await _incompatibilities(services, candidate.source, level, live, policy)
         if found:
             raise IncompatibleSchemaError(
                 compatibility.summarize(found, level),
@@ -124,7 +158,13 @@ async def register_schema(
             )
         schema = await tx.find_schema_by_fingerprint(parsed.fingerprint)
         if schema is None:
-            schema = await tx.insert_schema(format, parsed.canonical, parsed.fingerprint)
+            schema = await tx.insert_schema(
+                format,
+                parsed.canonical,
+                parsed.fingerprint,
+                references=candidate.references,
+                dialect=parsed.dialect,
+            )
         version = await tx.get_next_version(name)
         await tx.insert_version(name, version, schema.id)
         event = await tx.append_event(EventKind.REGISTERED, name, version=version, schema=schema)
@@ -141,14 +181,18 @@ async def lookup_schema(
     text: str,
     format: SchemaFormat = SchemaFormat.JSON,
     include_deleted: bool = False,
+    references: Sequence[SchemaReference] = (),
 ) -> SchemaVersion:
-    """The live version of ``subject`` holding this content (compared canonically). With
-    ``include_deleted``, soft-deleted versions (and soft-deleted subjects) count too, and
-    the latest version holding the content is the answer."""
+    """The live version of ``subject`` holding this content (compared canonically, with
+    the same references). With ``include_deleted``, soft-deleted versions (and
+    soft-deleted subjects) count too, and the latest version holding the content is the
+    answer."""
     name = validate_subject_name(subject)
-    parsed = await _parse(services, text, format)
     store = services.store
-    found = await store.find_version_by_fingerprint(name, parsed.fingerprint, include_deleted)
+    settings = await effective_settings(store, name)
+    candidate = await parse_candidate(services, store, text, format, references, settings.dialect)
+    fingerprint = candidate.parsed.fingerprint
+    found = await store.find_version_by_fingerprint(name, fingerprint, include_deleted)
     if found is not None:
         return found
     if await store.get_subject(name, include_deleted) is None:
@@ -162,17 +206,18 @@ async def check_compatibility(
     text: str,
     format: SchemaFormat = SchemaFormat.JSON,
     version: int | None = None,
+    references: Sequence[SchemaReference] = (),
 ) -> CompatibilityReport:
     """Dry run of a registration: with ``version``, against that version only, in the
     directions of the subject's level; without it, against what the level covers."""
     name = validate_subject_name(subject)
-    await _parse(services, text, format)
     store = services.store
     settings = await effective_settings(store, name)
+    candidate = await parse_candidate(services, store, text, format, references, settings.dialect)
     level, policy = settings.compatibility, settings.policy
     if version is None:
         versions = compatibility.versions_to_check(level, await store.list_live_versions(name))
-        found = await _incompatibilities(services, format, text, level, versions, policy)
+        found = await _incompatibilities(services, candidate.source, level, versions, policy)
         return CompatibilityReport(level, tuple(found), policy, tuple(versions))
     validate_version_number(version)
     if await store.get_subject(name) is None:
@@ -180,37 +225,56 @@ async def check_compatibility(
     target = await store.get_version(name, Version(version))
     if target is None:
         raise VersionNotFoundError(name, version)
-    return await _check_against(services, format, text, target, level, policy)
+    return await _check_against(services, candidate.source, target, level, policy)
 
 
 async def check_compatibility_with_latest(
-    services: Services, subject: str, text: str, format: SchemaFormat = SchemaFormat.JSON
+    services: Services,
+    subject: str,
+    text: str,
+    format: SchemaFormat = SchemaFormat.JSON,
+    references: Sequence[SchemaReference] = (),
 ) -> CompatibilityReport:
     """Dry run against the latest live version only, in the directions of the subject's
     level. With no live version (an unknown or soft-deleted subject) there is nothing to
     break: the candidate is compatible, as Confluent Schema Registry answers."""
     name = validate_subject_name(subject)
-    await _parse(services, text, format)
     settings = await effective_settings(services.store, name)
+    candidate = await parse_candidate(
+        services, services.store, text, format, references, settings.dialect
+    )
     latest = await services.store.get_latest_version(name)
     if latest is None:
         return CompatibilityReport(settings.compatibility, (), settings.policy)
     return await _check_against(
-        services, format, text, latest, settings.compatibility, settings.policy
+        services, candidate.source, latest, settings.compatibility, settings.policy
     )
 
 
 async def _check_against(
     services: Services,
-    format: SchemaFormat,
-    text: str,
+    candidate: SchemaSource,
     target: SchemaVersion,
     level: CompatibilityLevel,
     policy: CompatibilityPolicy,
 ) -> CompatibilityReport:
     single_level = compatibility.non_transitive(level)
-    found = await _incompatibilities(services, format, text, single_level, [target], policy)
+    found = await _incompatibilities(services, candidate, single_level, [target], policy)
     return CompatibilityReport(level, tuple(found), policy, (target,))
+
+
+async def render_schema(services: Services, schema: Schema, form: str) -> str:
+    """``schema`` in another named form (e.g. Protobuf's ``serialized``); the stored text
+    when its format has no such form."""
+    source = await ReferenceResolver(services.store, include_deleted=True).stored(schema)
+    return await services.checker.render(source, form) or schema.text
+
+
+async def list_referenced_by(services: Services, subject: str, version: int) -> list[SchemaVersion]:
+    """The live versions whose schema refers to ``subject`` ``version``."""
+    name = validate_subject_name(subject)
+    validate_version_number(version)
+    return await services.store.list_referencing_versions(name, Version(version))
 
 
 async def get_schema(services: Services, schema_id: int) -> Schema:

@@ -130,6 +130,14 @@ class ScopedStore:
         found = await self._store.find_version_by_fingerprint(subject, fingerprint, include_deleted)
         return found if self._sees(subject) else None
 
+    async def list_referencing_versions(
+        self, subject: SubjectName, version: Version, include_deleted: bool = False
+    ) -> list[SchemaVersion]:
+        if not self._sees(subject):
+            return []
+        found = await self._store.list_referencing_versions(subject, version, include_deleted)
+        return [v for v in found if self._sees(v.subject)]
+
     async def get_compatibility(self, subject: SubjectName | None) -> CompatibilityLevel | None:
         found = await self._store.get_compatibility(subject)
         return found if self._sees(subject) else None

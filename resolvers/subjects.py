@@ -20,6 +20,7 @@ from registry.validation import (
     validate_version_number,
 )
 from resolvers.context import Services
+from resolvers.references import ensure_not_referenced
 from resolvers.settings import effective_settings
 
 
@@ -126,9 +127,11 @@ async def delete_subject(
             if live:
                 raise SubjectNotSoftDeletedError(name)
             affected = [v.version for v in versions]
+            await ensure_not_referenced(tx, name, affected, permanent=True)
             await tx.purge_versions(name, affected)
         else:
             affected = live
+            await ensure_not_referenced(tx, name, affected, permanent=False)
             await tx.soft_delete_versions(name, affected)
         event = await tx.append_event(EventKind.SUBJECT_DELETED, name, is_permanent=permanent)
     await services.publisher.publish([event])
@@ -152,10 +155,12 @@ async def delete_schema_version(
         if permanent:
             if not found.is_deleted:
                 raise VersionNotSoftDeletedError(name, version)
+            await ensure_not_referenced(tx, name, [number], permanent=True)
             await tx.purge_versions(name, [number])
         else:
             if found.is_deleted:
                 raise VersionSoftDeletedError(name, version)
+            await ensure_not_referenced(tx, name, [number], permanent=False)
             await tx.soft_delete_versions(name, [number])
         event = await tx.append_event(
             EventKind.VERSION_DELETED,

@@ -67,14 +67,33 @@ async def get_config(request: Request) -> Response:
     _require_subject_setting(
         request, subject, view.configured, SUBJECT_COMPATIBILITY_NOT_CONFIGURED, "compatibility"
     )
-    return json_response({"compatibilityLevel": view.effective.value})
+    # defaultDialect is this registry's own: the JSON Schema dialect a schema naming none
+    # is read in. Confluent's clients ignore fields they do not know.
+    return json_response(
+        {"compatibilityLevel": view.effective.value, "defaultDialect": view.dialect}
+    )
 
 
 @endpoint
 async def put_config(request: Request) -> Response:
-    level = _level((await json_body(request)).get("compatibility"))
-    await config_resolvers.set_compatibility(services_of(request), _subject(request), level)
-    return json_response({"compatibility": level.value})
+    body = await json_body(request)
+    keep = config_resolvers.Keep.KEEP
+    dialect = body.get("defaultDialect", keep)
+    if dialect is not keep and dialect is not None and not isinstance(dialect, str):
+        raise RestError(422, 422, "'defaultDialect' must be a $schema URI or null.")
+    if "compatibility" not in body and dialect is not keep:
+        view = await config_resolvers.set_compatibility(
+            services_of(request), _subject(request), keep, keep, dialect
+        )
+        return json_response({"defaultDialect": view.configured_dialect})
+    level = _level(body.get("compatibility"))
+    view = await config_resolvers.set_compatibility(
+        services_of(request), _subject(request), level, keep, dialect
+    )
+    answer: dict[str, object] = {"compatibility": level.value}
+    if dialect is not keep:
+        answer["defaultDialect"] = view.configured_dialect
+    return json_response(answer)
 
 
 @endpoint
@@ -112,19 +131,24 @@ async def delete_mode(request: Request) -> Response:
 
 async def _check(request: Request, subject: str) -> CompatibilityReport:
     services = services_of(request)
-    text, format = schema_request(await json_body(request))
+    given = schema_request(await json_body(request))
+    text, format, references = given.text, given.format, given.references
     if "version" not in request.path_params:
-        return await schema_resolvers.check_compatibility(services, subject, text, format)
+        return await schema_resolvers.check_compatibility(
+            services, subject, text, format, references=references
+        )
     version = version_param(request)
     if version == LATEST:
         # Nothing live to break (an unknown or soft-deleted subject): compatible.
         return await schema_resolvers.check_compatibility_with_latest(
-            services, subject, text, format
+            services, subject, text, format, references
         )
     # Confluent answers "version not found" for a numbered version of an unknown subject.
     if await subject_resolvers.find_subject(services, subject) is None:
         raise VersionNotFoundError(subject, version)
-    return await schema_resolvers.check_compatibility(services, subject, text, format, version)
+    return await schema_resolvers.check_compatibility(
+        services, subject, text, format, version, references
+    )
 
 
 @endpoint

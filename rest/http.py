@@ -13,6 +13,7 @@ from starlette.responses import Response
 from registry import errors
 from registry.model import RegistryMode, Schema, SchemaFormat
 from registry.validation import MAX_INT32
+from resolvers import schemas as schema_resolvers
 from resolvers.context import Services
 
 CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
@@ -46,9 +47,10 @@ def json_response(body: object, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status, media_type=CONTENT_TYPE)
 
 
-def raw_schema_response(schema: Schema) -> Response:
-    """``…/schema`` endpoints answer with the schema document itself."""
-    return Response(schema.text.encode(), 200, media_type=CONTENT_TYPE)
+def raw_schema_response(schema: Schema, text: str | None = None) -> Response:
+    """``…/schema`` endpoints answer with the schema document itself (``text``: in the
+    form the client asked for)."""
+    return Response((schema.text if text is None else text).encode(), 200, media_type=CONTENT_TYPE)
 
 
 def services_of(request: Request) -> Services:
@@ -151,12 +153,26 @@ def schema_format(value: object) -> SchemaFormat:
         raise errors.InvalidSchemaError(f"Unknown schemaType {value!r}.") from None
 
 
-def schema_fields(schema: Schema) -> dict[str, object]:
-    """Confluent leaves out schemaType for AVRO, its default."""
-    fields: dict[str, object] = {"schema": schema.text}
+def schema_fields(schema: Schema, text: str | None = None) -> dict[str, object]:
+    """Confluent leaves out schemaType for AVRO, its default, and references when there
+    are none. ``text``: the schema in the form the client asked for (``rendered``)."""
+    fields: dict[str, object] = {"schema": schema.text if text is None else text}
     if schema.format is not SchemaFormat.AVRO:
         fields["schemaType"] = schema.format.value
+    if schema.references:
+        fields["references"] = [
+            {"name": r.name, "subject": r.subject, "version": r.version} for r in schema.references
+        ]
     return fields
+
+
+async def rendered(services: Services, request: Request, schema: Schema) -> str | None:
+    """The schema in the form ``?format=`` names (Confluent's ``serialized`` for
+    Protobuf), or None for the stored text."""
+    form = request.query_params.get("format")
+    if not form:
+        return None
+    return await schema_resolvers.render_schema(services, schema, form)
 
 
 def mode_value(value: object) -> RegistryMode:

@@ -12,7 +12,14 @@ from resolvers import schemas as schema_resolvers
 from resolvers import subjects as subject_resolvers
 from resolvers.context import Services
 from rest.errors import endpoint
-from rest.http import flag, json_response, raw_schema_response, schema_fields, services_of
+from rest.http import (
+    flag,
+    json_response,
+    raw_schema_response,
+    rendered,
+    schema_fields,
+    services_of,
+)
 
 
 async def _schema(services: Services, request: Request) -> Schema:
@@ -41,12 +48,16 @@ async def _uses(request: Request) -> list[SchemaVersion]:
 
 @endpoint
 async def get_schema(request: Request) -> Response:
-    return json_response(schema_fields(await _schema(services_of(request), request)))
+    services = services_of(request)
+    schema = await _schema(services, request)
+    return json_response(schema_fields(schema, await rendered(services, request, schema)))
 
 
 @endpoint
 async def get_schema_text(request: Request) -> Response:
-    return raw_schema_response(await _schema(services_of(request), request))
+    services = services_of(request)
+    schema = await _schema(services, request)
+    return raw_schema_response(schema, await rendered(services, request, schema))
 
 
 @endpoint

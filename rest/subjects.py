@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from registry.errors import InvalidSchemaError, SubjectNotFoundError
-from registry.model import SchemaFormat, SchemaVersion
+from registry.model import SchemaFormat, SchemaReference, SchemaVersion
 from resolvers import imports as import_resolvers
 from resolvers import schemas as schema_resolvers
 from resolvers import subjects as subject_resolvers
 from resolvers.context import Services
+from resolvers.references import checked_references
 from rest.errors import endpoint
 from rest.http import (
     LATEST,
@@ -22,6 +24,7 @@ from rest.http import (
     json_response,
     page_params,
     raw_schema_response,
+    rendered,
     schema_fields,
     schema_format,
     services_of,
@@ -33,12 +36,12 @@ from rest.http import (
 _ANY_SUBJECT = ":*:"
 
 
-def _version_body(found: SchemaVersion) -> dict[str, object]:
+def _version_body(found: SchemaVersion, text: str | None = None) -> dict[str, object]:
     return {
         "subject": found.subject,
         "version": found.version,
         "id": found.schema.id,
-        **schema_fields(found.schema),
+        **schema_fields(found.schema, text),
     }
 
 
@@ -49,14 +52,30 @@ async def _version(services: Services, request: Request) -> SchemaVersion:
     return await subject_resolvers.get_version(services, subject, number, flag(request, "deleted"))
 
 
-def schema_request(body: dict[str, Any]) -> tuple[str, SchemaFormat]:
-    """The schema text and format of a registration or lookup body."""
+@dataclass(frozen=True, slots=True)
+class SchemaRequest:
+    """The schema of a registration, lookup or compatibility body."""
+
+    text: str
+    format: SchemaFormat
+    references: tuple[SchemaReference, ...]
+
+
+def schema_request(body: dict[str, Any]) -> SchemaRequest:
+    """The schema text, format (AVRO when absent, as in Confluent) and references of a
+    registration, lookup or compatibility body."""
     text = body.get("schema")
     if not isinstance(text, str):
         raise InvalidSchemaError("The request body needs a 'schema' string.")
-    if body.get("references"):
-        raise InvalidSchemaError("Schema references are not supported.")
-    return text, schema_format(body.get("schemaType"))
+    given = body.get("references")
+    if given is None:
+        given = []
+    if not isinstance(given, list) or not all(isinstance(r, dict) for r in given):
+        raise InvalidSchemaError("'references' must be a list of {name, subject, version} objects.")
+    references = checked_references(
+        (r.get("name"), r.get("subject"), r.get("version")) for r in given
+    )
+    return SchemaRequest(text, schema_format(body.get("schemaType")), references)
 
 
 def _optional_int(body: dict[str, Any], key: str) -> int | None:
@@ -102,32 +121,40 @@ async def list_versions(request: Request) -> Response:
 
 @endpoint
 async def get_version(request: Request) -> Response:
-    return json_response(_version_body(await _version(services_of(request), request)))
+    services = services_of(request)
+    found = await _version(services, request)
+    return json_response(_version_body(found, await rendered(services, request, found.schema)))
 
 
 @endpoint
 async def get_version_schema(request: Request) -> Response:
-    return raw_schema_response((await _version(services_of(request), request)).schema)
+    services = services_of(request)
+    schema = (await _version(services, request)).schema
+    return raw_schema_response(schema, await rendered(services, request, schema))
 
 
 @endpoint
 async def get_referenced_by(request: Request) -> Response:
-    # References are not supported, so no schema can refer to this one.
-    await _version(services_of(request), request)
-    return json_response([])
+    """The ids of the schemas of live versions that refer to this version."""
+    services = services_of(request)
+    found = await _version(services, request)
+    referrers = await schema_resolvers.list_referenced_by(services, found.subject, found.version)
+    return json_response(sorted({v.schema.id for v in referrers}))
 
 
 @endpoint
 async def register(request: Request) -> Response:
     services, subject = services_of(request), subject_param(request)
     body = await json_body(request)
-    text, format = schema_request(body)
+    given = schema_request(body)
     schema_id, version = _optional_int(body, "id"), _optional_int(body, "version")
     if schema_id is None and version is None:
-        result = await schema_resolvers.register_schema(services, subject, text, format)
+        result = await schema_resolvers.register_schema(
+            services, subject, given.text, given.format, given.references
+        )
     else:
         result = await import_resolvers.import_schema(
-            services, subject, text, format, schema_id, version
+            services, subject, given.text, given.format, schema_id, version, given.references
         )
     return json_response({"id": result.version.schema.id})
 
@@ -135,9 +162,9 @@ async def register(request: Request) -> Response:
 @endpoint
 async def lookup(request: Request) -> Response:
     services, subject = services_of(request), subject_param(request)
-    text, format = schema_request(await json_body(request))
+    given = schema_request(await json_body(request))
     found = await schema_resolvers.lookup_schema(
-        services, subject, text, format, flag(request, "deleted")
+        services, subject, given.text, given.format, flag(request, "deleted"), given.references
     )
     return json_response(_version_body(found))
 

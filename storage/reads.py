@@ -37,6 +37,7 @@ from storage.tables import (
     configs,
     events,
     registry_state,
+    schema_references,
     schemas,
     subject_versions,
     subjects,
@@ -200,7 +201,23 @@ class Reads:
             compatibility=enum_or_none(CompatibilityLevel, row["compatibility"]),
             policy=enum_or_none(CompatibilityPolicy, row["policy"]),
             mode=enum_or_none(RegistryMode, row["mode"]),
+            dialect=row["dialect"],
         )
+
+    async def list_referencing_versions(
+        self, subject: SubjectName, version: Version, include_deleted: bool = False
+    ) -> list[SchemaVersion]:
+        query = (
+            sa.select(*VERSION_COLUMNS)
+            .select_from(
+                VERSION_JOIN.join(schema_references, schema_references.c.schema_id == schemas.c.id)
+            )
+            .where(schema_references.c.subject == subject, schema_references.c.version == version)
+            .order_by(subject_versions.c.subject, subject_versions.c.version)
+        )
+        if not include_deleted:
+            query = query.where(subject_versions.c.deleted.is_(False))
+        return [version_of(row) for row in await self._fetch_all(query)]
 
     async def get_compatibility(self, subject: SubjectName | None) -> CompatibilityLevel | None:
         return (await self.get_scope_config(subject)).compatibility

@@ -14,6 +14,7 @@ from registry.model import (
     EventKind,
     Schema,
     SchemaFormat,
+    SchemaReference,
     SchemaVersion,
 )
 from registry.types import SchemaId, Sequence, SubjectName, Version
@@ -23,12 +24,30 @@ from storage.tables import (
 )
 
 
+def references_text(references: tuple[SchemaReference, ...]) -> str | None:
+    """``schemas.refs``: NULL when there are none."""
+    if not references:
+        return None
+    return json.dumps([[r.name, r.subject, r.version] for r in references])
+
+
+def references_of(text: str | None) -> tuple[SchemaReference, ...]:
+    if not text:
+        return ()
+    return tuple(
+        SchemaReference(name=name, subject=SubjectName(subject), version=Version(version))
+        for name, subject, version in json.loads(text)
+    )
+
+
 def schema_of(row: Mapping[str, Any], prefix: str = "") -> Schema:
     return Schema(
         id=SchemaId(row[f"{prefix}id"]),
         format=SchemaFormat(row[f"{prefix}format"]),
         text=row[f"{prefix}schema_text"],
         fingerprint=row[f"{prefix}fingerprint"],
+        references=references_of(row[f"{prefix}refs"]),
+        dialect=row[f"{prefix}dialect"],
     )
 
 
@@ -40,6 +59,8 @@ VERSION_COLUMNS = (
     schemas.c.format,
     schemas.c.schema_text,
     schemas.c.fingerprint,
+    schemas.c.refs,
+    schemas.c.dialect,
 )
 VERSION_JOIN = subject_versions.join(schemas, subject_versions.c.schema_id == schemas.c.id)
 

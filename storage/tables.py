@@ -16,6 +16,9 @@ schemas = sa.Table(
     sa.Column("format", sa.String(16), nullable=False),
     sa.Column("schema_text", sa.Text, nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
+    # [[name, subject, version], ...] in the order given; NULL when there are none.
+    sa.Column("refs", sa.Text, nullable=True),
+    sa.Column("dialect", sa.String(255), nullable=True),
 )
 
 subjects = sa.Table(
@@ -42,6 +45,18 @@ subject_versions = sa.Table(
     sa.Index("ix_subject_versions_schema_id", "schema_id"),
 )
 
+# Which registered versions each schema refers to (the same facts as ``schemas.refs``,
+# indexed the other way): what refers to a version, and so whether it may be deleted.
+schema_references = sa.Table(
+    "schema_references",
+    metadata,
+    sa.Column("schema_id", sa.Integer, sa.ForeignKey("schemas.id"), primary_key=True),
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("subject", sa.String(255), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Index("ix_schema_references_target", "subject", "version"),
+)
+
 # Settings per scope: compatibility level, compatibility policy, mode; NULL = inherited.
 # The global scope is the row whose subject is the empty string, which no subject can be
 # named. A row whose settings are all NULL is removed.
@@ -52,6 +67,7 @@ configs = sa.Table(
     sa.Column("compatibility", sa.String(32), nullable=True),
     sa.Column("policy", sa.String(16), nullable=True),
     sa.Column("mode", sa.String(16), nullable=True),
+    sa.Column("dialect", sa.String(255), nullable=True),
 )
 
 # The outbox: one row per committed change, numbered in commit order.

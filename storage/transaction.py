@@ -23,18 +23,20 @@ from registry.model import (
     RegistryMode,
     Schema,
     SchemaFormat,
+    SchemaReference,
     SchemaVersion,
 )
 from registry.types import SchemaId, Sequence, SubjectName, Version
 from storage.audit import append_audit
 from storage.reads import Reads
-from storage.rows import schema_of, version_of
+from storage.rows import references_text, schema_of, version_of
 from storage.tables import (
     GLOBAL_SCOPE,
     api_keys,
     configs,
     events,
     registry_state,
+    schema_references,
     schemas,
     subject_versions,
     subjects,
@@ -69,12 +71,17 @@ class Transaction(Reads):
         text: str,
         fingerprint: str,
         schema_id: SchemaId | None = None,
+        *,
+        references: tuple[SchemaReference, ...] = (),
+        dialect: str | None = None,
     ) -> Schema:
         values: dict[str, Any] = {
             "fingerprint": fingerprint,
             "format": format.value,
             "schema_text": text,
             "created_at": time.time(),
+            "refs": references_text(references),
+            "dialect": dialect,
         }
         if schema_id is not None:
             values["id"] = schema_id
@@ -90,7 +97,27 @@ class Transaction(Reads):
                     "(SELECT MAX(id) FROM schemas))"
                 )
             )
-        return Schema(id=SchemaId(int(new_id)), format=format, text=text, fingerprint=fingerprint)
+        if references:
+            await self._connection.execute_many(
+                schema_references.insert(),
+                [
+                    {
+                        "schema_id": int(new_id),
+                        "name": r.name,
+                        "subject": r.subject,
+                        "version": r.version,
+                    }
+                    for r in references
+                ],
+            )
+        return Schema(
+            id=SchemaId(int(new_id)),
+            format=format,
+            text=text,
+            fingerprint=fingerprint,
+            references=references,
+            dialect=dialect,
+        )
 
     async def insert_version(
         self, subject: SubjectName, version: Version, schema_id: SchemaId
@@ -175,11 +202,14 @@ class Transaction(Reads):
     async def set_mode(self, subject: SubjectName | None, mode: RegistryMode | None) -> None:
         await self._set_scope_value(subject, configs.c.mode, mode)
 
+    async def set_dialect(self, subject: SubjectName | None, dialect: str | None) -> None:
+        await self._set_scope_value(subject, configs.c.dialect, dialect)
+
     async def _set_scope_value(
-        self, subject: SubjectName | None, column: sa.Column[Any], value: enum.Enum | None
+        self, subject: SubjectName | None, column: sa.Column[Any], value: enum.Enum | str | None
     ) -> None:
         scope = GLOBAL_SCOPE if subject is None else subject
-        stored = None if value is None else value.value
+        stored = value.value if isinstance(value, enum.Enum) else value
         exists = await self._fetch_one(
             sa.select(configs.c.subject).where(configs.c.subject == scope)
         )
@@ -198,6 +228,7 @@ class Transaction(Reads):
                 configs.c.compatibility.is_(None),
                 configs.c.policy.is_(None),
                 configs.c.mode.is_(None),
+                configs.c.dialect.is_(None),
             )
         )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from registry.errors import InvalidSchemaError, UnsupportedFormatError
+from registry.errors import BadUserInputError, InvalidSchemaError, UnsupportedFormatError
 from registry.formats.base import (
     NO_CONTEXT,
     FormatHandler,
@@ -13,7 +13,7 @@ from registry.formats.base import (
     ResolvedReference,
     fingerprint_of,
 )
-from registry.formats.json_schema import JSON_SCHEMA
+from registry.formats.json_schema import DRAFT_07, JSON_SCHEMA, SUPPORTED_DIALECTS
 from registry.model import SchemaFormat
 
 _HANDLERS: dict[SchemaFormat, FormatHandler] = {SchemaFormat.JSON: JSON_SCHEMA}
@@ -34,12 +34,29 @@ def supported_formats() -> list[SchemaFormat]:
     return list(_HANDLERS)
 
 
+# A JSON Schema without "$schema" is read as draft-07 unless configured otherwise, as
+# Confluent's clients and serializers (which never send "$schema") expect.
+DEFAULT_DIALECT = DRAFT_07
+
+
+def dialect_setting(value: str) -> str:
+    """A default-dialect setting as stored: a supported ``$schema`` URI without its
+    trailing '#'."""
+    normalized = value.strip().rstrip("#")
+    if normalized not in SUPPORTED_DIALECTS:
+        supported = ", ".join(SUPPORTED_DIALECTS)
+        raise BadUserInputError(f"Unknown dialect {value!r}; supported: {supported}.")
+    return normalized
+
+
 __all__ = [
+    "DEFAULT_DIALECT",
     "NO_CONTEXT",
     "FormatHandler",
     "ParseContext",
     "ParsedSchema",
     "ResolvedReference",
+    "dialect_setting",
     "fingerprint_of",
     "handler_for",
     "parse_schema",

@@ -27,6 +27,7 @@ _SPECIFICATIONS: dict[str, referencing.Specification[Any]] = {
     DRAFT_2019_09: referencing.jsonschema.DRAFT201909,
     DRAFT_2020_12: referencing.jsonschema.DRAFT202012,
 }
+SUPPORTED_DIALECTS = tuple(_SPECIFICATIONS)
 # The metaschema of each draft, its own patterns (on $anchor and the like, matched against
 # the submitted schema's strings) run in the Rust regex crate, which is linear-time,
 # instead of jsonschema-rs's backtracking default.

@@ -14,7 +14,7 @@ import pytest
 
 from app import check_pool
 from app.check_pool import ProcessChecker
-from registry.checks import CheckRequest, EarlierSchema
+from registry.checks import CheckRequest, EarlierSchema, SchemaSource
 from registry.errors import InvalidSchemaError, ServerBusyError
 from registry.model import CompatibilityLevel, SchemaFormat
 from registry.types import Version
@@ -36,8 +36,9 @@ def slow_request(tag: str) -> CheckRequest:
             }
         )
 
-    earlier = (EarlierSchema(Version(1), SchemaFormat.JSON, branches("a")),)
-    return CheckRequest(SchemaFormat.JSON, branches(tag), CompatibilityLevel.FULL, earlier)
+    earlier = (EarlierSchema(Version(1), SchemaSource(SchemaFormat.JSON, branches("a"))),)
+    candidate = SchemaSource(SchemaFormat.JSON, branches(tag))
+    return CheckRequest(candidate, CompatibilityLevel.FULL, earlier)
 
 
 @pytest.fixture
@@ -60,11 +61,11 @@ async def test_a_worker_answers_as_the_domain_does(workers: ProcessChecker) -> N
     large = json.dumps({"type": "object", "description": "x" * 10_000})
 
     assert found and {i.code for i in found} == {"COMBINED_SCHEMA_CHANGED"}
-    assert (await workers.canonicalize(SchemaFormat.JSON, large)).canonical == json.dumps(
-        json.loads(large), sort_keys=True, separators=(",", ":")
-    )
+    assert (
+        await workers.canonicalize(SchemaSource(SchemaFormat.JSON, large))
+    ).canonical == json.dumps(json.loads(large), sort_keys=True, separators=(",", ":"))
     with pytest.raises(InvalidSchemaError):
-        await workers.canonicalize(SchemaFormat.JSON, "{" + " " * 10_000)
+        await workers.canonicalize(SchemaSource(SchemaFormat.JSON, "{" + " " * 10_000))
 
 
 async def test_a_job_beyond_the_queue_is_refused_and_the_others_complete(
@@ -97,7 +98,7 @@ async def test_after_a_worker_dies_the_next_jobs_get_new_workers(
     workers: ProcessChecker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(check_pool, "INLINE_PARSE_CHARS", 0)
-    await workers.canonicalize(SchemaFormat.JSON, "{}")
+    await workers.canonicalize(SchemaSource(SchemaFormat.JSON, "{}"))
     executor = workers._executor
     assert executor is not None
     for pid in list(executor._processes):
@@ -107,7 +108,7 @@ async def test_after_a_worker_dies_the_next_jobs_get_new_workers(
     async with asyncio.timeout(WAIT):
         while True:
             try:
-                await workers.canonicalize(SchemaFormat.JSON, '{"type": "string"}')
+                await workers.canonicalize(SchemaSource(SchemaFormat.JSON, '{"type": "string"}'))
                 break
             except BrokenProcessPool:
                 failed += 1

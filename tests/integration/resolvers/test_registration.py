@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from registry.checks import CanonicalSchema, CheckRequest
+from registry.checks import CanonicalSchema, CheckRequest, SchemaSource
 from registry.compatibility import Incompatibility
 from registry.errors import (
     BadUserInputError,
@@ -19,7 +19,7 @@ from registry.errors import (
     SubjectNotFoundError,
     VersionNotFoundError,
 )
-from registry.model import CompatibilityLevel, EventKind, SchemaFormat
+from registry.model import CompatibilityLevel, EventKind
 from registry.ports import SchemaChecker
 from registry.types import Sequence, SubjectName
 from resolvers.config import set_compatibility
@@ -236,8 +236,11 @@ class _Interleaving:
         self._inner = inner
         self._meanwhile: Callable[[], Awaitable[object]] | None = meanwhile
 
-    async def canonicalize(self, format: SchemaFormat, text: str) -> CanonicalSchema:
-        return await self._inner.canonicalize(format, text)
+    async def canonicalize(self, source: SchemaSource) -> CanonicalSchema:
+        return await self._inner.canonicalize(source)
+
+    async def render(self, source: SchemaSource, form: str) -> str | None:
+        return await self._inner.render(source, form)
 
     async def find_incompatibilities(self, request: CheckRequest) -> list[Incompatibility]:
         found = await self._inner.find_incompatibilities(request)
