@@ -37,6 +37,8 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _IMMUTABLE_SCHEMA_FIELDS = frozenset({"id", "schema", "format", "__typename"})
+# A schema's references are part of its identity, so they never change for an id either.
+_IMMUTABLE_REFERENCE_FIELDS = frozenset({"name", "subject", "version", "__typename"})
 _MAX_KEY_BYTES = 16 * 1024
 # Responses larger than this are served but not kept; all entries share a byte budget.
 _MAX_ENTRY_BYTES = 256 * 1024
@@ -67,7 +69,19 @@ def _only_immutable(selection_set: SelectionSetNode | None) -> bool:
         return False
     return all(
         isinstance(sel, FieldNode)
-        and sel.name.value in _IMMUTABLE_SCHEMA_FIELDS
+        and not sel.directives
+        and (
+            (sel.name.value in _IMMUTABLE_SCHEMA_FIELDS and sel.selection_set is None)
+            or (sel.name.value == "references" and _only_reference_fields(sel.selection_set))
+        )
+        for sel in selection_set.selections
+    )
+
+
+def _only_reference_fields(selection_set: SelectionSetNode | None) -> bool:
+    return selection_set is not None and all(
+        isinstance(sel, FieldNode)
+        and sel.name.value in _IMMUTABLE_REFERENCE_FIELDS
         and not sel.directives
         and sel.selection_set is None
         for sel in selection_set.selections
