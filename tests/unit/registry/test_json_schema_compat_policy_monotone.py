@@ -1,6 +1,6 @@
 """LENIENT accepts everything STRICT accepts: STRICT's verdict plus LENIENT's acceptances.
 
-Checked on every row of the compatibility tables, and on
+Checked on every row of the compatibility tables (and the Confluent corpus table), and on
 schema pairs hypothesis builds from small strategies: objects, arrays, numbers, strings
 and the combinators, each pair an old schema and an edited copy of it, so that many pairs
 are compatible one way or both. For a longer local run:
@@ -22,6 +22,7 @@ from jsonschema import Draft202012Validator
 from registry.formats.json_schema_compat import find_breaking_changes
 from tests.unit.registry.test_json_schema_cases_objects import Schema
 from tests.unit.registry.test_json_schema_compat import CASES
+from tests.unit.registry.test_json_schema_compat_confluent import CONFLUENT_CASES
 from tests.unit.registry.test_json_schema_compat_policy import OPEN, OPEN_PLUS
 
 EXAMPLES = int(os.environ.get("COMPAT_MONOTONE_EXAMPLES", "400"))
@@ -197,6 +198,7 @@ def _non_monotone(old: Schema, new: Schema) -> list[str]:
 
 _TABLE = [
     *((case.name, case.old, case.new) for case in CASES),
+    *((case.description, case.old, case.new) for case in CONFLUENT_CASES),
 ]
 
 
