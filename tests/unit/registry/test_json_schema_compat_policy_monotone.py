@@ -25,7 +25,7 @@ from tests.unit.registry.test_json_schema_compat import CASES
 from tests.unit.registry.test_json_schema_compat_confluent import CONFLUENT_CASES
 from tests.unit.registry.test_json_schema_compat_policy import OPEN, OPEN_PLUS
 
-EXAMPLES = int(os.environ.get("COMPAT_MONOTONE_EXAMPLES", "400"))
+EXAMPLES = int(os.environ.get("COMPAT_MONOTONE_EXAMPLES", "200"))
 
 NAMES = ("a", "b", "c")
 VALUES: tuple[object, ...] = ("a", "b", 0, 1, 2.5, True, None)
