@@ -8,8 +8,12 @@ NONE checks nothing. The per-format meaning of "can read" lives in ``registry.fo
 
 The policy says how a format judges changes that are safe only under an assumption about
 the data: STRICT (the default) assumes nothing, so for JSON Schema "can read" means every
-document valid under the writer's schema is valid under the reader's; LENIENT accepts the
-changes Confluent's lenient set accepts (see ``registry.formats.json_schema_compat.policy``).
+document valid under the writer's schema is valid under the reader's. LENIENT is STRICT's
+verdict plus the changes that are safe when documents carry no undeclared keys (keys an
+open model leaves undeclared, or a closed one leaves out), as Confluent's lenient set
+accepts them: it never refuses what STRICT accepts. See
+``registry.formats.json_schema_compat.policy``, and docs/json-schema-lenient.md for how it
+compares with Confluent's answers.
 """
 
 from __future__ import annotations

@@ -38,8 +38,11 @@ class Budget:
     """What a top-level check and all its side proofs share: steps, and proved verdicts."""
 
     steps_left: int = MAX_STEPS
-    # (pair) -> (verdict, writer raw, reader raw): the raws keep the ids in the key valid.
-    verdicts: dict[PairKey, tuple[bool, object, object]] = field(default_factory=dict)
+    # (pair, tolerated codes) -> (verdict, writer raw, reader raw): the raws keep the ids
+    # in the key valid. A verdict holds under the policy it was proved with only.
+    verdicts: dict[tuple[PairKey, frozenset[str]], tuple[bool, object, object]] = field(
+        default_factory=dict
+    )
 
 
 class Comparison:
@@ -50,6 +53,12 @@ class Comparison:
     which is sound because the verdict is the conjunction over every pair ever visited.
     Side proofs (``holds``) inherit those assumptions; their verdicts are remembered,
     except a success that leaned on an inherited assumption, which holds only in context.
+
+    The policy's tolerated codes apply to claims about the writer's documents. A lemma
+    about schemas (``holds(..., strict=True)``: every value of one subschema valid under
+    another, whichever side each comes from) is proved with none tolerated, and leans on
+    no assumption made under another policy, so it means under LENIENT what it means
+    under STRICT: LENIENT accepts everything STRICT does.
     """
 
     def __init__(
@@ -71,8 +80,9 @@ class Comparison:
         self._depth: int = 0 if parent is None else parent._depth + 1
         self._budget: Budget = Budget() if parent is None else parent._budget
         self._stop_at_first = stop_at_first
-        # Codes the policy accepts (LENIENT): never recorded, so side proofs see them too.
-        self.tolerated: frozenset[str] = tolerated if parent is None else parent.tolerated
+        # Codes the policy accepts (LENIENT): never recorded. Side proofs inherit them, but
+        # strict lemmas (see the class docstring) are started with none.
+        self.tolerated: frozenset[str] = tolerated
         self._leans_on_parent = False
         self._queue: deque[tuple[Node, Node, int]] = deque()
         # Values keep both raw schemas alive so their ids cannot be reused meanwhile.
@@ -180,16 +190,21 @@ class Comparison:
 
     def explain(self, writer: Node, reader: Node) -> list[Incompatibility]:
         """Every reason ``writer`` documents may fail ``reader``, proved on its own."""
-        return self._nested(writer, reader, stop_at_first=False)
+        return self._nested(writer, reader, stop_at_first=False, tolerated=self.tolerated)
 
-    def holds(self, writer: Node, reader: Node) -> bool:
-        """Whether ``writer`` is proved to fit ``reader``: a side proof, reporting nothing."""
-        key = (writer.key, reader.key)
+    def holds(self, writer: Node, reader: Node, *, strict: bool = False) -> bool:
+        """Whether ``writer`` is proved to fit ``reader``: a side proof, reporting nothing.
+
+        ``strict`` proves it for every value ``writer`` allows, not only for documents a
+        writer wrote: no code is tolerated (see the class docstring).
+        """
+        tolerated = frozenset() if strict else self.tolerated
+        key = ((writer.key, reader.key), tolerated)
         known = self._budget.verdicts.get(key)
         if known is not None:
             return known[0]
         leaned_before, self._leans_on_parent = self._leans_on_parent, False
-        verdict = not self._nested(writer, reader, stop_at_first=True)
+        verdict = not self._nested(writer, reader, stop_at_first=True, tolerated=tolerated)
         if not (verdict and self._leans_on_parent):
             self._budget.verdicts[key] = (verdict, writer.raw, reader.raw)
         self._leans_on_parent = self._leans_on_parent or leaned_before
@@ -266,14 +281,17 @@ class Comparison:
         if key in self._visited:
             return True
         comparison = self._parent
-        while comparison is not None:
+        # A pair assumed under another policy would hold only under that one.
+        while comparison is not None and comparison.tolerated == self.tolerated:
             if key in comparison._visited:
                 self._leans_on_parent = True
                 return True
             comparison = comparison._parent
         return False
 
-    def _nested(self, writer: Node, reader: Node, *, stop_at_first: bool) -> list[Incompatibility]:
+    def _nested(
+        self, writer: Node, reader: Node, *, stop_at_first: bool, tolerated: frozenset[str]
+    ) -> list[Incompatibility]:
         if self._depth >= MAX_NESTING or self._budget.steps_left <= 0:
             return [
                 Incompatibility(
@@ -291,6 +309,7 @@ class Comparison:
             step=self._step,
             parent=self,
             stop_at_first=stop_at_first,
+            tolerated=tolerated,
         )
         nested.compare(writer, reader)
         findings = nested.run()

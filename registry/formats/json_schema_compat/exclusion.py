@@ -95,15 +95,17 @@ def holds_across(inner: Node, outer: Node, ctx: Comparison) -> bool:
 
     Pair keys are object ids, which only mean the same schema on either side when the
     subschemas carry their whole meaning: same dialect, and no reference inside (a
-    reference resolves against its own document). Under a lenient policy a tolerated
-    difference would count the wrong way round in a lemma. Anything else is left unproved.
+    reference resolves against its own document). Anything else is left unproved.
+    The lemma is about every value ``inner`` allows, not about documents a writer wrote,
+    so it is proved strictly under every policy: what LENIENT tolerates assumes writer
+    documents, which ``inner`` (a reader's ``not``, an ``if``) does not describe.
     """
-    if ctx.tolerated or inner.side.dialect != outer.side.dialect:
+    if inner.side.dialect != outer.side.dialect:
         return False
     prints = inner.side.fingerprints
     if any(isinstance(node.raw, dict) and prints.has_ref(node.raw) for node in (inner, outer)):
         return False
-    return ctx.holds(inner, outer)
+    return ctx.holds(inner, outer, strict=True)
 
 
 def shared_listed_value(writer: Node, target: Node) -> list[object]:

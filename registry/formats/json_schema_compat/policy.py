@@ -1,10 +1,27 @@
 """What each compatibility policy lets through.
 
 STRICT proves "every document valid under the writer is valid under the reader" and
-reports anything it cannot prove. LENIENT additionally accepts the changes that are safe
-only if documents carry no key their schema does not declare, as Confluent's lenient
-checker does: a property the reader constrains that the writer's open model leaves
-undeclared, and a property the writer declares that the reader's closed model drops.
+reports anything it cannot prove.
+
+LENIENT is STRICT's verdict plus the changes that are safe under one assumption about the
+documents: they carry no undeclared keys. A key a whole writer's open model (no
+``additionalProperties``, or ``true``) leaves undeclared, and a key a reader's closed
+model (``additionalProperties: false``) leaves out, is taken to be absent. So LENIENT
+also accepts, as Confluent's lenient set does:
+- a property or ``patternProperties`` entry the reader constrains that the writer's open
+  model leaves undeclared (PROPERTY_ADDED_TO_OPEN_MODEL);
+- a property or pattern the writer declares that the reader's closed model drops
+  (PROPERTY_REMOVED_FROM_CLOSED_MODEL);
+- the reader's ``additionalProperties`` (or the ``unevaluatedProperties`` standing for it)
+  closed or narrowed, for the keys the assumption leaves out: those an open writer leaves
+  undeclared, and any key when the reader is closed (ADDITIONAL_PROPERTIES_NARROWED, in
+  those cases only; ``properties._assumed_absent`` decides).
+A partly open model (``additionalProperties`` a schema) declares what its other keys hold,
+so those keys are compared as under STRICT, and so is everything else.
+
+LENIENT never refuses what STRICT accepts: the assumption is about the writer's documents,
+so lemmas about schemas (that one subschema fits within another, whichever side each comes
+from: a reader's ``not``, an ``if``, a ``contains``) are proved with no code tolerated.
 """
 
 from __future__ import annotations
@@ -22,5 +39,6 @@ LENIENT_TOLERATED: frozenset[str] = frozenset(
 
 
 def tolerated_codes(*, lenient: bool) -> frozenset[str]:
-    """Codes a policy does not count as breaking."""
+    """Codes a policy does not count as breaking (see the module docstring for the one
+    LENIENT accepts only where its assumption covers it)."""
     return LENIENT_TOLERATED if lenient else STRICT_TOLERATED

@@ -29,6 +29,7 @@ from registry.formats.json_schema_compat.nodes import Node, merge
 from registry.formats.json_schema_compat.pointers import capital, describe
 
 _OPEN_MODEL = "PROPERTY_ADDED_TO_OPEN_MODEL"
+_CLOSED_MODEL = "PROPERTY_REMOVED_FROM_CLOSED_MODEL"
 
 
 def _constrains(node: Node | None) -> bool:
@@ -162,6 +163,8 @@ def _check_key(
             continue
         if kind == "additional" and not writer_nodes:
             # A name the writer carries undeclared (see ``writable_names``).
+            if _assumed_absent(writer, reader_node, ctx, writer_names_it=True):
+                continue
             if reader_node.is_false or not ctx.holds(writer.true(), reader_node):
                 _undeclared_rejected(writer, reader, writer.path, reader_node.path, ctx, name)
         elif not writer_nodes:
@@ -229,9 +232,21 @@ def _tolerates_open_keys(writer: Node, ctx: Comparison) -> bool:
     return _OPEN_MODEL in ctx.tolerated and writer.is_whole()
 
 
+def _assumed_absent(
+    writer: Node, reader_extra: Node, ctx: Comparison, *, writer_names_it: bool
+) -> bool:
+    """Whether LENIENT assumes the keys only the reader's ``additionalProperties`` governs
+    absent from writer documents (see ``policy``): keys a closed reader leaves out, as
+    for a property removed from a closed model, and keys a whole writer's open model
+    leaves undeclared (``writer_names_it`` False), as for a property added to it."""
+    if reader_extra.is_false and _CLOSED_MODEL in ctx.tolerated:
+        return True
+    return not writer_names_it and _tolerates_open_keys(writer, ctx)
+
+
 def _removed_from_closed_model(writer_node: Node, reader: Node, ctx: Comparison) -> None:
     ctx.report(
-        "PROPERTY_REMOVED_FROM_CLOSED_MODEL",
+        _CLOSED_MODEL,
         f"{capital(describe(writer_node.path))} is allowed by the {ctx.writer_name} schema but "
         f"not declared by the {ctx.reader_name} schema, whose model is closed "
         f"(additionalProperties: false); documents written with the {ctx.writer_name} schema "
@@ -292,6 +307,8 @@ def _check_undeclared(
         ctx.compare(writer_extra, reader_extra)
         return
     if not reader_extra.is_false and ctx.holds(writer.true(), reader_extra):
+        return
+    if _assumed_absent(writer, reader_extra, ctx, writer_names_it=not writer_open):
         return
     _undeclared_rejected(
         writer,

@@ -49,8 +49,19 @@ def test_lenient_accepts_a_property_removed_from_a_closed_model() -> None:
     [
         (OPEN, obj({"a": STRING, "b": STRING}, required=["b"]), "REQUIRED_PROPERTY_ADDED"),
         (OPEN, obj({"a": typed("integer")}), "TYPE_CHANGED"),
-        (OPEN, obj({"a": STRING}, closed=True), "ADDITIONAL_PROPERTIES_NARROWED"),
         (strict({"a": STRING}), strict({"a": STRING, "b": STRING}), "REQUIRED_PROPERTY_ADDED"),
+        # A partly open model declares what its other keys hold: they are compared.
+        (
+            obj({"a": STRING}, additionalProperties=STRING),
+            obj({"a": STRING}, additionalProperties=typed("integer")),
+            "TYPE_CHANGED",
+        ),
+        # Every document of this writer carries 'x', which the reader's schema constrains.
+        (
+            {"type": "object", "required": ["x"], "maxProperties": 1},
+            {"type": "object", "additionalProperties": typed("integer")},
+            "ADDITIONAL_PROPERTIES_NARROWED",
+        ),
     ],
 )
 def test_lenient_still_refuses_what_breaks_declared_data(
@@ -58,6 +69,33 @@ def test_lenient_still_refuses_what_breaks_declared_data(
 ) -> None:
     backward, _ = _codes(old, new, lenient=True)
     assert code in backward
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (OPEN, obj({"a": STRING}, closed=True)),
+        (OPEN, obj({"a": STRING}, additionalProperties=typed("integer"))),
+        (OPEN, {**OPEN, "unevaluatedProperties": False}),
+        (obj({"a": STRING}, additionalProperties=STRING), obj({"a": STRING}, closed=True)),
+    ],
+    ids=["closed", "narrowed to a schema", "closed by unevaluatedProperties", "partly open closed"],
+)
+def test_lenient_accepts_additional_properties_closed_or_narrowed_over_undeclared_keys(
+    old: object, new: object
+) -> None:
+    backward, _ = _codes(old, new, lenient=False)
+    assert backward == ["ADDITIONAL_PROPERTIES_NARROWED"]
+    assert _codes(old, new, lenient=True) == ([], [])
+
+
+def test_lenient_compares_keys_another_part_of_the_writer_may_declare() -> None:
+    # Each allOf part is open, but the writer as a whole declares 'b', so documents carry
+    # it: the closed reader's rejection of it is not assumed away.
+    writer = {"type": "object", "allOf": [obj({"a": STRING}), obj({"b": STRING})]}
+    reader = obj({"a": STRING}, additionalProperties=typed("integer"))
+    backward, _ = _codes(writer, reader, lenient=True)
+    assert "ADDITIONAL_PROPERTIES_NARROWED" in backward
 
 
 def test_lenient_tolerates_exactly_the_documented_codes() -> None:

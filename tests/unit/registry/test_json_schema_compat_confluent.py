@@ -1,0 +1,67 @@
+"""Confluent's JSON Schema diff corpus under both policies (see ``confluent_cases``).
+
+Every case is parsed by the JSON Schema handler and checked BACKWARD (the new schema reads
+the old one's documents), as Confluent does. Our verdicts must be the table's, and a
+verdict that differs from Confluent's must be explained: in the row's note and in
+docs/json-schema-lenient.md.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from registry.compatibility import Direction
+from registry.formats.json_schema import JSON_SCHEMA
+from registry.model import CompatibilityPolicy
+from tests.unit.registry.confluent_cases import (
+    DRAFT_07,
+    DRAFT_2020_12,
+    ConfluentCase,
+    in_dialect,
+)
+from tests.unit.registry.confluent_cases_draft_07 import DRAFT_07_CASES
+from tests.unit.registry.confluent_cases_draft_2020_12 import DRAFT_2020_12_CASES
+from tests.unit.registry.confluent_cases_objects import OBJECT_CASES
+from tests.unit.registry.confluent_cases_scalars import SCALAR_CASES
+
+# The draft-07 file's cases name no dialect (Confluent reads them as draft-07); the
+# 2020-12 file's name theirs. Cases in both files are listed once and read in both.
+CONFLUENT_CASES = [
+    *in_dialect(DRAFT_07, "draft-07", [*SCALAR_CASES, *OBJECT_CASES, *DRAFT_07_CASES]),
+    *in_dialect(DRAFT_2020_12, "2020-12", [*SCALAR_CASES, *OBJECT_CASES, *DRAFT_2020_12_CASES]),
+]
+CORPUS_SIZE = 104 + 113  # cases in diff-schema-examples.json and its 2020-12 companion
+DOC = Path(__file__).resolve().parents[3] / "docs" / "json-schema-lenient.md"
+
+
+def _compatible(item: ConfluentCase, policy: CompatibilityPolicy) -> bool:
+    old = JSON_SCHEMA.parse(json.dumps(item.old))
+    new = JSON_SCHEMA.parse(json.dumps(item.new))
+    return not JSON_SCHEMA.find_incompatibilities(old, new, Direction.BACKWARD, policy)
+
+
+@pytest.mark.parametrize("item", CONFLUENT_CASES, ids=lambda item: item.description)
+def test_strict_gives_the_tables_verdict(item: ConfluentCase) -> None:
+    assert _compatible(item, CompatibilityPolicy.STRICT) is item.strict
+
+
+@pytest.mark.parametrize("item", CONFLUENT_CASES, ids=lambda item: item.description)
+def test_lenient_gives_the_tables_verdict(item: ConfluentCase) -> None:
+    assert _compatible(item, CompatibilityPolicy.LENIENT) is item.lenient
+
+
+def test_the_table_holds_every_case_of_the_corpus_once_per_file() -> None:
+    assert len(CONFLUENT_CASES) == CORPUS_SIZE
+    assert len({item.description for item in CONFLUENT_CASES}) == CORPUS_SIZE
+
+
+def test_every_verdict_that_differs_from_confluents_is_explained() -> None:
+    documented = DOC.read_text(encoding="utf-8")
+    for item in CONFLUENT_CASES:
+        if item.differs:
+            assert item.note, item.description
+            # The doc names each case once, whichever files it comes from.
+            assert item.description.split(": ", 1)[1] in documented, item.description
