@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from registry.errors import BadUserInputError, InvalidSchemaError, UnsupportedFormatError
+from registry.formats.avro import AVRO
 from registry.formats.base import (
     NO_CONTEXT,
     FormatHandler,
@@ -16,7 +17,10 @@ from registry.formats.base import (
 from registry.formats.json_schema import DRAFT_07, JSON_SCHEMA, SUPPORTED_DIALECTS
 from registry.model import SchemaFormat
 
-_HANDLERS: dict[SchemaFormat, FormatHandler] = {SchemaFormat.JSON: JSON_SCHEMA}
+_HANDLERS: dict[SchemaFormat, FormatHandler] = {
+    SchemaFormat.JSON: JSON_SCHEMA,
+    SchemaFormat.AVRO: AVRO,
+}
 
 
 def handler_for(format: SchemaFormat) -> FormatHandler:
