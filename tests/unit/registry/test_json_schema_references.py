@@ -88,6 +88,27 @@ def test_a_reference_name_matches_the_ref_as_written_or_resolved_against_the_bas
     assert parsed.document == CUSTOMER
 
 
+def test_a_draft_04_base_uri_is_its_id() -> None:
+    customer = {
+        "$schema": DRAFT_04 + "#",
+        "id": "https://example.com/schemas/customer.json",
+        "properties": {"address": {"$ref": "address.json"}},
+    }
+    full_name = "https://example.com/schemas/address.json"
+    assert parse(customer, ref(full_name, parse(ADDRESS_V1))).document == customer
+    old = parse(customer, ref(full_name, parse(ADDRESS_V1)))
+    new = parse(customer, ref(full_name, parse(ADDRESS_V2), 2))
+    assert codes(old, new, Direction.BACKWARD) == [
+        "MIN_LENGTH_INCREASED",
+        "REQUIRED_PROPERTY_ADDED",
+    ]
+    with pytest.raises(InvalidSchemaError, match="not one of the schema's references"):
+        parse(
+            {**customer, "id": "https://example.com/other/customer.json"},
+            ref(full_name, parse(ADDRESS_V1)),
+        )
+
+
 def test_a_ref_to_an_unknown_name_is_refused_naming_it() -> None:
     with pytest.raises(InvalidSchemaError) as raised:
         parse(CUSTOMER, ref("billing.json", parse(ADDRESS_V1)))
