@@ -31,7 +31,6 @@ import referencing.jsonschema
 from registry.errors import InvalidSchemaError
 from registry.formats.base import ParsedSchema, ResolvedReference
 from registry.formats.json_schema_compat.dialects import (
-    DRAFT_04,
     DRAFT_2020_12,
     DRAFTS_BEFORE_2019,
     dialect_of,
@@ -289,6 +288,7 @@ class _Resource:
     # URI -> where each embedded resource starts; (resource start, anchor) -> where it is
     uris: dict[str, Tokens] = field(default_factory=dict)
     anchors: dict[tuple[Tokens, str], Tokens] = field(default_factory=dict)
+    is_scanned: bool = False
 
 
 def working_document(schema: ParsedSchema) -> object:
@@ -310,7 +310,8 @@ def working_document(schema: ParsedSchema) -> object:
     root = _Resource(schema, dialect, (), _index(references))
     by_print = {resource.schema.fingerprint: resource for resource in resources}
     copy = _rewrite(root, by_print, is_root=True)
-    assert isinstance(copy, dict)
+    if not isinstance(copy, dict):  # a copy of an object is an object
+        return document
     copy["$schema"] = dialect
     members = dict(existing) if isinstance(existing, dict) else {}
     for resource in resources:
@@ -348,8 +349,9 @@ def _closure(
 
 
 def _scan(resource: _Resource) -> None:
-    if resource.uris or resource.anchors:
+    if resource.is_scanned:
         return
+    resource.is_scanned = True
     for link, node, base, start in _walk(resource.schema.document, resource.dialect):
         if start is link and base is not None:
             resource.uris.setdefault(base, _tokens(link))
@@ -425,7 +427,6 @@ def _copy(document: object, rewritten: dict[Tokens, str], dropped: frozenset[str
 
 
 __all__ = [
-    "DRAFT_04",
     "check_references",
     "effective_dialect",
     "references_of",
