@@ -12,6 +12,7 @@ from registry.compatibility import Direction, Incompatibility
 from registry.errors import InvalidSchemaError
 from registry.formats import ecma_regex
 from registry.formats.base import NO_CONTEXT, ParseContext, ParsedSchema, fingerprint_of
+from registry.formats.json_schema_bundle import working_document
 from registry.formats.json_schema_compat import CheckMemo, Fingerprints, find_breaking_changes
 from registry.formats.json_schema_compat.dialects import (
     DRAFT_04,
@@ -22,11 +23,7 @@ from registry.formats.json_schema_compat.dialects import (
     SUPPORTED_DIALECTS,
     normalize_dialect,
 )
-from registry.formats.json_schema_references import (
-    check_references,
-    remember,
-    working_document,
-)
+from registry.formats.json_schema_references import check_references, remember
 from registry.model import DEFAULT_COMPATIBILITY_POLICY, CompatibilityPolicy, SchemaFormat
 
 __all__ = [

@@ -55,7 +55,7 @@ class Side:
     """One document of the comparison: its draft, its references, its validator.
 
     A member of the root's ``$defs`` or ``definitions`` that names a draft of its own with
-    ``$schema`` (another schema bundled into this one, see ``json_schema_references``) is
+    ``$schema`` (another schema bundled into this one, see ``json_schema_bundle``) is
     read in that draft: its nodes belong to a side of their own (``region``) sharing the
     document, its digests and its references, so every rule comparing drafts sees it.
     """

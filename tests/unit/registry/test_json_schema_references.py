@@ -12,8 +12,8 @@ from registry.compatibility import Direction, Incompatibility
 from registry.errors import InvalidSchemaError
 from registry.formats.base import ParseContext, ParsedSchema, ResolvedReference
 from registry.formats.json_schema import DRAFT_04, DRAFT_07, JSON_SCHEMA
+from registry.formats.json_schema_bundle import working_document
 from registry.formats.json_schema_compat.validators import VALIDATORS
-from registry.formats.json_schema_references import working_document
 from registry.model import SchemaFormat
 
 STRING = {"type": "string"}
