@@ -1,33 +1,44 @@
-"""JSON Schema (draft-07, 2019-09, 2020-12): parsing, canonical form, compatibility."""
+"""JSON Schema (drafts 04, 06, 07, 2019-09, 2020-12): parsing, canonical form,
+compatibility."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
 
 import jsonschema_rs
-import referencing
-import referencing.exceptions
-import referencing.jsonschema
 
 from registry.compatibility import Direction, Incompatibility
 from registry.errors import InvalidSchemaError
 from registry.formats import ecma_regex
 from registry.formats.base import NO_CONTEXT, ParseContext, ParsedSchema, fingerprint_of
+from registry.formats.json_schema_bundle import working_document
 from registry.formats.json_schema_compat import CheckMemo, Fingerprints, find_breaking_changes
+from registry.formats.json_schema_compat.dialects import (
+    DRAFT_04,
+    DRAFT_06,
+    DRAFT_07,
+    DRAFT_2019_09,
+    DRAFT_2020_12,
+    SUPPORTED_DIALECTS,
+    normalize_dialect,
+)
+from registry.formats.json_schema_references import check_references, remember
 from registry.model import DEFAULT_COMPATIBILITY_POLICY, CompatibilityPolicy, SchemaFormat
 
-DRAFT_07 = "http://json-schema.org/draft-07/schema"
-DRAFT_2019_09 = "https://json-schema.org/draft/2019-09/schema"
-DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
+__all__ = [
+    "DRAFT_04",
+    "DRAFT_06",
+    "DRAFT_07",
+    "DRAFT_2019_09",
+    "DRAFT_2020_12",
+    "JSON_SCHEMA",
+    "SUPPORTED_DIALECTS",
+    "JsonSchemaFormat",
+    "canonical_json",
+    "normalize_dialect",
+]
 
-_SPECIFICATIONS: dict[str, referencing.Specification[Any]] = {
-    DRAFT_07: referencing.jsonschema.DRAFT7,
-    DRAFT_2019_09: referencing.jsonschema.DRAFT201909,
-    DRAFT_2020_12: referencing.jsonschema.DRAFT202012,
-}
-SUPPORTED_DIALECTS = tuple(_SPECIFICATIONS)
 # The metaschema of each draft, its own patterns (on $anchor and the like, matched against
 # the submitted schema's strings) run in the Rust regex crate, which is linear-time,
 # instead of jsonschema-rs's backtracking default.
@@ -36,11 +47,8 @@ _METASCHEMAS = {
         {"$schema": f"{dialect}#", "$ref": f"{dialect}#"},
         pattern_options=jsonschema_rs.RegexOptions(),
     )
-    for dialect in (DRAFT_07, DRAFT_2019_09, DRAFT_2020_12)
+    for dialect in SUPPORTED_DIALECTS
 }
-_ROOT_URI = "urn:llm-schema-registry:schema"
-# Keywords whose values are data, not subschemas: a "$ref" inside them is not a reference.
-_DATA_KEYWORDS = frozenset({"enum", "const", "examples", "default"})
 # Where subschemas sit, in any supported draft: one, a list, or a map of names to them.
 _ONE_SCHEMA = frozenset(
     {
@@ -68,13 +76,28 @@ _PATTERNS_BUDGET = 100_000
 _PATTERN_COST = 50
 
 
-def dialect_of(document: object) -> str:
-    """The draft a schema declares with ``$schema``; 2020-12 when it declares none."""
-    if isinstance(document, dict):
-        declared = document.get("$schema")
-        if isinstance(declared, str):
-            return declared.rstrip("#")
-    return DRAFT_2020_12
+def _dialect(document: object, context: ParseContext) -> tuple[str, bool]:
+    """The draft ``document`` is read in, and whether the text names it itself: its
+    ``$schema``, else the context's default, else 2020-12 (what schemas stored without a
+    recorded dialect were read in)."""
+    declared = document.get("$schema") if isinstance(document, dict) else None
+    if isinstance(declared, str):
+        dialect = normalize_dialect(declared)
+        if dialect is None:
+            raise InvalidSchemaError(
+                f"Unsupported $schema '{declared}'; supported dialects: "
+                f"{', '.join(SUPPORTED_DIALECTS)}."
+            )
+        return dialect, True
+    if context.dialect is None:
+        return DRAFT_2020_12, False
+    default = normalize_dialect(context.dialect)
+    if default is None:
+        raise InvalidSchemaError(
+            f"Unsupported default dialect '{context.dialect}'; supported dialects: "
+            f"{', '.join(SUPPORTED_DIALECTS)}."
+        )
+    return default, False
 
 
 def _reject_constants(value: str) -> None:
@@ -88,42 +111,8 @@ def _load(text: str) -> object:
         raise InvalidSchemaError(f"Schema is not valid JSON: {exc}") from None
 
 
-def _local_refs(node: object, path: str = "#") -> Iterator[tuple[str, str]]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            child = f"{path}/{_escape(str(key))}"
-            if key == "$ref" and isinstance(value, str):
-                yield child, value
-            elif key not in _DATA_KEYWORDS:
-                yield from _local_refs(value, child)
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _local_refs(value, f"{path}/{index}")
-
-
 def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
-
-
-def _check_references(document: object, dialect: str) -> None:
-    if not isinstance(document, dict):
-        return
-    resource = _SPECIFICATIONS[dialect].create_resource(document)
-    uri = resource.id() or _ROOT_URI
-    registry: referencing.Registry[Any] = referencing.Registry().with_resource(uri, resource)
-    resolver = registry.resolver(base_uri=uri)
-    for where, ref in _local_refs(document):
-        if not ref.startswith("#"):
-            raise InvalidSchemaError(
-                f"Reference '{ref}' at {where} points outside this schema; references to "
-                "other schemas are not supported yet."
-            )
-        try:
-            resolver.lookup(ref)
-        except referencing.exceptions.Unresolvable:
-            raise InvalidSchemaError(
-                f"Reference '{ref}' at {where} does not resolve within the schema."
-            ) from None
 
 
 def _patterns(document: object) -> Iterator[tuple[str, str]]:
@@ -204,12 +193,7 @@ class JsonSchemaFormat:
                 f"Schema contains text that is not valid Unicode (a lone surrogate at "
                 f"character {exc.start} of its canonical form)."
             ) from None
-        dialect = dialect_of(document)
-        if dialect not in _SPECIFICATIONS:
-            supported = ", ".join(_SPECIFICATIONS)
-            raise InvalidSchemaError(
-                f"Unsupported $schema '{dialect}'; supported dialects: {supported}."
-            )
+        dialect, is_declared = _dialect(document, context)
         # jsonschema-rs checks against the metaschema of the declared draft about 500x
         # faster than the pure-Python validator (0.01 ms instead of 7 ms for a 1 KB
         # tool schema), which keeps registrations and transitive checks cheap.
@@ -218,17 +202,25 @@ class JsonSchemaFormat:
         except jsonschema_rs.ValidationError as exc:
             where = "#" + "".join(f"/{_escape(str(p))}" for p in exc.instance_path)
             raise InvalidSchemaError(f"Invalid JSON Schema at {where}: {exc.message}") from None
-        _check_references(document, dialect)
+        # Most schemas hold no "$ref" at all; the canonical text says so without a walk.
+        if context.references or '"$ref"' in canonical:
+            check_references(document, dialect, context.references)
         refusal = _pattern_refusal(document)
         if refusal is not None and not stored:
             raise InvalidSchemaError(refusal)
-        return ParsedSchema(
+        # Recorded only when it is not what such a schema was always read in, so schemas
+        # stored before the setting keep their identity.
+        read_in = None if is_declared or dialect == DRAFT_2020_12 else dialect
+        parsed = ParsedSchema(
             format=SchemaFormat.JSON,
             canonical=canonical,
             document=document,
-            fingerprint=fingerprint_of(SchemaFormat.JSON, canonical),
+            fingerprint=fingerprint_of(SchemaFormat.JSON, canonical, context.references, read_in),
             refusal=refusal,
+            dialect=read_in,
         )
+        remember(parsed, context.references)
+        return parsed
 
     def render(self, schema: ParsedSchema, form: str) -> str | None:
         return None
@@ -243,8 +235,8 @@ class JsonSchemaFormat:
         backward = direction is Direction.BACKWARD
         writer, reader = (old, new) if backward else (new, old)
         return find_breaking_changes(
-            writer.document,
-            reader.document,
+            _working(writer),
+            _working(reader),
             writer_is_old=backward,
             lenient=policy is CompatibilityPolicy.LENIENT,
             shared=(_fingerprints(old), _fingerprints(new)),
@@ -252,13 +244,23 @@ class JsonSchemaFormat:
         )
 
 
+def _working(schema: ParsedSchema) -> object:
+    """The document the compatibility engine reads: the schema's own, naming the draft it
+    was read in, with the schemas it refers to bundled in (``working_document``); built on
+    its first comparison and kept with it."""
+    found = schema.memo.get("working")
+    if found is None:
+        found = schema.memo["working"] = working_document(schema)
+    return found
+
+
 def _fingerprints(schema: ParsedSchema) -> Fingerprints:
-    """The document's subtree digests, computed on its first comparison and kept with it:
-    a candidate checked against 100 versions is digested once, not 200 times."""
+    """The working document's subtree digests, computed on its first comparison and kept
+    with it: a candidate checked against 100 versions is digested once, not 200 times."""
     prints = schema.memo.get("fingerprints")
     if not isinstance(prints, Fingerprints):
         prints = Fingerprints()
-        prints.shape(schema.document)
+        prints.shape(_working(schema))
         schema.memo["fingerprints"] = prints
     return prints
 

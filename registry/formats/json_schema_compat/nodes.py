@@ -13,11 +13,14 @@ from referencing.exceptions import Unresolvable
 from registry.formats.json_schema_compat import evaluation
 from registry.formats.json_schema_compat.dialects import (
     ASSERTING,
-    DRAFT_07,
+    DRAFT_04,
     DRAFT_2019_09,
     DRAFT_2020_12,
+    DRAFTS_BEFORE_2019,
     dialect_of,
+    id_keyword,
     normalize,
+    normalize_dialect,
 )
 from registry.formats.json_schema_compat.fingerprints import Fingerprints
 from registry.formats.json_schema_compat.pointers import follow, join
@@ -26,7 +29,8 @@ from registry.formats.json_schema_compat.validators import VALIDATORS
 UNVALIDATED = "(not validated)"
 """The keyword of a rejection standing for "validation could not be carried out"."""
 
-# The keywords that declare a plain-name anchor, per draft (draft-07 uses "$id": "#name").
+# The keywords that declare a plain-name anchor, per draft (drafts 04 to 07 use an id of
+# the form "#name").
 _ANCHOR_KEYWORDS: dict[str, tuple[str, ...]] = {
     DRAFT_2019_09: ("$anchor",),
     DRAFT_2020_12: ("$anchor", "$dynamicAnchor"),
@@ -42,18 +46,68 @@ def to_fraction(value: object) -> Fraction | None:
     return Fraction(value) if isinstance(value, int) else Fraction(repr(value))
 
 
-class Side:
-    """One document of the comparison: its draft, its references, its validator."""
+# Where a document holds the schemas it refers to, each read in its own draft (see
+# ``Side``).
+_BUNDLE_KEYWORDS = ("$defs", "definitions")
 
-    def __init__(self, document: object, fingerprints: Fingerprints) -> None:
+
+class Side:
+    """One document of the comparison: its draft, its references, its validator.
+
+    A member of the root's ``$defs`` or ``definitions`` that names a draft of its own with
+    ``$schema`` (another schema bundled into this one, see ``json_schema_bundle``) is
+    read in that draft: its nodes belong to a side of their own (``region``) sharing the
+    document, its digests and its references, so every rule comparing drafts sees it.
+    """
+
+    def __init__(
+        self,
+        document: object,
+        fingerprints: Fingerprints,
+        *,
+        dialect: str | None = None,
+        root: Side | None = None,
+    ) -> None:
         self.document = document
-        self.dialect = dialect_of(document)
+        self.dialect = dialect if dialect is not None else dialect_of(document)
         self.fingerprints = fingerprints
+        self._root: Side = root if root is not None else self
         self._anchors: dict[str, tuple[object, str]] | None = None
         self._has_nested_ids = False
         self._validator: Any = None
+        self._regions: tuple[tuple[str, Side], ...] = () if root is not None else self._find()
+
+    def _find(self) -> tuple[tuple[str, Side], ...]:
+        if not isinstance(self.document, dict):
+            return ()
+        regions: list[tuple[str, Side]] = []
+        for keyword in _BUNDLE_KEYWORDS:
+            members = self.document.get(keyword)
+            if not isinstance(members, dict):
+                continue
+            for name, member in members.items():
+                dialect = (
+                    normalize_dialect(member.get("$schema")) if isinstance(member, dict) else None
+                )
+                if dialect is not None and dialect != self.dialect:
+                    side = Side(self.document, self.fingerprints, dialect=dialect, root=self)
+                    regions.append((join("#", keyword, name), side))
+        return tuple(regions)
+
+    def region(self, path: str) -> Side:
+        """The side the subschema at ``path`` belongs to: a bundled schema's own, or the
+        root's."""
+        root = self._root
+        for prefix, side in root._regions:
+            if path.startswith(prefix) and path[len(prefix) : len(prefix) + 1] in ("", "/"):
+                return side
+        return root
 
     def node(self, raw: object, path: str) -> Node:
+        if self._root._regions:
+            owner = self.region(path)
+            if owner is not self:
+                return owner.node(raw, path)
         if isinstance(raw, bool):
             return Node(self, raw, {}, path, is_false=not raw)
         if not isinstance(raw, dict):
@@ -71,6 +125,8 @@ class Side:
         document that embeds other resources (a nested ``$id``) changes the base URI below
         it, so its references are not followed at all rather than followed wrongly.
         """
+        if self._root is not self:
+            return self._root.resolve(ref)
         anchors = self._scan()
         if self._has_nested_ids:
             return None
@@ -87,6 +143,10 @@ class Side:
             self._validator = validator_class(
                 self.document, format_checker=validator_class.FORMAT_CHECKER
             )
+        if isinstance(schema, dict) and "$schema" in schema:
+            # ``evolve`` picks the class a schema's ``$schema`` names (jsonschema's own,
+            # whose patterns backtrack); this side's draft is already this class's.
+            schema = {key: item for key, item in schema.items() if key != "$schema"}
         try:
             errors = self._validator.evolve(schema=schema).iter_errors(value)
             error: ValidationError | None = best_match(errors)
@@ -103,13 +163,14 @@ class Side:
         return error
 
     def _scan(self) -> dict[str, tuple[object, str]]:
-        """Every plain-name anchor of the document, as this draft spells them (draft-07:
-        ``$id: "#name"``; 2019-09: ``$anchor``; 2020-12: ``$anchor`` and
-        ``$dynamicAnchor``). A name declared twice is left out: which one a validator
-        follows is not something to guess."""
+        """Every plain-name anchor of the document, as this draft spells them (draft-04:
+        ``id: "#name"``; 06 and 07: ``$id: "#name"``; 2019-09: ``$anchor``; 2020-12:
+        ``$anchor`` and ``$dynamicAnchor``). A name declared twice is left out: which one
+        a validator follows is not something to guess."""
         if self._anchors is not None:
             return self._anchors
         keywords = _ANCHOR_KEYWORDS.get(self.dialect, ())
+        id_name = id_keyword(self.dialect)
         anchors: dict[str, tuple[object, str]] = {}
         twice: set[str] = set()
         stack: list[tuple[object, str]] = [(self.document, "#")]
@@ -121,9 +182,9 @@ class Side:
             if not isinstance(value, dict):
                 continue
             names: list[str] = []
-            declared_id = value.get("$id")
+            declared_id = value.get(id_name)
             if isinstance(declared_id, str) and path != "#":
-                if self.dialect == DRAFT_07 and declared_id.startswith("#"):
+                if self.dialect in DRAFTS_BEFORE_2019 and declared_id.startswith("#"):
                     names.append(declared_id[1:])
                 else:
                     self._has_nested_ids = True
@@ -252,6 +313,12 @@ _LINKED = (
     frozenset({"contains", "minContains", "maxContains"}),
     frozenset({"items", "additionalItems", "prefixItems"}),
 )
+# Draft-04's boolean exclusiveMaximum (exclusiveMinimum) qualifies the maximum (minimum)
+# written beside it.
+_LINKED_DRAFT_04 = (
+    frozenset({"maximum", "exclusiveMaximum"}),
+    frozenset({"minimum", "exclusiveMinimum"}),
+)
 
 
 def merge(
@@ -276,6 +343,12 @@ def merge(
         not group.isdisjoint(one) and not group.isdisjoint(other)
         for group in _LINKED
         for one, other in ((first.view, second.view), (written_first, written_second))
+    ) or (
+        first.side.dialect == DRAFT_04
+        and any(
+            not group.isdisjoint(written_first) and not group.isdisjoint(written_second)
+            for group in _LINKED_DRAFT_04
+        )
     ):
         return None
     raw = {

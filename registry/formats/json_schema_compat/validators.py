@@ -22,7 +22,14 @@ from jsonschema.exceptions import ValidationError
 from referencing.jsonschema import lookup_recursive_ref
 
 from registry.formats import ecma_regex
-from registry.formats.json_schema_compat.dialects import DRAFT_07, DRAFT_2019_09, DRAFT_2020_12
+from registry.formats.json_schema_compat.dialects import (
+    DRAFT_04,
+    DRAFT_06,
+    DRAFT_07,
+    DRAFT_2019_09,
+    DRAFT_2020_12,
+    DRAFTS_BEFORE_2019,
+)
 
 
 def _pattern(validator: Any, pattern: str, instance: object, schema: object) -> Iterator[Any]:
@@ -160,6 +167,32 @@ def _unevaluated_properties(legacy: bool) -> Any:
     return unevaluated_properties
 
 
+def _draft4_bound(keyword: str, flag: str, *, upper: bool) -> Any:
+    """Draft-04 ``maximum``/``minimum``, as jsonschema checks them, with a rejection made
+    exclusive by the boolean flag beside it reported under the flag's name: the keyword
+    that bound is named in later drafts, so every rule reads it the same in all drafts."""
+
+    def bound(validator: Any, limit: Any, instance: object, schema: Mapping[str, Any]) -> Any:
+        if not validator.is_type(instance, "number"):
+            return
+        is_exclusive = schema.get(flag, False) is True
+        assert isinstance(instance, int | float)
+        if upper:
+            failed = instance >= limit if is_exclusive else instance > limit
+            relation = "greater than or equal to" if is_exclusive else "greater than"
+        else:
+            failed = instance <= limit if is_exclusive else instance < limit
+            relation = "less than or equal to" if is_exclusive else "less than"
+        if failed:
+            yield ValidationError(
+                f"{instance!r} is {relation} the {keyword} of {limit!r}",
+                validator=flag if is_exclusive else keyword,
+                validator_value=limit,
+            )
+
+    return bound
+
+
 def _is_regex(instance: object) -> bool:
     return not isinstance(instance, str) or ecma_regex.is_regex(instance)
 
@@ -170,7 +203,10 @@ def _linear(base: Any, draft: str) -> Any:
         "patternProperties": _pattern_properties,
         "additionalProperties": _additional_properties,
     }
-    if draft != DRAFT_07:
+    if draft == DRAFT_04:
+        keywords["maximum"] = _draft4_bound("maximum", "exclusiveMaximum", upper=True)
+        keywords["minimum"] = _draft4_bound("minimum", "exclusiveMinimum", upper=False)
+    if draft not in DRAFTS_BEFORE_2019:
         keywords["unevaluatedProperties"] = _unevaluated_properties(draft == DRAFT_2019_09)
     formats = copy.copy(base.FORMAT_CHECKER)
     formats.checkers = {**formats.checkers, "regex": (_is_regex, ())}
@@ -180,6 +216,8 @@ def _linear(base: Any, draft: str) -> Any:
 
 
 VALIDATORS: dict[str, Any] = {
+    DRAFT_04: _linear(jsonschema.Draft4Validator, DRAFT_04),
+    DRAFT_06: _linear(jsonschema.Draft6Validator, DRAFT_06),
     DRAFT_07: _linear(jsonschema.Draft7Validator, DRAFT_07),
     DRAFT_2019_09: _linear(jsonschema.Draft201909Validator, DRAFT_2019_09),
     DRAFT_2020_12: _linear(jsonschema.Draft202012Validator, DRAFT_2020_12),

@@ -27,6 +27,11 @@ from tests.unit.registry.test_json_schema_cases_catalog import (
     TYPE_CASES,
 )
 from tests.unit.registry.test_json_schema_cases_conditionals import CONDITIONAL_CASES
+from tests.unit.registry.test_json_schema_cases_drafts import (
+    CROSS_DRAFT_CASES,
+    DRAFT_04_CASES,
+    DRAFT_06_CASES,
+)
 from tests.unit.registry.test_json_schema_cases_keywords import (
     ARRAY_MORE_CASES,
     BOOLEAN_MORE_CASES,
@@ -95,6 +100,9 @@ CASES = [
     *ONE_OF_CASES,
     *CONTAINS_CASES,
     *UNEVALUATED_CASES,
+    *DRAFT_04_CASES,
+    *DRAFT_06_CASES,
+    *CROSS_DRAFT_CASES,
 ]
 
 # Codes that say "not proved" rather than "broken": no counterexample need exist.
