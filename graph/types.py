@@ -297,6 +297,9 @@ class SchemaChangeEvent:
     id: int | None = strawberry.field(description="The schema id concerned.")
     schema: str | None = strawberry.field(description="The schema text, for REGISTERED.")
     format: SchemaFormat | None  # type: ignore[valid-type]
+    references: list[SchemaReference] = strawberry.field(
+        description="For REGISTERED: the versions the schema refers to."
+    )
     compatibility: CompatibilityLevel | None  # type: ignore[valid-type]
     permanent: bool
     timestamp: float = strawberry.field(description="Commit time, seconds since the epoch.")
@@ -314,6 +317,7 @@ class SchemaChangeEvent:
             id=event.schema_id,
             schema=event.schema_text,
             format=event.schema_format,
+            references=[SchemaReference.from_domain(r) for r in event.references],
             compatibility=event.compatibility,
             permanent=event.is_permanent,
             timestamp=event.created_at,

@@ -137,6 +137,7 @@ class ChangeEvent:
     is_permanent: bool = False
     created_at: float = 0.0
     key_id: str | None = None
+    references: tuple[SchemaReference, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

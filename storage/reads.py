@@ -224,7 +224,7 @@ class Reads:
 
     async def list_events_after(self, sequence: Sequence, limit: int) -> list[ChangeEvent]:
         query = (
-            sa.select(events, schemas.c.schema_text, schemas.c.format)
+            sa.select(events, schemas.c.schema_text, schemas.c.format, schemas.c.refs)
             # Only registrations carry their schema text; deletions need not fetch it.
             .select_from(
                 events.outerjoin(

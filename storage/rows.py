@@ -89,6 +89,7 @@ def event_of(row: Mapping[str, Any]) -> ChangeEvent:
         is_permanent=bool(row["permanent"]),
         created_at=float(row["created_at"]),
         key_id=row["key_id"],
+        references=references_of(row["refs"]) if has_schema else (),
     )
 
 

@@ -303,6 +303,7 @@ class Transaction(Reads):
             is_permanent=is_permanent,
             created_at=now,
             key_id=key_id,
+            references=schema.references if is_registration and schema else (),
         )
 
     async def append_audit(self, record: AuditRecord) -> AuditRecord:

@@ -6,7 +6,13 @@ from typing import Any
 
 import orjson
 
-from registry.model import ChangeEvent, CompatibilityLevel, EventKind, SchemaFormat
+from registry.model import (
+    ChangeEvent,
+    CompatibilityLevel,
+    EventKind,
+    SchemaFormat,
+    SchemaReference,
+)
 from registry.types import SchemaId, Sequence, SubjectName, Version
 
 
@@ -24,6 +30,7 @@ def encode_event(event: ChangeEvent) -> str:
             "permanent": event.is_permanent,
             "created_at": event.created_at,
             "key_id": event.key_id,
+            "references": [[r.name, r.subject, r.version] for r in event.references],
         }
     ).decode()
 
@@ -48,6 +55,10 @@ def decode_event(message: str | bytes) -> ChangeEvent:
             is_permanent=bool(data.get("permanent", False)),
             created_at=float(data.get("created_at", 0.0)),
             key_id=data.get("key_id"),
+            references=tuple(
+                SchemaReference(str(name), SubjectName(str(subject)), Version(int(version)))
+                for name, subject, version in data.get("references") or ()
+            ),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"Not a change event: {exc}") from exc

@@ -5,7 +5,13 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from registry.model import ChangeEvent, CompatibilityLevel, EventKind, SchemaFormat
+from registry.model import (
+    ChangeEvent,
+    CompatibilityLevel,
+    EventKind,
+    SchemaFormat,
+    SchemaReference,
+)
 from registry.types import SchemaId, Sequence, SubjectName, Version
 from subscriptions.codec import decode_event, encode_event
 
@@ -19,6 +25,16 @@ EVENTS = [
         schema_text='{"type":"object","description":"naïve \\"quoted\\""}',
         schema_format=SchemaFormat.JSON,
         created_at=1_732_000_000.123456,
+    ),
+    ChangeEvent(
+        sequence=Sequence(10),
+        kind=EventKind.REGISTERED,
+        subject=SubjectName("invoices-value"),
+        version=Version(1),
+        schema_id=SchemaId(43),
+        schema_text='syntax = "proto3";\nimport "shop/money.proto";\n',
+        schema_format=SchemaFormat.PROTOBUF,
+        references=(SchemaReference("shop/money.proto", SubjectName("money"), Version(2)),),
     ),
     ChangeEvent(
         sequence=Sequence(8),
@@ -41,12 +57,12 @@ EVENTS = [
 ]
 
 
-@pytest.mark.parametrize("event", EVENTS, ids=[e.kind.value for e in EVENTS])
+@pytest.mark.parametrize("event", EVENTS, ids=[f"{e.kind.value}-{e.sequence}" for e in EVENTS])
 def test_decoding_an_encoded_event_gives_the_same_event(event):
     assert decode_event(encode_event(event)) == event
 
 
-@pytest.mark.parametrize("event", EVENTS, ids=[e.kind.value for e in EVENTS])
+@pytest.mark.parametrize("event", EVENTS, ids=[f"{e.kind.value}-{e.sequence}" for e in EVENTS])
 def test_events_decode_from_bytes_as_well_as_text(event):
     assert decode_event(encode_event(event).encode()) == event
 
@@ -87,6 +103,8 @@ def test_optional_fields_may_be_left_out():
         '{"sequence": 1, "kind": "REGISTERED", "version": "latest"}',
         '{"sequence": 1, "kind": "REGISTERED", "created_at": "yesterday"}',
         '{"sequence": 1, "kind": "REGISTERED", "schema_id": [1]}',
+        '{"sequence": 1, "kind": "REGISTERED", "references": [["a", "b"]]}',
+        '{"sequence": 1, "kind": "REGISTERED", "references": [["a", "b", "one"]]}',
     ],
 )
 def test_anything_but_an_encoded_event_raises_value_error(message):
