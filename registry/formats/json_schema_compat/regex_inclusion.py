@@ -593,3 +593,22 @@ def _too_much(patterns: Sequence[str]) -> str:
 def _remember(key: object, value: _T) -> _T:
     _ANSWERS.put(key, value)
     return value
+
+
+def search(pattern: str, text: str) -> bool | None:
+    """Whether ``pattern`` matches somewhere in ``text``, by the automaton the answers
+    above rest on; None when the pattern is not decided here. Validators use
+    ``ecma_regex``: this is the reading to compare with it."""
+    question = _Question((pattern,), (), 0, None, frozenset({text}))
+    try:
+        walk = _Walk([pattern], question)
+        automaton = walk.automata[0]
+        atoms = {chr(a[0][0]): i for i, a in enumerate(walk.atoms) if a[0][0] == a[-1][1]}
+        state = automaton.initial()
+        for char in text:
+            if char not in atoms:
+                return None  # a lone surrogate
+            state = automaton.step(state, atoms[char])
+        return automaton.accepting(state)
+    except (UnsupportedSyntaxError, _OutOfWork):
+        return None
