@@ -159,6 +159,8 @@ def _check_key(
     writer_nodes = [
         node for kind, node in writer_side if kind != "additional" or node.asserts_anything()
     ]
+    # A name the writer allows through a pattern only: messages name it.
+    named = name if writer_side and writer_side[0][0] == "pattern" else None
     for kind, reader_node in reader_side:
         if not reader_node.asserts_anything() or any(
             ctx.is_same(node, reader_node) for node in writer_nodes
@@ -171,7 +173,7 @@ def _check_key(
         elif not writer_nodes:
             _reader_constrains_open_key(name, writer, kind, reader_node, ctx)
         elif kind == "additional" and reader_node.is_false:
-            _removed_from_closed_model(writer_nodes[0], reader, ctx)
+            _removed_from_closed_model(writer_nodes[0], reader, ctx, named)
         elif len(writer_nodes) == 1:
             ctx.compare(writer_nodes[0], reader_node)
         elif not any(ctx.holds(node, reader_node) for node in _conjunctions(writer_nodes)):
@@ -233,10 +235,16 @@ def _tolerates_open_keys(writer: Node, ctx: Comparison) -> bool:
     return _OPEN_MODEL in ctx.tolerated and writer.is_whole()
 
 
-def _removed_from_closed_model(writer_node: Node, reader: Node, ctx: Comparison) -> None:
+def _removed_from_closed_model(
+    writer_node: Node, reader: Node, ctx: Comparison, name: str | None = None
+) -> None:
+    """``name``: a property name the writer allows through a pattern, for the message."""
+    what = capital(describe(writer_node.path))
+    if name is not None:
+        what = f"Property '{name}', matching the pattern at {describe(writer_node.path)},"
     ctx.report(
         "PROPERTY_REMOVED_FROM_CLOSED_MODEL",
-        f"{capital(describe(writer_node.path))} is allowed by the {ctx.writer_name} schema but "
+        f"{what} is allowed by the {ctx.writer_name} schema but "
         f"not declared by the {ctx.reader_name} schema, whose model is closed "
         f"(additionalProperties: false); documents written with the {ctx.writer_name} schema "
         "that carry it would be rejected.",

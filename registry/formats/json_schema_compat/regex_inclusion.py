@@ -56,7 +56,7 @@ MAX_AUTOMATON_STATES = 4_000
 """States of one pattern's automaton: ``x{1000}`` fits, ``(x{100}){100}`` does not."""
 QUESTION_WORK = 150_000
 """Work units one question may take (about a tenth of a second)."""
-CHECK_WORK = 600_000
+CHECK_WORK = 400_000
 """Work units all the questions of one compatibility check may take together."""
 
 _SURROGATE_LOW, _SURROGATE_HIGH = 0xD800, 0xDFFF

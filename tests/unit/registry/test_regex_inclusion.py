@@ -31,7 +31,7 @@ from registry.formats.json_schema_compat.regex_syntax import (
 )
 
 _SETTINGS = settings(
-    max_examples=300,
+    max_examples=200,
     derandomize=True,
     database=None,
     deadline=None,
