@@ -69,8 +69,7 @@ class InvalidPatternError(PatternError):
 
 
 _MAX_CODE_POINT = 0x10FFFF
-# ECMA-262 WhiteSpace and LineTerminator, what \s matches.
-_SPACE = (
+WHITE_SPACE = (
     (0x09, 0x0D),
     (0x20, 0x20),
     (0xA0, 0xA0),
@@ -82,6 +81,7 @@ _SPACE = (
     (0x3000, 0x3000),
     (0xFEFF, 0xFEFF),
 )
+"""ECMA-262 WhiteSpace and LineTerminator, what ``\\s`` matches: code point ranges."""
 
 
 def _complement(ranges: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
@@ -106,8 +106,8 @@ def _members(ranges: tuple[tuple[int, int], ...]) -> str:
     )
 
 
-_SPACE_MEMBERS = _members(_SPACE)
-_NON_SPACE_MEMBERS = _members(_complement(_SPACE))
+_SPACE_MEMBERS = _members(WHITE_SPACE)
+_NON_SPACE_MEMBERS = _members(_complement(WHITE_SPACE))
 _DOT = "[^\\n\\r\\x{2028}\\x{2029}]"
 _ANY = f"[{_members(((0, _MAX_CODE_POINT),))}]"
 _NOTHING = f"[^{_members(((0, _MAX_CODE_POINT),))}]"

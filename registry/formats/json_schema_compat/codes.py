@@ -45,8 +45,10 @@ CODES: dict[str, str] = {
     "MAX_LENGTH_DECREASED": "The reader's maxLength is below the writer's, or new.",
     "PATTERN_CHANGED": "A string the writer allows does not match the reader's pattern.",
     "UNDECIDABLE_PATTERN_CHANGE": (
-        "The reader's pattern was added or differs from the writer's; regular-expression "
-        "inclusion is not checked, so the change is treated as breaking."
+        "Whether the writer's strings or property names still match the reader's patterns "
+        "could not be decided (a word boundary, a Unicode property escape, a work limit...), "
+        "so the "
+        "change is treated as breaking."
     ),
     "FORMAT_ADDED": "The reader requires a format the writer did not.",
     "FORMAT_CHANGED": "The reader requires a different format than the writer.",

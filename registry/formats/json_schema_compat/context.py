@@ -11,6 +11,7 @@ from registry.formats.json_schema_compat.codes import CODES
 from registry.formats.json_schema_compat.evaluation import SOURCES
 from registry.formats.json_schema_compat.memo import CheckMemo, MemoKey
 from registry.formats.json_schema_compat.nodes import Node
+from registry.formats.json_schema_compat.regex_inclusion import Allowance
 
 Step = Callable[[Node, Node, "Comparison"], None]
 NodeKey = tuple[int, frozenset[str], bool]
@@ -43,6 +44,7 @@ class Budget:
     verdicts: dict[tuple[PairKey, frozenset[str]], tuple[bool, object, object]] = field(
         default_factory=dict
     )
+    patterns: Allowance = field(default_factory=Allowance)
 
 
 class Comparison:
@@ -209,6 +211,11 @@ class Comparison:
             self._budget.verdicts[key] = (verdict, writer.raw, reader.raw)
         self._leans_on_parent = self._leans_on_parent or leaned_before
         return verdict
+
+    @property
+    def pattern_allowance(self) -> Allowance:
+        """The work left to this check's questions about patterns (``regex_inclusion``)."""
+        return self._budget.patterns
 
     def report(self, code: str, message: str, writer_path: str, reader_path: str) -> None:
         if code not in CODES:

@@ -27,9 +27,13 @@ from registry.formats import ecma_regex
 from registry.formats.json_schema_compat.context import Comparison
 from registry.formats.json_schema_compat.nodes import Node, merge
 from registry.formats.json_schema_compat.pointers import capital, describe
+from registry.formats.json_schema_compat.regex_inclusion import name_classes
 
 _OPEN_MODEL = "PROPERTY_ADDED_TO_OPEN_MODEL"
 _CLOSED_MODEL = "PROPERTY_REMOVED_FROM_CLOSED_MODEL"
+MAX_CLASSED_PATTERNS = 8
+"""Beyond this many patterns (both sides together), keys are not put in classes by the
+patterns they match: the classes could be 2 ** n."""
 
 
 def _constrains(node: Node | None) -> bool:
@@ -156,6 +160,8 @@ def _check_key(
     writer_nodes = [
         node for kind, node in writer_side if kind != "additional" or node.asserts_anything()
     ]
+    # A name the writer allows through a pattern only: messages name it.
+    named = name if writer_side and writer_side[0][0] == "pattern" else None
     for kind, reader_node in reader_side:
         if not reader_node.asserts_anything() or any(
             ctx.is_same(node, reader_node) for node in writer_nodes
@@ -170,7 +176,7 @@ def _check_key(
         elif not writer_nodes:
             _reader_constrains_open_key(name, writer, kind, reader_node, ctx)
         elif kind == "additional" and reader_node.is_false:
-            _removed_from_closed_model(writer_nodes[0], reader, ctx)
+            _removed_from_closed_model(writer_nodes[0], reader, ctx, named)
         elif len(writer_nodes) == 1:
             ctx.compare(writer_nodes[0], reader_node)
         elif not any(ctx.holds(node, reader_node) for node in _conjunctions(writer_nodes)):
@@ -244,10 +250,16 @@ def _assumed_absent(
     return not writer_names_it and _tolerates_open_keys(writer, ctx)
 
 
-def _removed_from_closed_model(writer_node: Node, reader: Node, ctx: Comparison) -> None:
+def _removed_from_closed_model(
+    writer_node: Node, reader: Node, ctx: Comparison, name: str | None = None
+) -> None:
+    """``name``: a property name the writer allows through a pattern, for the message."""
+    what = capital(describe(writer_node.path))
+    if name is not None:
+        what = f"Property '{name}', matching the pattern at {describe(writer_node.path)},"
     ctx.report(
         _CLOSED_MODEL,
-        f"{capital(describe(writer_node.path))} is allowed by the {ctx.writer_name} schema but "
+        f"{what} is allowed by the {ctx.writer_name} schema but "
         f"not declared by the {ctx.reader_name} schema, whose model is closed "
         f"(additionalProperties: false); documents written with the {ctx.writer_name} schema "
         "that carry it would be rejected.",
@@ -266,6 +278,12 @@ def _check_undeclared(
     """Keys neither side declares: by the patterns they match, then the rest."""
     writer_patterns = writer.members("patternProperties")
     reader_patterns = reader.members("patternProperties")
+    if writer_patterns.keys() != reader_patterns.keys():
+        unmatched = _check_pattern_classes(writer, reader, writer_patterns, reader_patterns, ctx)
+        if unmatched is not None:
+            if unmatched:
+                _check_unmatched(writer, reader, writer_extra, reader_extra, ctx)
+            return
     writer_open = writer_extra is None or not writer_extra.asserts_anything()
     for pattern in reader_patterns:
         reader_schema = reader.child("patternProperties", pattern)
@@ -301,8 +319,56 @@ def _check_undeclared(
             _removed_from_closed_model(writer_schema, reader, ctx)
         else:
             ctx.compare(writer_schema, reader_extra)
+    _check_unmatched(writer, reader, writer_extra, reader_extra, ctx)
+
+
+def _check_pattern_classes(
+    writer: Node,
+    reader: Node,
+    writer_patterns: Mapping[str, Any],
+    reader_patterns: Mapping[str, Any],
+    ctx: Comparison,
+) -> bool | None:
+    """Undeclared keys matching some pattern, in classes by the patterns (of either side)
+    they match: each class has the same constraints on both sides for all its names, so
+    one name of it, checked like a declared one, decides the class. Returns whether some
+    undeclared name matches no pattern at all (those are left to ``_check_unmatched``), or
+    None, checking nothing, when the classes are not decided."""
+    patterns = [*writer_patterns, *(p for p in reader_patterns if p not in writer_patterns)]
+    if len(patterns) > MAX_CLASSED_PATTERNS:
+        return None
+    declared = {*writer.members("properties"), *reader.members("properties")}
+    classes = name_classes(patterns, declared, ctx.pattern_allowance)
+    if not classes.decided:
+        return None
+    keys: list[tuple[str, list[Constraint], list[Constraint]]] = []
+    for matched, name in classes.examples.items():
+        if not matched:
+            continue
+        writer_side = _key_constraints(writer, name, writer_patterns)
+        reader_side = _key_constraints(reader, name, reader_patterns)
+        if writer_side is None or reader_side is None:
+            return None
+        keys.append((name, writer_side, reader_side))
+    for name, writer_side, reader_side in keys:
+        _check_key(name, writer, reader, writer_side, reader_side, ctx)
+    return frozenset() in classes.examples
+
+
+def _check_unmatched(
+    writer: Node,
+    reader: Node,
+    writer_extra: Node | None,
+    reader_extra: Node | None,
+    ctx: Comparison,
+) -> None:
+    """Keys neither side declares nor matches with a pattern: additionalProperties on
+    both sides."""
+    if reader_extra is None or not reader_extra.asserts_anything():
+        return
     if writer_extra is not None and writer_extra.is_false:
         return
+    writer_open = writer_extra is None or not writer_extra.asserts_anything()
     if not writer_open and writer_extra is not None and not reader_extra.is_false:
         ctx.compare(writer_extra, reader_extra)
         return

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import math
+
 from registry.formats.json_schema_compat.context import Comparison
 from registry.formats.json_schema_compat.nodes import Node
 from registry.formats.json_schema_compat.pointers import describe
+from registry.formats.json_schema_compat.regex_inclusion import find_string
 
 # Patterns every string matches (``pattern`` is searched, not anchored).
 _MATCH_ALL = frozenset({"", ".*", "^", "^.*", "(.*)", "[\\s\\S]*", "^[\\s\\S]*$"})
@@ -13,8 +17,9 @@ _MATCH_ALL = frozenset({"", ".*", "^", "^.*", "(.*)", "[\\s\\S]*", "^[\\s\\S]*$"
 def check_string(writer: Node, reader: Node, ctx: Comparison) -> None:
     """Every string the writer allows must pass the reader's string keywords.
 
-    Regular-expression inclusion is not decided: a pattern the reader adds or changes is
-    reported as UNDECIDABLE_PATTERN_CHANGE unless it provably matches everything.
+    A pattern the reader adds or changes is met when every string the writer's pattern
+    (and lengths) allow matches it; a string that does not, and that the writer accepts,
+    is a PATTERN_CHANGED; what cannot be decided is UNDECIDABLE_PATTERN_CHANGE.
     """
     writer_min = writer.number("minLength") or 0
     reader_min = reader.number("minLength")
@@ -44,26 +49,61 @@ def check_string(writer: Node, reader: Node, ctx: Comparison) -> None:
 
 
 def _check_pattern(writer: Node, reader: Node, ctx: Comparison) -> None:
+    """Every string the writer allows must match the reader's pattern: decided on the
+    strings the writer's own pattern and lengths allow (see ``regex_inclusion``)."""
     reader_pattern = reader.view.get("pattern")
     writer_pattern = writer.view.get("pattern")
     if not isinstance(reader_pattern, str) or reader_pattern in _MATCH_ALL:
         return
     if reader_pattern == writer_pattern:
         return
+    writer_min = writer.number("minLength")
+    writer_max = writer.number("maxLength")
+    answer = find_string(
+        (writer_pattern,) if isinstance(writer_pattern, str) else (),
+        (reader_pattern,),
+        min_length=max(0, math.ceil(writer_min)) if writer_min is not None else 0,
+        max_length=math.floor(writer_max) if writer_max is not None else None,
+        allowance=ctx.pattern_allowance,
+    )
+    if answer.decided and answer.example is None:
+        return  # Proved: whatever the writer's pattern and lengths allow matches.
     before = (
         f"'{writer_pattern}' in the {ctx.writer_name} schema"
         if isinstance(writer_pattern, str)
         else f"no pattern in the {ctx.writer_name} schema"
     )
+    example = answer.example
+    if example is not None and writer.rejection(example) is None:
+        ctx.report(
+            "PATTERN_CHANGED",
+            f"The {ctx.reader_name} schema requires {describe(reader.path)} to match "
+            f"'{reader_pattern}' (there is {before}); the string {quote(example)} is "
+            f"allowed by the {ctx.writer_name} schema but does not match.",
+            writer.path,
+            reader.path,
+        )
+        return
+    why = (
+        answer.reason
+        if example is None
+        else f"strings such as {quote(example)} do not match it, but other keywords of the "
+        f"{ctx.writer_name} schema may exclude them"
+    )
     ctx.report(
         "UNDECIDABLE_PATTERN_CHANGE",
         f"The {ctx.reader_name} schema requires {describe(reader.path)} to match "
         f"'{reader_pattern}' (there is {before}); whether every string the "
-        f"{ctx.writer_name} schema allows still matches cannot be proved, so the change is "
-        "treated as breaking.",
+        f"{ctx.writer_name} schema allows still matches is not proved ({why}), so the "
+        "change is treated as breaking.",
         writer.path,
         reader.path,
     )
+
+
+def quote(text: str) -> str:
+    """A string as JSON spells it: quoted, control characters escaped."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 def _check_format(writer: Node, reader: Node, ctx: Comparison) -> None:

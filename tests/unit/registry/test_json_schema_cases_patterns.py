@@ -62,8 +62,9 @@ PATTERN_CASES = [
         "pattern renamed on a closed model (both directions)",
         obj(closed=True, patternProperties=X_STRINGS),
         obj(closed=True, patternProperties={"^ext-": STRING}),
-        ("UNDECIDABLE_PATTERN_CHANGE",),
-        ("UNDECIDABLE_PATTERN_CHANGE",),
+        (("PROPERTY_REMOVED_FROM_CLOSED_MODEL", "#/patternProperties/^x-", "#"),),
+        (("PROPERTY_REMOVED_FROM_CLOSED_MODEL", "#", "#/patternProperties/^ext-"),),
+        documents=({"x-a": "s"}, {"ext-a": "s"}),
     ),
     Case(
         "pattern added beside an additionalProperties schema it agrees with",
@@ -110,8 +111,9 @@ PATTERN_CASES = [
         "pattern map gains a second pattern on a closed model",
         obj(closed=True, patternProperties={"^[a-z]+$": STRING}),
         obj(closed=True, patternProperties={"^[a-z]+$": STRING, "^[0-9]+$": INTEGER}),
-        ("UNDECIDABLE_PATTERN_CHANGE",),
-        ("UNDECIDABLE_PATTERN_CHANGE",),
+        (),
+        (("PROPERTY_REMOVED_FROM_CLOSED_MODEL", "#", "#/patternProperties/^[0-9]+$"),),
+        documents=({"1": 1},),
     ),
     Case(
         "pattern property forbidden",
@@ -120,6 +122,91 @@ PATTERN_CASES = [
         (("SCHEMA_BECAME_FALSE", "#/patternProperties/^x-", "#/patternProperties/^x-"),),
         (),
         documents=({"x-a": "s"},),
+    ),
+]
+
+LOWER = typed("string", pattern="^[a-z]+$")
+LOWER_OR_DIGITS = typed("string", pattern="^[a-z0-9]+$")
+
+PATTERN_DECISION_CASES = [
+    Case(
+        "pattern widened by a character class",
+        LOWER,
+        LOWER_OR_DIGITS,
+        (),
+        (("PATTERN_CHANGED", "#", "#"),),
+        mentions='"0"',
+        documents=("0",),
+    ),
+    Case(
+        "pattern anchored at the start only is wider than the anchored one",
+        typed("string", pattern="^id-[0-9]+$"),
+        typed("string", pattern="^id-"),
+        (),
+        ("PATTERN_CHANGED",),
+        documents=("id-",),
+    ),
+    Case(
+        "pattern rewritten as an equal expression",
+        typed("string", pattern="^[0-9]{3}-[0-9]{4}$"),
+        typed("string", pattern="^\\d{3}-\\d{4}$"),
+    ),
+    Case(
+        "pattern narrowed but the writer's maxLength keeps strings inside",
+        typed("string", pattern="^[a-z]+$", maxLength=3),
+        typed("string", pattern="^[a-z]{1,3}$", maxLength=3),
+    ),
+    Case(
+        "pattern with a word boundary",
+        typed("string", pattern="^[a-z]+$"),
+        typed("string", pattern="\\b[a-z]+"),
+        ("UNDECIDABLE_PATTERN_CHANGE",),
+        ("UNDECIDABLE_PATTERN_CHANGE",),
+    ),
+    Case(
+        "propertyNames pattern widened",
+        obj(propertyNames={"pattern": "^[a-z]+$"}),
+        obj(propertyNames={"pattern": "^[a-z_]+$"}),
+        (),
+        (("PROPERTY_NAMES_NARROWED", "#/propertyNames", "#"),),
+        documents=({"_": 1},),
+    ),
+    Case(
+        "propertyNames pattern added to an open model",
+        obj(),
+        obj(propertyNames={"pattern": "^[a-z]+$"}),
+        ("PROPERTY_NAMES_NARROWED",),
+        (),
+        documents=({"A": 1},),
+    ),
+    Case(
+        "pattern property narrowed to a subset of names on an open model",
+        obj(patternProperties={"^x-": STRING}),
+        obj(patternProperties={"^x-a": STRING}),
+        (),
+        (("PROPERTY_ADDED_TO_OPEN_MODEL", "#/patternProperties/^x-", "#"),),
+        mentions="'x-'",
+        documents=({"x-": 1},),
+    ),
+    Case(
+        "overlapping pattern added to a closed model",
+        obj(closed=True, patternProperties={"^a": STRING}),
+        obj(closed=True, patternProperties={"^a": STRING, "b$": typed("string", maxLength=2)}),
+        (("MAX_LENGTH_DECREASED", "#/patternProperties/^a", "#/patternProperties/b$"),),
+        (("PROPERTY_REMOVED_FROM_CLOSED_MODEL", "#", "#/patternProperties/b$"),),
+        documents=({"ab": "abc"}, {"b": "s"}),
+    ),
+    Case(
+        "pattern property split in two covering the same names",
+        obj(closed=True, patternProperties={"^[ab]": STRING}),
+        obj(closed=True, patternProperties={"^a": STRING, "^b": STRING}),
+    ),
+    Case(
+        "pattern property with a Unicode property escape renamed",
+        obj(closed=True, patternProperties={"^\\p{Lu}": STRING}),
+        obj(closed=True, patternProperties={"^[A-Z]": STRING}),
+        ("UNDECIDABLE_PATTERN_CHANGE",),
+        ("UNDECIDABLE_PATTERN_CHANGE",),
     ),
 ]
 

@@ -106,15 +106,15 @@ STRING_CASES = [
         "pattern added",
         STRING,
         typed("string", pattern="^[a-z]+$"),
-        ("UNDECIDABLE_PATTERN_CHANGE",),
+        ("PATTERN_CHANGED",),
         (),
     ),
     Case(
         "pattern changed",
         typed("string", pattern="^a"),
         typed("string", pattern="^b"),
-        ("UNDECIDABLE_PATTERN_CHANGE",),
-        ("UNDECIDABLE_PATTERN_CHANGE",),
+        ("PATTERN_CHANGED",),
+        ("PATTERN_CHANGED",),
     ),
     Case(
         "pattern kept while the description changes",

@@ -47,7 +47,11 @@ from tests.unit.registry.test_json_schema_cases_objects import (
     Expect,
     Schema,
 )
-from tests.unit.registry.test_json_schema_cases_patterns import KNOWN_NAMES_CASES, PATTERN_CASES
+from tests.unit.registry.test_json_schema_cases_patterns import (
+    KNOWN_NAMES_CASES,
+    PATTERN_CASES,
+    PATTERN_DECISION_CASES,
+)
 from tests.unit.registry.test_json_schema_cases_regressions import (
     ANCHOR_AND_TUPLE_CASES,
     DEPENDENCY_CASES,
@@ -89,6 +93,7 @@ CASES = [
     *TOOL_MORE_CASES,
     *BOOLEAN_MORE_CASES,
     *PATTERN_CASES,
+    *PATTERN_DECISION_CASES,
     *KNOWN_NAMES_CASES,
     *REGRESSION_CASES,
     *UNIQUE_BOUND_CASES,
