@@ -17,6 +17,7 @@ from rest.http import (
     INVALID_COMPATIBILITY_LEVEL,
     LATEST,
     RestError,
+    confluent_wording,
     flag,
     json_body,
     json_response,
@@ -26,7 +27,7 @@ from rest.http import (
     version_param,
 )
 from rest.incompatibility import confluent_messages, records
-from rest.subjects import schema_request
+from rest.subjects import SchemaRequest, schema_request
 
 SUBJECT_COMPATIBILITY_NOT_CONFIGURED = 40408
 SUBJECT_MODE_NOT_CONFIGURED = 40409
@@ -130,8 +131,15 @@ async def delete_mode(request: Request) -> Response:
 
 
 async def _check(request: Request, subject: str) -> CompatibilityReport:
-    services = services_of(request)
     given = schema_request(await json_body(request))
+    with confluent_wording(given.format):
+        return await _check_schema(request, subject, given)
+
+
+async def _check_schema(
+    request: Request, subject: str, given: SchemaRequest
+) -> CompatibilityReport:
+    services = services_of(request)
     text, format, references = given.text, given.format, given.references
     if "version" not in request.path_params:
         return await schema_resolvers.check_compatibility(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import orjson
@@ -151,6 +152,18 @@ def schema_format(value: object) -> SchemaFormat:
         return SchemaFormat(value)
     except ValueError:
         raise errors.InvalidSchemaError(f"Unknown schemaType {value!r}.") from None
+
+
+@contextlib.contextmanager
+def confluent_wording(format: SchemaFormat) -> Iterator[None]:
+    """An invalid schema worded as Confluent words it (42201): ``Invalid schema … of type
+    AVRO, details: …``, the details being this registry's message."""
+    try:
+        yield
+    except errors.InvalidSchemaError as error:
+        raise errors.InvalidSchemaError(
+            f"Invalid schema of type {format.value}, details: {error.message}"
+        ) from None
 
 
 def schema_fields(schema: Schema, text: str | None = None) -> dict[str, object]:

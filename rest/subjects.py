@@ -18,6 +18,7 @@ from resolvers.references import checked_references
 from rest.errors import endpoint
 from rest.http import (
     LATEST,
+    confluent_wording,
     deleted_only,
     flag,
     json_body,
@@ -148,14 +149,15 @@ async def register(request: Request) -> Response:
     body = await json_body(request)
     given = schema_request(body)
     schema_id, version = _optional_int(body, "id"), _optional_int(body, "version")
-    if schema_id is None and version is None:
-        result = await schema_resolvers.register_schema(
-            services, subject, given.text, given.format, given.references
-        )
-    else:
-        result = await import_resolvers.import_schema(
-            services, subject, given.text, given.format, schema_id, version, given.references
-        )
+    with confluent_wording(given.format):
+        if schema_id is None and version is None:
+            result = await schema_resolvers.register_schema(
+                services, subject, given.text, given.format, given.references
+            )
+        else:
+            result = await import_resolvers.import_schema(
+                services, subject, given.text, given.format, schema_id, version, given.references
+            )
     return json_response({"id": result.version.schema.id})
 
 
@@ -163,9 +165,10 @@ async def register(request: Request) -> Response:
 async def lookup(request: Request) -> Response:
     services, subject = services_of(request), subject_param(request)
     given = schema_request(await json_body(request))
-    found = await schema_resolvers.lookup_schema(
-        services, subject, given.text, given.format, flag(request, "deleted"), given.references
-    )
+    with confluent_wording(given.format):
+        found = await schema_resolvers.lookup_schema(
+            services, subject, given.text, given.format, flag(request, "deleted"), given.references
+        )
     return json_response(_version_body(found))
 
 
