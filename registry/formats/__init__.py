@@ -14,9 +14,13 @@ from registry.formats.base import (
     fingerprint_of,
 )
 from registry.formats.json_schema import JSON_SCHEMA
+from registry.formats.protobuf import PROTOBUF
 from registry.model import SchemaFormat
 
-_HANDLERS: dict[SchemaFormat, FormatHandler] = {SchemaFormat.JSON: JSON_SCHEMA}
+_HANDLERS: dict[SchemaFormat, FormatHandler] = {
+    SchemaFormat.JSON: JSON_SCHEMA,
+    SchemaFormat.PROTOBUF: PROTOBUF,
+}
 
 
 def handler_for(format: SchemaFormat) -> FormatHandler:
