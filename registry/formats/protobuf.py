@@ -143,7 +143,16 @@ def _compile(
     main: str, text: str, sources: Mapping[str, str], what: str
 ) -> dict[str, FileDescriptorProto]:
     try:
-        return compile_file(main, text, sources)
+        files = compile_file(main, text, sources)
+        # protoc does not hand back the files of `import option` (edition 2024): they
+        # declare only the custom options the file sets, read when printing them.
+        missing = [p for p in files[main].option_dependency if p not in files]
+        if missing:
+            stub = 'syntax = "proto3";\n' + "".join(f"import {quoted(p)};\n" for p in missing)
+            stub_name = _main_name({**sources, main: ""})
+            options = compile_file(stub_name, stub, sources)
+            files.update(pair for pair in options.items() if pair[0] != stub_name)
+        return files
     except ProtocRefusal as exc:
         raise _refusal(exc, main, what) from None
 

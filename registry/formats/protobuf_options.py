@@ -41,12 +41,9 @@ def quoted_bytes(data: bytes) -> str:
 
 
 def is_identifier(name: str) -> bool:
-    return (
-        bool(name)
-        and name.isascii()
-        and not name[0].isdigit()
-        and all(ch.isalnum() or ch == "_" for ch in name)
-    )
+    """A .proto identifier: an ASCII letter or underscore, then letters, digits and
+    underscores (Python's identifiers, restricted to ASCII)."""
+    return name.isascii() and name.isidentifier()
 
 
 def is_dotted_name(name: str, *, leading_dot: bool = False) -> bool:
@@ -132,10 +129,15 @@ def _has_unknown(message: Message) -> bool:
     if len(unknown_fields.UnknownFieldSet(message)):
         return True
     for field, value in message.ListFields():
-        if field.type in (FieldDescriptor.TYPE_MESSAGE, FieldDescriptor.TYPE_GROUP):
+        if field.type not in (FieldDescriptor.TYPE_MESSAGE, FieldDescriptor.TYPE_GROUP):
+            continue
+        entry = field.message_type
+        if entry is not None and entry.GetOptions().map_entry:
+            items = list(value.values()) if entry.fields_by_number[2].message_type else []
+        else:
             items = value if field.is_repeated else [value]
-            if any(_has_unknown(item) for item in items):
-                return True
+        if any(_has_unknown(item) for item in items):
+            return True
     return False
 
 

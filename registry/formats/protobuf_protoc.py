@@ -135,6 +135,8 @@ def compile_file(
     imports transitively, by name. ``imports``: the .proto texts of the files it may
     import besides the well-known ones, by import path (already checked with
     ``import_path_problem``). Raises ``ProtocRefusal``."""
+    if main_name in imports:
+        raise ProtocRefusal([ProtocError(main_name, 0, 0, "an import has the file's own name")])
     try:
         source = text.encode()
     except UnicodeEncodeError as exc:

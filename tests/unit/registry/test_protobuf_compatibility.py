@@ -20,7 +20,8 @@ from tests.unit.registry.protobuf_data import binary_round_trips, json_round_tri
 STRICT, LENIENT = CompatibilityPolicy.STRICT, CompatibilityPolicy.LENIENT
 BACKWARD, FORWARD = Direction.BACKWARD, Direction.FORWARD
 
-# Buf's breaking rules in its WIRE_JSON and WIRE categories (buf.build/docs/breaking/rules).
+# Buf's breaking rules in its WIRE_JSON and WIRE categories (buf.build/docs/breaking/rules),
+# and FIELD_SAME_UTF8_VALIDATION (FILE and PACKAGE), whose wire effect is checked here.
 BUF_RULES = frozenset(
     {
         "ENUM_SAME_JSON_FORMAT",

@@ -602,6 +602,147 @@ def test_a_reference_of_another_format_is_refused() -> None:
         parse(INVOICE, ResolvedReference("money.proto", "money", 1, json_schema))
 
 
+# Options of every kind, and constructs rarely written -------------------------------------
+
+OPTIONS = """syntax = "proto2";
+package o;
+import "google/protobuf/descriptor.proto";
+message Rule {
+  optional string expr = 1;
+  repeated string tags = 2;
+  optional Rule nested = 3;
+  map<string, int32> m = 4;
+}
+extend google.protobuf.FieldOptions {
+  optional Rule rule = 51000;
+  repeated Rule rules = 51001;
+  optional int64 big = 51002;
+  optional float f = 51003;
+  optional bytes b = 51004;
+  optional Color c = 51005;
+}
+extend google.protobuf.MessageOptions { optional string table = 51000; }
+extend google.protobuf.EnumValueOptions { optional string label = 51000; }
+extend google.protobuf.OneofOptions { optional bool exclusive = 51000; }
+extend google.protobuf.ServiceOptions { optional string owner = 51000; }
+extend google.protobuf.MethodOptions { optional int32 cost = 51000; }
+extend google.protobuf.EnumOptions { optional bool flags = 51000; }
+extend google.protobuf.FileOptions { optional string team = 51000; }
+enum Color { RED = 0; GREEN = 1; }
+"""
+EXOTIC = {
+    "proto3-custom": """syntax = "proto3";
+package p;
+import "opts.proto";
+option (o.team) = "core";
+message M {
+  option (o.table) = "m";
+  int32 a = 1 [
+    (o.rule) = { expr: "a > 0" tags: "x" tags: "y" nested { expr: "n" } m { key: "k" value: 1 } },
+    (o.rules) = { expr: "1" },
+    (o.rules) = { expr: "2" },
+    (o.big) = -9223372036854775808,
+    (o.f) = 0.1,
+    (o.b) = "\\000\\xff",
+    (o.c) = GREEN
+  ];
+  oneof choice { option (o.exclusive) = true; string s = 2; int32 i = 3; }
+  enum E { option (o.flags) = true; E_A = 0 [(o.label) = "a"]; E_B = -1; E_C = 2147483647; }
+}
+service S {
+  option (o.owner) = "me";
+  rpc Get(M) returns (M) { option (o.cost) = 3; option deprecated = true; }
+}
+""",
+    "proto2-exotic": """syntax = "proto2";
+package q;
+import public "opts.proto";
+message A {
+  extensions 100 to max;
+  extensions 10 to 20 [verification = UNVERIFIED];
+  optional group G = 1 { optional group H = 1 { optional int32 x = 1; } }
+  optional o.Color c = 2 [default = GREEN];
+  optional int32 neg = 3 [default = -5];
+  optional uint64 u = 4 [default = 18446744073709551615];
+  optional float nanf = 5 [default = nan];
+  optional string s = 6 [default = "tab\\there \\"quoted\\" \\u00e9"];
+  message B { extend A { optional int32 b_ext = 150; } }
+  reserved 30 to 50;
+}
+message Set { option message_set_wire_format = true; extensions 4 to max; }
+""",
+    "proto3-ext": """syntax = "proto3";
+package r;
+import "google/protobuf/descriptor.proto";
+extend google.protobuf.FieldOptions { string note = 52000; repeated int32 ids = 52001; }
+message M { int32 a = 1 [(note) = "x", (ids) = 1]; }
+""",
+    "editions-ext": """edition = "2023";
+package e;
+import "google/protobuf/descriptor.proto";
+import "google/protobuf/cpp_features.proto";
+extend google.protobuf.FieldOptions { string note = 52000; }
+message M {
+  extensions 1000 to 2000 [declaration = { number: 1000, full_name: ".e.x", type: "int32" }];
+  string a = 1 [(note) = "x", features.(pb.cpp).string_type = VIEW];
+  reserved foo, bar;
+  reserved 5;
+}
+extend M { int32 x = 1000; }
+enum Open {
+  option features.enum_type = CLOSED;
+  O_A = 0;
+  O_B = 1 [features.(pb.cpp).legacy_closed_enum = true];
+}
+""",
+    "groups-among-nested-messages": """syntax = "proto2";
+message A {
+  message First { optional int32 a = 1; }
+  oneof o {
+    group G1 = 5 { optional int32 x = 1; }
+    int32 plain = 6;
+    group G2 = 7 { optional int32 y = 1; }
+  }
+  message Middle { optional int32 b = 1; }
+  map<string, First> m = 2;
+  optional group Tail = 9 { optional int32 z = 1; }
+  message Last {}
+}""",
+    "weak": """syntax = "proto2";
+import weak "google/protobuf/empty.proto";
+message M { optional int32 a = 1; }""",
+    "json-names": """syntax = "proto3";
+message M { int32 foo_bar = 1 [json_name = "fB"]; int32 x = 2 [json_name = "x"]; }""",
+    "edition-2024": """edition = "2024";
+package n;
+import option "google/protobuf/cpp_features.proto";
+export message M {
+  local enum E { E_A = 0; }
+  E e = 1;
+  int32 v = 2 [features.(pb.cpp).string_type = VIEW];
+}
+""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXOTIC))
+def test_custom_options_and_rare_constructs_read_back_to_the_same_schema(name: str) -> None:
+    options = ref("opts.proto", OPTIONS)
+
+    schema = parse(EXOTIC[name], options)
+
+    assert parse(schema.canonical, options).canonical == schema.canonical
+
+
+def test_custom_options_print_under_their_full_names_with_their_values() -> None:
+    schema = parse(EXOTIC["proto3-custom"], ref("opts.proto", OPTIONS))
+
+    assert 'option (.o.team) = "core";' in schema.canonical
+    assert '(.o.rules) = { expr: "1" }, (.o.rules) = { expr: "2" }' in schema.canonical
+    assert "(.o.big) = -9223372036854775808" in schema.canonical
+    assert 'E_A = 0 [(.o.label) = "a"];' in schema.canonical
+
+
 # Robustness -----------------------------------------------------------------------------
 
 
