@@ -28,8 +28,7 @@ from collections.abc import Callable
 
 from registry.compatibility import check_compatibility
 from registry.formats.base import ParsedSchema
-from registry.formats.protobuf import PROTOBUF
-from registry.formats.protobuf_compat import model_of
+from registry.formats.protobuf import PROTOBUF, model_of
 from registry.model import CompatibilityLevel
 from registry.types import Version
 

@@ -22,9 +22,10 @@ from google.protobuf.message import DecodeError, Message
 from registry.compatibility import Direction, Incompatibility
 from registry.errors import InvalidSchemaError
 from registry.formats.base import NO_CONTEXT, ParseContext, ParsedSchema, fingerprint_of
-from registry.formats.protobuf_compat import find_breaking_changes, model_of
+from registry.formats.protobuf_compat import find_breaking_changes
+from registry.formats.protobuf_model import SchemaModel, build_model
 from registry.formats.protobuf_normal import normal_form
-from registry.formats.protobuf_options import OptionsReader, UnrepresentableError, quoted
+from registry.formats.protobuf_options import OptionsReader
 from registry.formats.protobuf_protoc import (
     ProtocError,
     ProtocRefusal,
@@ -32,6 +33,7 @@ from registry.formats.protobuf_protoc import (
     import_path_problem,
     is_well_known,
 )
+from registry.formats.protobuf_syntax import UnrepresentableError, quoted
 from registry.formats.protobuf_text import canonical_text
 from registry.model import DEFAULT_COMPATIBILITY_POLICY, CompatibilityPolicy, SchemaFormat
 
@@ -215,6 +217,20 @@ def _check_same(
             "Schema uses a construct whose canonical .proto text would not state the same "
             "descriptor; it is refused rather than stored altered."
         )
+
+
+def model_of(schema: ParsedSchema) -> SchemaModel:
+    """What compatibility compares in ``schema`` (``protobuf_model``), built on its first
+    comparison and kept with it: a candidate checked against 100 versions, and each
+    version checked against every later candidate, is modelled once."""
+    model = schema.memo.get("protobuf_model")
+    if not isinstance(model, SchemaModel):
+        document = schema.document
+        if not isinstance(document, ProtoDocument):
+            raise InvalidSchemaError("Schema is not a parsed Protobuf schema.")
+        model = build_model(document.file, document.imports)
+        schema.memo["protobuf_model"] = model
+    return model
 
 
 class ProtobufFormat:

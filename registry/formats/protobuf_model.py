@@ -31,7 +31,7 @@ from google.protobuf.descriptor_pb2 import (
     FileDescriptorProto,
 )
 
-from registry.formats.protobuf_text import SCALARS, merged
+from registry.formats.protobuf_syntax import SCALARS, merged
 
 _KINDS = {
     **SCALARS,

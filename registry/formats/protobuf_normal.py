@@ -18,7 +18,7 @@ from google.protobuf.internal.containers import RepeatedCompositeFieldContainer
 from google.protobuf.message import Message
 
 from registry.formats.protobuf_options import OptionsReader
-from registry.formats.protobuf_text import default_json_name, enum_value_order, merged, syntax_of
+from registry.formats.protobuf_syntax import default_json_name, enum_value_order, merged, syntax_of
 
 F = FieldDescriptorProto
 M = TypeVar("M", bound=Message)

@@ -9,63 +9,26 @@ option prints under its name and compares by value whatever order it was written
 
 from __future__ import annotations
 
-import math
-import struct
 from collections.abc import Callable, Iterator, Sequence
 
 from google.protobuf import (
     descriptor_pb2,
     descriptor_pool,
     message_factory,
-    text_encoding,
     text_format,
     unknown_fields,
 )
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
+from registry.formats.protobuf_syntax import (
+    UnrepresentableError,
+    float_literal,
+    quoted,
+    quoted_bytes,
+)
+
 ImportsLoader = Callable[[], Sequence[descriptor_pb2.FileDescriptorProto]]
-
-
-class UnrepresentableError(Exception):
-    """A descriptor the .proto language cannot state (or not faithfully)."""
-
-
-def quoted(text: str) -> str:
-    """A .proto string literal for ``text`` (UTF-8 kept, controls escaped)."""
-    return '"' + text_encoding.CEscape(text.encode(), as_utf8=True) + '"'
-
-
-def quoted_bytes(data: bytes) -> str:
-    return '"' + text_encoding.CEscape(data, as_utf8=False) + '"'
-
-
-def is_identifier(name: str) -> bool:
-    """A .proto identifier: an ASCII letter or underscore, then letters, digits and
-    underscores (Python's identifiers, restricted to ASCII)."""
-    return name.isascii() and name.isidentifier()
-
-
-def is_dotted_name(name: str, *, leading_dot: bool = False) -> bool:
-    """A package or a type name: identifiers joined by dots (optionally one in front)."""
-    body = name[1:] if leading_dot and name.startswith(".") else name
-    return all(is_identifier(part) for part in body.split("."))
-
-
-def float_literal(value: float, *, single: bool) -> str:
-    """The shortest decimal that reads back as ``value`` (as a 32-bit float when
-    ``single``); ``inf``, ``-inf`` and ``nan`` as protoc spells them."""
-    if math.isnan(value):
-        return "nan"
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    if not single:
-        return repr(value)
-    for digits in range(1, 10):
-        text = f"{value:.{digits}g}"
-        if struct.unpack("<f", struct.pack("<f", float(text)))[0] == value:
-            return text
-    return repr(value)
 
 
 def _scalar(field: FieldDescriptor, value: object) -> str:

@@ -25,81 +25,29 @@ from google.protobuf.descriptor_pb2 import (
 )
 from google.protobuf.message import Message
 
-from registry.formats.protobuf_options import (
-    OptionsReader,
+from registry.formats.protobuf_options import OptionsReader
+from registry.formats.protobuf_syntax import (
+    EDITIONS,
+    SCALARS,
     UnrepresentableError,
+    default_json_name,
+    enum_value_order,
     is_dotted_name,
     is_identifier,
+    merged,
     quoted,
     quoted_bytes,
+    range_text,
+    syntax_of,
 )
 
 F = FieldDescriptorProto
-SCALARS: dict[int, str] = {
-    F.TYPE_DOUBLE: "double",
-    F.TYPE_FLOAT: "float",
-    F.TYPE_INT64: "int64",
-    F.TYPE_UINT64: "uint64",
-    F.TYPE_INT32: "int32",
-    F.TYPE_FIXED64: "fixed64",
-    F.TYPE_FIXED32: "fixed32",
-    F.TYPE_BOOL: "bool",
-    F.TYPE_STRING: "string",
-    F.TYPE_BYTES: "bytes",
-    F.TYPE_UINT32: "uint32",
-    F.TYPE_SFIXED32: "sfixed32",
-    F.TYPE_SFIXED64: "sfixed64",
-    F.TYPE_SINT32: "sint32",
-    F.TYPE_SINT64: "sint64",
-}
-EDITIONS = {
-    descriptor_pb2.EDITION_2023: "2023",
-    descriptor_pb2.EDITION_2024: "2024",
-}
 _VISIBILITY = {
     descriptor_pb2.VISIBILITY_LOCAL: "local ",
     descriptor_pb2.VISIBILITY_EXPORT: "export ",
 }
 _INDENT = "  "
-MESSAGE_MAX = 536_870_912  # exclusive end of message field and reserved ranges
 _NUMERIC_DEFAULT = frozenset("0123456789+-.eExX")
-
-
-def default_json_name(name: str) -> str:
-    """protoc's JSON name for a field that sets none: underscores dropped, the letter
-    after each one upper-cased."""
-    out: list[str] = []
-    upper = False
-    for ch in name:
-        if ch == "_":
-            upper = True
-        elif upper:
-            out.append(ch.upper())
-            upper = False
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def syntax_of(file: FileDescriptorProto) -> str:
-    """proto2, proto3 or editions (protoc leaves ``syntax`` empty for proto2)."""
-    return file.syntax or "proto2"
-
-
-def merged(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Half-open ranges sorted, overlapping and adjacent ones joined."""
-    out: list[tuple[int, int]] = []
-    for start, end in sorted(ranges):
-        if out and start <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], end))
-        else:
-            out.append((start, end))
-    return out
-
-
-def _range_text(start: int, end: int) -> str:
-    """A half-open range as .proto states it (inclusive bounds)."""
-    return str(start) if end - start == 1 else f"{start} to {end - 1}"
 
 
 def _checked(name: str, what: str, *, dotted: bool = False) -> str:
@@ -195,7 +143,7 @@ class _Printer:
         self.print_reserved(depth, merged(reserved), message.reserved_name)
         for extension_range in sorted(message.extension_range, key=lambda r: r.start):
             entries = self.options.entries(extension_range.options)
-            ranges = _range_text(extension_range.start, extension_range.end)
+            ranges = range_text(extension_range.start, extension_range.end)
             self.emit(depth, f"extensions {ranges}{self.bracket(entries)};")
         nested_names = {f"{scope}.{nested.name}": nested for nested in message.nested_type}
         groups = {  # no group syntax in editions: a delimited field is a message field
@@ -341,7 +289,7 @@ class _Printer:
         self, depth: int, ranges: list[tuple[int, int]], names: Iterable[str]
     ) -> None:
         if ranges:
-            self.emit(depth, "reserved " + ", ".join(_range_text(s, e) for s, e in ranges) + ";")
+            self.emit(depth, "reserved " + ", ".join(range_text(s, e) for s, e in ranges) + ";")
         unique = sorted(set(names))
         if unique and self.syntax == "editions":
             self.emit(
@@ -401,15 +349,6 @@ class _Printer:
 
 def _in_oneof(field: FieldDescriptorProto, index: int) -> bool:
     return field.HasField("oneof_index") and field.oneof_index == index
-
-
-def enum_value_order(
-    values: Iterable[descriptor_pb2.EnumValueDescriptorProto],
-) -> list[descriptor_pb2.EnumValueDescriptorProto]:
-    """The first value (an enum field's default) first, the others by number; values
-    sharing a number (aliases) keep their order."""
-    ordered = list(values)
-    return ordered[:1] + sorted(ordered[1:], key=lambda v: v.number)
 
 
 def canonical_text(
