@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from google.protobuf import unknown_fields
-from google.protobuf.descriptor_pb2 import FileDescriptorProto
+from google.protobuf.descriptor_pb2 import FileDescriptorProto, FileDescriptorSet
 from google.protobuf.message import DecodeError, Message
 
 from registry.compatibility import Direction, Incompatibility
@@ -53,6 +53,11 @@ class ProtoDocument:
     file: FileDescriptorProto
     imports: tuple[FileDescriptorProto, ...]
     sources: Mapping[str, str] = field(default_factory=dict)
+
+    def descriptor_set(self) -> FileDescriptorSet:
+        """What ``protoc --include_imports --descriptor_set_out`` writes for the schema:
+        every imported file, dependencies first, then the schema's own."""
+        return FileDescriptorSet(file=[*self.imports, self.file])
 
 
 def _imported_sources(context: ParseContext) -> dict[str, str]:
@@ -102,11 +107,11 @@ def _serialized_input(text: str) -> FileDescriptorProto | None:
     """The FileDescriptorProto ``text`` encodes in base64 (Confluent's clients register
     that form), or None when ``text`` is not such an encoding (then it is .proto text:
     a .proto file always has a character outside the base64 alphabet, or is empty)."""
-    stripped = text.strip()
-    if not stripped or len(stripped) % 4 or not _BASE64.issuperset(stripped):
+    compact = "".join(text.split())  # line breaks of a wrapped encoding
+    if not compact or len(compact) % 4 or not _BASE64.issuperset(compact):
         return None
     try:
-        decoded = FileDescriptorProto.FromString(base64.b64decode(stripped, validate=True))
+        decoded = FileDescriptorProto.FromString(base64.b64decode(compact, validate=True))
     except (binascii.Error, DecodeError, ValueError):
         return None
     if len(unknown_fields.UnknownFieldSet(decoded)):

@@ -173,6 +173,28 @@ def test_proto3_with_nested_types_oneof_map_options_reserved_and_well_known_impo
     assert schema.fingerprint == fingerprint_of(SchemaFormat.PROTOBUF, schema.canonical)
 
 
+def test_the_document_is_the_descriptor_set_protoc_writes_with_its_imports(
+    tmp_path: Path,
+) -> None:
+    files = document(parse(ORDER)).descriptor_set().file
+    built = compiled(tmp_path, {"order.proto": ORDER})
+
+    assert [f.name for f in files[:-1]] == [
+        "google/protobuf/timestamp.proto",
+        "google/protobuf/wrappers.proto",
+    ]
+    for imported in files[:-1]:
+        expected = built.FindFileByName(imported.name).message_types_by_name
+        assert [m.name for m in imported.message_type] == list(expected)
+    order = built.FindMessageTypeByName("shop.v1.Order")
+    parsed = descriptor_pool.DescriptorPool()
+    for file in files:
+        parsed.Add(file)
+    assert {(f.number, f.name, f.type) for f in order.fields} == {
+        (f.number, f.name, f.type) for f in parsed.FindMessageTypeByName("shop.v1.Order").fields
+    }
+
+
 def test_proto2_with_required_defaults_groups_extensions_and_custom_options() -> None:
     schema = parse(PROTO2)
     row = pool(schema).FindMessageTypeByName("legacy.Row")
@@ -462,6 +484,20 @@ def test_confluents_references_resolve_base64_imports(tmp_path: Path) -> None:
     registered = parse(_schema_to_str(client.FindFileByName("billing/invoice.proto")), dependency)
 
     assert registered.canonical == parse(invoice, ref("billing/money.proto", money)).canonical
+
+
+def test_a_base64_descriptor_wrapped_over_lines_is_read(tmp_path: Path) -> None:
+    registered = _schema_to_str(compiled(tmp_path, {"o.proto": ORDER}).FindFileByName("o.proto"))
+    wrapped = "\n".join(registered[i : i + 76] for i in range(0, len(registered), 76))
+
+    assert parse(wrapped).canonical == parse(ORDER).canonical
+
+
+def test_nesting_deeper_than_protoc_allows_is_refused_cleanly() -> None:
+    text = 'syntax = "proto3";\n' + "message A { " * 200 + "int32 x = 1; " + "} " * 200
+
+    with pytest.raises(InvalidSchemaError, match="maximum recursion limit"):
+        parse(text)
 
 
 def test_a_base64_descriptor_that_protoc_refuses_is_refused() -> None:
