@@ -15,11 +15,13 @@ from registry.formats.base import (
     fingerprint_of,
 )
 from registry.formats.json_schema import DRAFT_07, JSON_SCHEMA, SUPPORTED_DIALECTS
+from registry.formats.protobuf import PROTOBUF
 from registry.model import SchemaFormat
 
 _HANDLERS: dict[SchemaFormat, FormatHandler] = {
     SchemaFormat.JSON: JSON_SCHEMA,
     SchemaFormat.AVRO: AVRO,
+    SchemaFormat.PROTOBUF: PROTOBUF,
 }
 
 
