@@ -26,16 +26,22 @@ from registry import checks
 from registry.checks import CanonicalSchema, CheckRequest, SchemaSource
 from registry.compatibility import Incompatibility
 from registry.errors import RegistryError, ServerBusyError
+from registry.formats import handler_for
 from registry.model import SchemaFormat
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# Schemas up to this many characters are parsed in the calling task: a fraction of a
-# millisecond (a few at worst, for one dense in references), less than a round trip to a
-# worker.
+# Schemas up to this many characters, and no more than their format's
+# ``inline_parse_chars``, are parsed in the calling task: about a millisecond at most,
+# less than a round trip to a worker.
 INLINE_PARSE_CHARS = 8 * 1024
+
+
+def _parses_inline(source: SchemaSource) -> bool:
+    limit = min(INLINE_PARSE_CHARS, handler_for(source.format).inline_parse_chars)
+    return source.size <= limit and all(_parses_inline(r.source) for r in source.references)
 
 
 def _init_worker() -> None:
@@ -142,12 +148,12 @@ class ProcessChecker:
             await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
 
     async def canonicalize(self, source: SchemaSource) -> CanonicalSchema:
-        if source.size <= INLINE_PARSE_CHARS:
+        if _parses_inline(source):
             return checks.canonicalize(source)
         return await self._run(checks.canonicalize, source)
 
     async def render(self, source: SchemaSource, form: str) -> str | None:
-        if source.size <= INLINE_PARSE_CHARS:
+        if _parses_inline(source):
             return checks.render(source, form)
         return await self._run(checks.render, source, form)
 

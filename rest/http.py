@@ -145,7 +145,7 @@ async def json_body(request: Request) -> dict[str, Any]:
 
 
 def schema_format(value: object) -> SchemaFormat:
-    """Confluent's default schemaType is AVRO; AVRO and PROTOBUF are refused (42201)."""
+    """Confluent's default schemaType is AVRO; an unknown one is refused (42201)."""
     if value is None:
         return SchemaFormat.AVRO
     try:

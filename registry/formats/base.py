@@ -81,6 +81,13 @@ class FormatHandler(Protocol):
     @property
     def format(self) -> SchemaFormat: ...
 
+    @property
+    def inline_parse_chars(self) -> int:
+        """Texts up to this many characters parse in about a millisecond or less, so a
+        replica may parse them on its event loop; larger ones go to a check worker (0:
+        every text does, as for a format whose parser is slow even on small inputs)."""
+        ...
+
     def parse(
         self, text: str, *, stored: bool = False, context: ParseContext = NO_CONTEXT
     ) -> ParsedSchema:

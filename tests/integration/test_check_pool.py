@@ -68,6 +68,30 @@ async def test_a_worker_answers_as_the_domain_does(workers: ProcessChecker) -> N
         await workers.canonicalize(SchemaSource(SchemaFormat.JSON, "{" + " " * 10_000))
 
 
+async def test_parses_slow_for_their_size_go_to_a_worker(
+    workers: ProcessChecker, outcomes: list[str]
+) -> None:
+    small_json = SchemaSource(SchemaFormat.JSON, '{"type": "string"}')
+    small_proto = SchemaSource(
+        SchemaFormat.PROTOBUF, 'syntax = "proto3"; message A { int32 a = 1; }'
+    )
+    # An Avro record past its format's inline size, though under the JSON one.
+    fields = [{"name": f"f{i}", "type": "string"} for i in range(80)]
+    avro = SchemaSource(
+        SchemaFormat.AVRO, json.dumps({"type": "record", "name": "R", "fields": fields})
+    )
+
+    await workers.canonicalize(small_json)
+    assert outcomes == []
+    parsed = await workers.canonicalize(small_proto)
+    assert outcomes == ["done"]
+    await workers.canonicalize(avro)
+    assert outcomes == ["done", "done"]
+    assert "message A" in parsed.canonical
+    assert await workers.render(small_proto, "serialized")
+    assert outcomes == ["done", "done", "done"]
+
+
 async def test_a_job_beyond_the_queue_is_refused_and_the_others_complete(
     workers: ProcessChecker, outcomes: list[str]
 ) -> None:

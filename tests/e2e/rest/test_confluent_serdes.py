@@ -8,7 +8,7 @@ import importlib
 import json
 import struct
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -245,7 +245,9 @@ def test_protobuf_round_trips_with_an_imported_file_registered_as_a_reference(
 
 
 def test_protobuf_use_latest_version_writes_with_the_registered_schema(
-    registry_client: SchemaRegistryClient, proto_modules: dict[str, ModuleType]
+    registry_client: SchemaRegistryClient,
+    new_registry_client: Callable[[], SchemaRegistryClient],
+    proto_modules: dict[str, ModuleType],
 ) -> None:
     topic = unique_subject("proto-latest")
     order_type = proto_modules["order"].ProtoOrder
@@ -253,9 +255,11 @@ def test_protobuf_use_latest_version_writes_with_the_registered_schema(
         _order(proto_modules), _context(topic)
     )
     latest = registry_client.get_latest_version(f"{topic}-value")
+    # A client of its own: the client caches the latest version by subject alone, whatever
+    # form it was asked in, and the serializer asks for the serialized form.
     serializer = ProtobufSerializer(
         order_type,
-        registry_client,
+        new_registry_client(),
         {
             "use.deprecated.format": False,
             "auto.register.schemas": False,
