@@ -233,13 +233,18 @@ async def test_a_missing_required_argument_is_bad_user_input(gql_http: GraphQLHt
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
 
 
-async def test_an_unsupported_format_is_unsupported_format(gql_http: GraphQLHttp) -> None:
-    error = await gql_http.error(
-        'mutation($s: String!) { registerSchema(subject: $s, schema: "{}", format: AVRO) { id } }',
-        {"s": unique_subject("avro")},
-    )
+async def test_text_that_is_not_a_schema_of_the_format_is_invalid_schema(
+    gql_http: GraphQLHttp,
+) -> None:
+    for format in ("AVRO", "PROTOBUF"):
+        error = await gql_http.error(
+            "mutation($s: String!, $f: SchemaFormat!) "
+            '{ registerSchema(subject: $s, schema: "{}", format: $f) { id } }',
+            {"s": unique_subject(format.lower()), "f": format},
+        )
 
-    assert error["extensions"]["code"] == "UNSUPPORTED_FORMAT"
+        assert error["extensions"]["code"] == "INVALID_SCHEMA", format
+        assert error["message"], format
 
 
 async def test_set_compatibility_without_a_level_is_not_an_internal_error(
