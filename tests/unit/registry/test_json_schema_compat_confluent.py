@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from registry.compatibility import Direction
+from registry.formats import DEFAULT_DIALECT, ParseContext, parse_schema
 from registry.formats.json_schema import JSON_SCHEMA
-from registry.model import CompatibilityPolicy
+from registry.model import CompatibilityPolicy, SchemaFormat
 from tests.unit.registry.confluent_cases import (
     DRAFT_07,
     DRAFT_2020_12,
@@ -65,3 +66,32 @@ def test_every_verdict_that_differs_from_confluents_is_explained() -> None:
             assert item.note, item.description
             # The doc names each case once, whichever files it comes from.
             assert item.description.split(": ", 1)[1] in documented, item.description
+
+
+DRAFT_07_FILE = [item for item in CONFLUENT_CASES if item.old.get("$schema") == DRAFT_07]
+
+
+def _undeclared(document: dict[str, object]) -> str:
+    return json.dumps({k: v for k, v in document.items() if k != "$schema"})
+
+
+@pytest.mark.parametrize("item", DRAFT_07_FILE, ids=lambda item: item.description)
+def test_the_draft_07_cases_as_confluent_sends_them_read_in_the_default_dialect(
+    item: ConfluentCase,
+) -> None:
+    """Confluent's clients never send ``$schema``: without it, the registry's default
+    dialect (draft-07) gives each case the verdicts it has when it declares draft-07."""
+    context = ParseContext(dialect=DEFAULT_DIALECT)
+    old = parse_schema(SchemaFormat.JSON, _undeclared(item.old), context=context)
+    new = parse_schema(SchemaFormat.JSON, _undeclared(item.new), context=context)
+
+    for policy, expected in (
+        (CompatibilityPolicy.STRICT, item.strict),
+        (CompatibilityPolicy.LENIENT, item.lenient),
+    ):
+        found = JSON_SCHEMA.find_incompatibilities(old, new, Direction.BACKWARD, policy)
+        assert (not found) is expected, (policy, found)
+
+
+def test_the_draft_07_file_is_all_there() -> None:
+    assert len(DRAFT_07_FILE) == 104
