@@ -40,8 +40,11 @@ INLINE_PARSE_CHARS = 8 * 1024
 
 
 def _parses_inline(source: SchemaSource) -> bool:
-    limit = min(INLINE_PARSE_CHARS, handler_for(source.format).inline_parse_chars)
-    return source.size <= limit and all(_parses_inline(r.source) for r in source.references)
+    schemas = source.distinct()
+    size = sum(len(s.text) for s in schemas)
+    return all(
+        size <= min(INLINE_PARSE_CHARS, handler_for(s.format).inline_parse_chars) for s in schemas
+    )
 
 
 def _init_worker() -> None:

@@ -49,20 +49,40 @@ class SchemaSource:
     references: tuple[SourceReference, ...] = ()
     dialect: str | None = None
 
+    def distinct(self) -> list[SchemaSource]:
+        """This source and every one it refers to, transitively, each once: a schema
+        reached along many paths (a shared reference) is one schema."""
+        found: dict[int, SchemaSource] = {}
+        waiting = [self]
+        while waiting:
+            source = waiting.pop()
+            if id(source) not in found:
+                found[id(source)] = source
+                waiting.extend(r.source for r in source.references)
+        return list(found.values())
+
     @property
     def size(self) -> int:
-        """Characters of schema text, references included."""
-        return len(self.text) + sum(r.source.size for r in self.references)
+        """Characters of schema text, references included (each once)."""
+        return sum(len(source.text) for source in self.distinct())
 
 
 def parse_source(source: SchemaSource, *, stored: bool = False) -> ParsedSchema:
     """Parse ``source`` with its references (which were accepted when registered, so
-    they are read as stored)."""
-    references = tuple(
-        ResolvedReference(r.name, r.subject, r.version, parse_source(r.source, stored=True))
-        for r in source.references
-    )
-    context = ParseContext(references, source.dialect)
+    they are read as stored); each distinct referenced schema is parsed once."""
+    return _parse_source(source, stored, {})
+
+
+def _parse_source(
+    source: SchemaSource, stored: bool, parsed: dict[int, ParsedSchema]
+) -> ParsedSchema:
+    references = []
+    for r in source.references:
+        done = parsed.get(id(r.source))
+        if done is None:
+            done = parsed[id(r.source)] = _parse_source(r.source, True, parsed)
+        references.append(ResolvedReference(r.name, r.subject, r.version, done))
+    context = ParseContext(tuple(references), source.dialect)
     return parse_schema(source.format, source.text, stored=stored, context=context)
 
 
@@ -124,9 +144,10 @@ def find_incompatibilities(request: CheckRequest) -> list[Incompatibility]:
     request's level; empty when it may be registered (see ``check_compatibility``)."""
     if request.is_trivial:
         return []
-    candidate = parse_source(request.candidate)
+    parsed: dict[int, ParsedSchema] = {}  # shared references, parsed once
+    candidate = _parse_source(request.candidate, False, parsed)
     # Stored versions were accepted once: a rule added since does not refuse them here.
-    earlier = [(e.version, parse_source(e.source, stored=True)) for e in request.earlier]
+    earlier = [(e.version, _parse_source(e.source, True, parsed)) for e in request.earlier]
     return compatibility.check_compatibility(
         handler_for(request.candidate.format), request.level, candidate, earlier, request.policy
     )

@@ -20,6 +20,7 @@ from registry.validation import (
     validate_version_number,
 )
 from resolvers.context import Services
+from resolvers.references import ReferenceResolver
 from resolvers.schemas import parse_candidate
 from resolvers.settings import effective_settings
 
@@ -48,6 +49,8 @@ async def import_schema(
     )
     parsed = candidate.parsed
     async with services.store.write() as tx:
+        # A referenced version deleted meanwhile is refused here, not stored dangling.
+        await ReferenceResolver(tx).candidate(format, text, candidate.references, None)
         ensure_registration_allowed(
             (await effective_settings(tx, name)).mode,
             name,

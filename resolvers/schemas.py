@@ -14,6 +14,7 @@ from registry.errors import (
     SubjectNotFoundError,
     VersionNotFoundError,
 )
+from registry.formats import handler_for
 from registry.model import (
     DEFAULT_COMPATIBILITY_POLICY,
     CompatibilityLevel,
@@ -35,7 +36,7 @@ from registry.validation import (
     validate_version_number,
 )
 from resolvers.context import Services
-from resolvers.references import ReferenceResolver, stored_sources
+from resolvers.references import ReferenceResolver, stored_sources, unscoped
 from resolvers.settings import effective_settings
 
 
@@ -69,12 +70,15 @@ async def parse_candidate(
     format: SchemaFormat,
     references: Sequence[SchemaReference],
     dialect: str | None,
+    *,
+    include_deleted: bool = False,
 ) -> Candidate:
-    """Check the size, resolve the references through ``reader`` and parse."""
+    """Check the size, resolve the references through ``reader`` (soft-deleted versions
+    too with ``include_deleted``, as a lookup of deleted versions does) and parse."""
     validate_schema_size(text, services.max_schema_bytes)
-    refs = tuple(references)
-    source = await ReferenceResolver(reader).candidate(format, text, refs, dialect)
-    return Candidate(source, await services.checker.canonicalize(source), refs)
+    resolver = ReferenceResolver(reader, include_deleted=include_deleted)
+    source, concrete = await resolver.candidate(format, text, references, dialect)
+    return Candidate(source, await services.checker.canonicalize(source), concrete)
 
 
 async def _incompatibilities(
@@ -190,7 +194,15 @@ async def lookup_schema(
     name = validate_subject_name(subject)
     store = services.store
     settings = await effective_settings(store, name)
-    candidate = await parse_candidate(services, store, text, format, references, settings.dialect)
+    candidate = await parse_candidate(
+        services,
+        store,
+        text,
+        format,
+        references,
+        settings.dialect,
+        include_deleted=include_deleted,
+    )
     fingerprint = candidate.parsed.fingerprint
     found = await store.find_version_by_fingerprint(name, fingerprint, include_deleted)
     if found is not None:
@@ -266,15 +278,21 @@ async def _check_against(
 async def render_schema(services: Services, schema: Schema, form: str) -> str:
     """``schema`` in another named form (e.g. Protobuf's ``serialized``); the stored text
     when its format has no such form."""
-    source = await ReferenceResolver(services.store, include_deleted=True).stored(schema)
+    if form not in handler_for(schema.format).forms:
+        return schema.text
+    resolver = ReferenceResolver(unscoped(services.store), include_deleted=True)
+    source = await resolver.stored(schema)
     return await services.checker.render(source, form) or schema.text
 
 
-async def list_referenced_by(services: Services, subject: str, version: int) -> list[SchemaVersion]:
-    """The live versions whose schema refers to ``subject`` ``version``."""
+async def list_referenced_by(
+    services: Services, subject: str, version: int, include_deleted: bool = False
+) -> list[SchemaVersion]:
+    """The versions whose schema refers to ``subject`` ``version`` (which may be
+    soft-deleted itself): live ones, soft-deleted ones too with ``include_deleted``."""
     name = validate_subject_name(subject)
     validate_version_number(version)
-    return await services.store.list_referencing_versions(name, Version(version))
+    return await services.store.list_referencing_versions(name, Version(version), include_deleted)
 
 
 async def get_schema(services: Services, schema_id: int) -> Schema:

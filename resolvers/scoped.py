@@ -47,6 +47,13 @@ class ScopedStore:
     def acting(self, actor: Actor) -> ScopedStore:
         return ScopedStore(self._store, self._scopes, actor)
 
+    def everything(self) -> RegistryStore:
+        """The store behind this view, every subject visible."""
+        return self._store
+
+    def sees(self, subject: str | None) -> bool:
+        return self._sees(subject)
+
     def _sees(self, subject: str | None) -> bool:
         return subject is None or self._everything or self._scopes.covers(subject)
 

@@ -20,7 +20,7 @@ from registry.validation import (
     validate_version_number,
 )
 from resolvers.context import Services
-from resolvers.references import ensure_not_referenced
+from resolvers.references import ensure_not_referenced, visibility
 from resolvers.settings import effective_settings
 
 
@@ -115,6 +115,7 @@ async def delete_subject(
     versions for good and is allowed only once the subject is soft-deleted. Returns the
     versions affected."""
     name = validate_subject_name(subject)
+    visible = visibility(services.store)
     async with services.store.write() as tx:
         ensure_writable((await effective_settings(tx, name)).mode, name)
         versions = await tx.list_all_versions(name)
@@ -127,11 +128,11 @@ async def delete_subject(
             if live:
                 raise SubjectNotSoftDeletedError(name)
             affected = [v.version for v in versions]
-            await ensure_not_referenced(tx, name, affected, permanent=True)
+            await ensure_not_referenced(tx, name, affected, permanent=True, visible=visible)
             await tx.purge_versions(name, affected)
         else:
             affected = live
-            await ensure_not_referenced(tx, name, affected, permanent=False)
+            await ensure_not_referenced(tx, name, affected, permanent=False, visible=visible)
             await tx.soft_delete_versions(name, affected)
         event = await tx.append_event(EventKind.SUBJECT_DELETED, name, is_permanent=permanent)
     await services.publisher.publish([event])
@@ -145,6 +146,7 @@ async def delete_schema_version(
     name = validate_subject_name(subject)
     validate_version_number(version)
     number = Version(version)
+    visible = visibility(services.store)
     async with services.store.write() as tx:
         ensure_writable((await effective_settings(tx, name)).mode, name)
         found = await tx.get_version(name, number, include_deleted=True)
@@ -155,12 +157,12 @@ async def delete_schema_version(
         if permanent:
             if not found.is_deleted:
                 raise VersionNotSoftDeletedError(name, version)
-            await ensure_not_referenced(tx, name, [number], permanent=True)
+            await ensure_not_referenced(tx, name, [number], permanent=True, visible=visible)
             await tx.purge_versions(name, [number])
         else:
             if found.is_deleted:
                 raise VersionSoftDeletedError(name, version)
-            await ensure_not_referenced(tx, name, [number], permanent=False)
+            await ensure_not_referenced(tx, name, [number], permanent=False, visible=visible)
             await tx.soft_delete_versions(name, [number])
         event = await tx.append_event(
             EventKind.VERSION_DELETED,

@@ -65,8 +65,9 @@ def _require_subject_setting(
 async def get_config(request: Request) -> Response:
     subject = _subject(request)
     view = await config_resolvers.get_config(services_of(request), subject)
+    configured = view.configured or view.configured_dialect or view.configured_policy
     _require_subject_setting(
-        request, subject, view.configured, SUBJECT_COMPATIBILITY_NOT_CONFIGURED, "compatibility"
+        request, subject, configured, SUBJECT_COMPATIBILITY_NOT_CONFIGURED, "compatibility"
     )
     # defaultDialect is this registry's own: the JSON Schema dialect a schema naming none
     # is read in. Confluent's clients ignore fields they do not know.
@@ -101,7 +102,8 @@ async def put_config(request: Request) -> Response:
 async def delete_config(request: Request) -> Response:
     services, subject = services_of(request), _subject(request)
     before = await config_resolvers.get_config(services, subject)
-    await config_resolvers.set_compatibility(services, subject, None)
+    # The scope's whole configuration goes, as in Confluent: level, policy and dialect.
+    await config_resolvers.set_compatibility(services, subject, None, None, None)
     return json_response({"compatibilityLevel": before.effective.value})
 
 

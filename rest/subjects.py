@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from registry.errors import InvalidSchemaError, SubjectNotFoundError
 from registry.model import SchemaFormat, SchemaReference, SchemaVersion
+from registry.validation import validate_page
 from resolvers import imports as import_resolvers
 from resolvers import schemas as schema_resolvers
 from resolvers import subjects as subject_resolvers
@@ -136,11 +137,21 @@ async def get_version_schema(request: Request) -> Response:
 
 @endpoint
 async def get_referenced_by(request: Request) -> Response:
-    """The ids of the schemas of live versions that refer to this version."""
-    services = services_of(request)
-    found = await _version(services, request)
-    referrers = await schema_resolvers.list_referenced_by(services, found.subject, found.version)
-    return json_response(sorted({v.schema.id for v in referrers}))
+    """The ids of the schemas of versions that refer to this version (which may itself
+    be soft-deleted, as in Confluent): live ones, soft-deleted ones too with
+    ``?deleted=true``; ``?offset=``/``?limit=`` page the ids."""
+    services, subject, number = services_of(request), subject_param(request), version_param(request)
+    if number == LATEST:
+        found = await subject_resolvers.get_latest_version(services, subject)
+    else:
+        found = await subject_resolvers.get_version(services, subject, number, True)
+    referrers = await schema_resolvers.list_referenced_by(
+        services, found.subject, found.version, flag(request, "deleted")
+    )
+    ids = sorted({v.schema.id for v in referrers})
+    page = validate_page(*page_params(request))
+    end = None if page.limit is None else page.offset + page.limit
+    return json_response(ids[page.offset : end])
 
 
 @endpoint

@@ -213,6 +213,8 @@ class Reads:
                 VERSION_JOIN.join(schema_references, schema_references.c.schema_id == schemas.c.id)
             )
             .where(schema_references.c.subject == subject, schema_references.c.version == version)
+            # One schema may refer to the same version under two names.
+            .distinct()
             .order_by(subject_versions.c.subject, subject_versions.c.version)
         )
         if not include_deleted:

@@ -14,7 +14,7 @@ from registry.formats.base import (
     ResolvedReference,
     fingerprint_of,
 )
-from registry.formats.json_schema import DRAFT_07, JSON_SCHEMA, SUPPORTED_DIALECTS
+from registry.formats.json_schema import DRAFT_07, JSON_SCHEMA
 from registry.formats.protobuf import PROTOBUF
 from registry.model import SchemaFormat
 
@@ -46,12 +46,12 @@ DEFAULT_DIALECT = DRAFT_07
 
 
 def dialect_setting(value: str) -> str:
-    """A default-dialect setting as stored: a supported ``$schema`` URI without its
-    trailing '#'."""
+    """A default-dialect setting as stored: a dialect some format reads (for JSON Schema a
+    ``$schema`` URI), without a trailing '#'."""
     normalized = value.strip().rstrip("#")
-    if normalized not in SUPPORTED_DIALECTS:
-        supported = ", ".join(SUPPORTED_DIALECTS)
-        raise BadUserInputError(f"Unknown dialect {value!r}; supported: {supported}.")
+    supported = [d for handler in _HANDLERS.values() for d in handler.dialects]
+    if normalized not in supported:
+        raise BadUserInputError(f"Unknown dialect {value!r}; supported: {', '.join(supported)}.")
     return normalized
 
 
@@ -86,6 +86,9 @@ def parse_schema(
     ``FormatHandler.parse``). Parsing is pure, so results are memoized, under the
     submitted text and under the canonical text that storage keeps: earlier versions are
     re-read on every compatibility check and need not be parsed again."""
+    if context.dialect is not None and not handler_for(format).dialects:
+        # A format with one dialect reads the same either way: one memo entry.
+        context = ParseContext(context.references)
     refs = tuple((r.name, r.subject, r.version, r.schema.fingerprint) for r in context.references)
     key: _Key = (format, text, context.dialect, refs)
     parsed = _parsed.get(key)

@@ -119,6 +119,14 @@ class AvroFormat:
         return SchemaFormat.AVRO
 
     @property
+    def dialects(self) -> tuple[str, ...]:
+        return ()
+
+    @property
+    def forms(self) -> frozenset[str]:
+        return frozenset({"resolved"})
+
+    @property
     def inline_parse_chars(self) -> int:
         # About 0.5 ms per KiB (the checks here, then the avro package's parser).
         return 2 * 1024

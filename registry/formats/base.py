@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -68,10 +69,10 @@ def fingerprint_of(
     are its references (name, subject, version), as in Confluent's model, and the dialect
     it was read in when the text names none (``ParsedSchema.dialect``)."""
     text = f"{format.value}\n{canonical}"
-    if dialect is not None:
-        text += f"\n\0dialect\0{dialect}"
-    for ref in references:
-        text += f"\n{ref.name}\0{ref.subject}\0{ref.version}"
+    if references or dialect is not None:
+        # One JSON value, so no name can pass for another's separators.
+        refs = [[r.name, r.subject, r.version] for r in references]
+        text += "\n" + json.dumps({"dialect": dialect, "references": refs}, ensure_ascii=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -80,6 +81,16 @@ class FormatHandler(Protocol):
 
     @property
     def format(self) -> SchemaFormat: ...
+
+    @property
+    def dialects(self) -> tuple[str, ...]:
+        """The dialects ``ParseContext.dialect`` may name (empty: the format has one)."""
+        ...
+
+    @property
+    def forms(self) -> frozenset[str]:
+        """The forms ``render`` knows."""
+        ...
 
     @property
     def inline_parse_chars(self) -> int:

@@ -176,6 +176,14 @@ class JsonSchemaFormat:
         return SchemaFormat.JSON
 
     @property
+    def dialects(self) -> tuple[str, ...]:
+        return SUPPORTED_DIALECTS
+
+    @property
+    def forms(self) -> frozenset[str]:
+        return frozenset()
+
+    @property
     def inline_parse_chars(self) -> int:
         # About 0.08 ms per KiB (metaschema validation in Rust).
         return 8 * 1024

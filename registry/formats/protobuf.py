@@ -246,6 +246,14 @@ class ProtobufFormat:
         return SchemaFormat.PROTOBUF
 
     @property
+    def dialects(self) -> tuple[str, ...]:
+        return ()
+
+    @property
+    def forms(self) -> frozenset[str]:
+        return frozenset({"serialized"})
+
+    @property
     def inline_parse_chars(self) -> int:
         # protoc takes 1.5 ms even for one message, 1.8 s for 1 MB: always in a worker.
         return 0

@@ -170,3 +170,73 @@ def test_a_referenced_version_cannot_be_deleted(
     assert permanent.json()["error_code"] == 42206
     registry_client.delete_subject(orders, permanent=True)
     assert registry_client.delete_subject(addresses, permanent=True) == [1]
+
+
+def test_version_minus_one_names_the_latest_version_and_is_stored_as_it(
+    rest: httpx.Client,
+) -> None:
+    addresses, orders = unique_subject("address"), unique_subject("order")
+    rest.put(f"/config/{addresses}", json={"compatibility": "NONE"})
+    rest.post(f"/subjects/{addresses}/versions", json=schema_body(_address()))
+    rest.post(f"/subjects/{addresses}/versions", json=schema_body(_address("city")))
+
+    answer = rest.post(
+        f"/subjects/{orders}/versions", json=schema_body(ORDER, references=[_ref(addresses, -1)])
+    )
+
+    assert answer.status_code == 200, answer.text
+    shown = rest.get(f"/subjects/{orders}/versions/1").json()
+    assert shown["references"] == [_ref(addresses, 2)]
+
+
+def test_reference_names_with_control_characters_are_refused(rest: httpx.Client) -> None:
+    addresses, orders = unique_subject("address"), unique_subject("order")
+    rest.post(f"/subjects/{addresses}/versions", json=schema_body(_address()))
+
+    for name in ("address\u0000.json", "address\n.json"):
+        reference = {"name": name, "subject": addresses, "version": 1}
+        answer = rest.post(
+            f"/subjects/{orders}/versions", json=schema_body(ORDER, references=[reference])
+        )
+        assert answer.status_code == 422, answer.text
+        assert "control character" in answer.json()["message"]
+
+
+def test_one_schema_referring_to_a_version_twice_is_listed_once(rest: httpx.Client) -> None:
+    addresses, orders = unique_subject("address"), unique_subject("order")
+    rest.post(f"/subjects/{addresses}/versions", json=schema_body(_address()))
+    twice = json.dumps(
+        {
+            "$schema": DRAFT_07,
+            "properties": {"a": {"$ref": "a.json"}, "b": {"$ref": "b.json"}},
+        }
+    )
+    refs = [
+        {"name": "a.json", "subject": addresses, "version": 1},
+        {"name": "b.json", "subject": addresses, "version": 1},
+    ]
+    order_id = rest.post(
+        f"/subjects/{orders}/versions", json=schema_body(twice, references=refs)
+    ).json()["id"]
+
+    assert rest.get(f"/subjects/{addresses}/versions/1/referencedby").json() == [order_id]
+    refused = rest.delete(f"/subjects/{addresses}/versions/1").json()["message"]
+    assert refused.count(orders) == 1
+
+
+def test_referencedby_answers_for_a_soft_deleted_version_and_lists_deleted_referrers(
+    rest: httpx.Client,
+) -> None:
+    addresses, orders = unique_subject("address"), unique_subject("order")
+    rest.post(f"/subjects/{addresses}/versions", json=schema_body(_address()))
+    order_id = rest.post(
+        f"/subjects/{orders}/versions", json=schema_body(ORDER, references=[_ref(addresses, 1)])
+    ).json()["id"]
+    rest.delete(f"/subjects/{orders}")
+    rest.delete(f"/subjects/{addresses}/versions/1")
+
+    live = rest.get(f"/subjects/{addresses}/versions/1/referencedby")
+    with_deleted = rest.get(f"/subjects/{addresses}/versions/1/referencedby?deleted=true")
+
+    assert live.status_code == 200 and live.json() == []
+    assert with_deleted.json() == [order_id]

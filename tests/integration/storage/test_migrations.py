@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from registry.formats import DEFAULT_DIALECT, ParseContext, fingerprint_of, parse_schema
 from registry.model import (
     CompatibilityLevel,
     EventKind,
@@ -120,6 +121,60 @@ async def test_upgrading_from_0001_keeps_compatibility_levels_and_allows_other_s
         )
     finally:
         await store.disconnect()
+
+
+async def test_upgrading_a_registry_holding_json_schemas_keeps_reading_them_as_2020_12(
+    database_url,
+):
+    """Before 0005 a JSON Schema without "$schema" was read as 2020-12 and fingerprinted
+    so; the upgrade pins the global default dialect there, so the same text still finds
+    the same schema. A registry holding none gets the draft-07 default."""
+    empty = database_url
+    await upgrade_async(empty, "0004")
+    await upgrade_async(empty)
+    assert await _rows(empty, "SELECT subject, dialect FROM configs") == []
+
+    await _drop_everything(database_url)
+    await upgrade_async(database_url, "0004")
+    text = '{"properties":{"n":{"type":"integer"}},"type":"object"}'
+    legacy = fingerprint_of(SchemaFormat.JSON, text)
+    engine = create_async_engine(database_url, poolclass=sa.pool.NullPool)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                sa.text(
+                    "INSERT INTO schemas (id, fingerprint, format, schema_text, created_at) "
+                    "VALUES (1, :f, 'JSON', :t, 0)"
+                ),
+                {"f": legacy, "t": text},
+            )
+    finally:
+        await engine.dispose()
+
+    await upgrade_async(database_url)
+
+    store = DatabaseStore(database_url)
+    await store.connect()
+    try:
+        dialect = (await store.get_scope_config(None)).dialect
+    finally:
+        await store.disconnect()
+    assert dialect == "https://json-schema.org/draft/2020-12/schema"
+    assert await _rows(database_url, "SELECT dialect, refs FROM schemas") == [(None, None)]
+    again = parse_schema(SchemaFormat.JSON, text, context=ParseContext(dialect=dialect))
+    assert again.fingerprint == legacy
+    draft_07 = parse_schema(SchemaFormat.JSON, text, context=ParseContext(dialect=DEFAULT_DIALECT))
+    assert draft_07.fingerprint != legacy
+
+
+async def _drop_everything(url: str) -> None:
+    engine = create_async_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.drop_all)
+            await connection.execute(sa.text("DROP TABLE alembic_version"))
+    finally:
+        await engine.dispose()
 
 
 def _head() -> str:
