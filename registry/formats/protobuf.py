@@ -3,7 +3,8 @@
 A schema is the text of one .proto file, or what Confluent's clients register instead:
 the base64 of its serialized FileDescriptorProto. protoc itself reads it
 (``protobuf_protoc``), imports resolving to the schema's references (``import "x.proto";``
-is the reference named ``x.proto``) or to the well-known types bundled with protoc. The
+is the reference named ``x.proto``), to the well-known types bundled with protoc, or to the
+files Confluent's clients treat as built in (``google/type/``, ``confluent/``). The
 canonical text printed from the descriptor (``protobuf_text``) identifies the schema;
 compatibility is judged on the descriptors (``protobuf_compat``).
 """
@@ -47,8 +48,8 @@ _MAIN_NAME = "default.proto"
 class ProtoDocument:
     """A parsed Protobuf schema: its own file as protoc reads its canonical text, every
     file it imports (transitively, dependencies first), and the .proto texts of the
-    imported files that are not well-known types, by import path (what a schema
-    importing this one needs to compile it)."""
+    imported files its references provide, by import path (what a schema importing this
+    one needs to compile it; well-known and built-in files are served to every parse)."""
 
     file: FileDescriptorProto
     imports: tuple[FileDescriptorProto, ...]

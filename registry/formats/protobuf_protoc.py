@@ -16,7 +16,10 @@ things keep it silent and safe inside a threaded server:
   builds its own importer and descriptor pool, so concurrent calls share nothing.
 
 protoc reads files, so each call writes the text and its imports to a private temporary
-directory: scratch space for the toolchain, not storage; nothing outlives the call.
+directory: scratch space for the toolchain, not storage; nothing outlives the call. Its
+include path: those files, then protoc's bundled well-known types, then the built-in files
+Confluent's clients import without references (``protobuf_builtins``), linked into the
+same scratch directory when the text or an import has an import statement.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from typing import Any
 
 from google.protobuf import descriptor_pb2
 from grpc_tools import _protoc_compiler
+
+from registry.formats.protobuf_builtins import link_builtins
 
 WELL_KNOWN_PREFIX = "google/protobuf/"
 _WELL_KNOWN_ROOT = str(resources.files("grpc_tools").joinpath("_proto"))
@@ -133,8 +138,9 @@ def compile_file(
 ) -> dict[str, descriptor_pb2.FileDescriptorProto]:
     """The FileDescriptorProto of ``text`` (as file ``main_name``) and of every file it
     imports transitively, by name. ``imports``: the .proto texts of the files it may
-    import besides the well-known ones, by import path (already checked with
-    ``import_path_problem``). Raises ``ProtocRefusal``."""
+    import besides the well-known and built-in ones (``protobuf_builtins``; an import
+    here wins over a built-in file of the same path), by import path (already checked
+    with ``import_path_problem``). Raises ``ProtocRefusal``."""
     if main_name in imports:
         raise ProtocRefusal([ProtocError(main_name, 0, 0, "an import has the file's own name")])
     try:
@@ -146,14 +152,21 @@ def compile_file(
         raise ProtocRefusal([ProtocError(main_name, line, column, message)]) from None
     prefix = "" if _declares_syntax(text) else _ASSUMED_SYNTAX
     with tempfile.TemporaryDirectory(prefix="registry-protoc-") as scratch:
-        root = Path(scratch)
+        root = Path(scratch, "files")
         contents = [(main_name, prefix.encode() + source)]
         contents += [(name, imported.encode()) for name, imported in imports.items()]
         for name, content in contents:
             path = root / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content)
-        generated = _run(main_name, [scratch, _WELL_KNOWN_ROOT], len(prefix))
+        include = [str(root), _WELL_KNOWN_ROOT]
+        # Every import statement holds the keyword as written (a keyword has no escapes):
+        # files without one import nothing, and need no built-in files.
+        if any(b"import" in content for _, content in contents):
+            builtins = Path(scratch, "builtins")
+            link_builtins(builtins)
+            include.append(str(builtins))
+        generated = _run(main_name, include, len(prefix))
     files: dict[str, descriptor_pb2.FileDescriptorProto] = {}
     for _, code in generated:
         proto = _serialized_file(code)

@@ -1,6 +1,8 @@
 """Confluent's own serializers and deserializers against this registry, for Avro and
-Protobuf: auto-registration, use-latest-version, and schemas that use a named type or
-import a file registered as a reference."""
+Protobuf: auto-registration, use-latest-version, schemas that use a named type or import
+a file registered as a reference, and Protobuf schemas importing the files Confluent's
+clients treat as built in (google/type/, confluent/), which they register no reference
+for."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import json
 import struct
 import sys
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -16,6 +19,11 @@ from typing import Any
 import pytest
 from confluent_kafka.schema_registry import Schema, SchemaReference, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
+from confluent_kafka.schema_registry.common.protobuf import (
+    decimal_to_protobuf,
+    protobuf_to_decimal,
+)
+from confluent_kafka.schema_registry.confluent.type import decimal_pb2
 from confluent_kafka.schema_registry.protobuf import ProtobufDeserializer, ProtobufSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 from grpc_tools import protoc
@@ -81,6 +89,25 @@ message ProtoOrder {
   }
 }
 """
+
+PRICED_ITEM_PROTO = """
+syntax = "proto3";
+package catalog;
+
+import "google/type/date.proto";
+import "confluent/type/decimal.proto";
+
+message PricedItem {
+  string sku = 1;
+  confluent.type.Decimal price = 2;
+  google.type.Date available_from = 3;
+}
+"""
+# Where protoc finds the built-in files when generating the client's module: Google's
+# common types from googleapis-common-protos, Confluent's from the registry's vendored copy.
+DATE_MODULE = importlib.import_module("google.type.date_pb2")  # googleapis-common-protos
+GOOGLE_TYPE_INCLUDE = Path(str(DATE_MODULE.__file__)).parents[2]
+CONFLUENT_INCLUDE = Path(__file__).parents[3] / "registry" / "formats" / "protobuf_confluent"
 
 
 def _context(topic: str) -> SerializationContext:
@@ -275,6 +302,75 @@ def test_protobuf_use_latest_version_writes_with_the_registered_schema(
         frame, _context(topic)
     )
     assert decoded == _order(proto_modules)
+
+
+@pytest.fixture(scope="module")
+def priced_item_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
+    """The module protoc generates for PricedItem. Its import of confluent/type/decimal.proto
+    becomes ``confluent.type.decimal_pb2``, which the client ships as
+    ``confluent_kafka.schema_registry.confluent.type.decimal_pb2``: a one-line module
+    re-exports it, so that the file is declared once in the process."""
+    root = tmp_path_factory.mktemp("builtin-protos")
+    sources = root / "src" / "catalog"
+    sources.mkdir(parents=True)
+    (sources / "priced_item.proto").write_text(PRICED_ITEM_PROTO)
+    out = root / "out"
+    (out / "confluent" / "type").mkdir(parents=True)
+    status = protoc.main(
+        [
+            "protoc",
+            f"-I{root / 'src'}",
+            f"-I{Path(protoc.__file__).parent / '_proto'}",
+            f"-I{GOOGLE_TYPE_INCLUDE}",
+            f"-I{CONFLUENT_INCLUDE}",
+            f"--python_out={out}",
+            "catalog/priced_item.proto",
+        ]
+    )
+    assert status == 0
+    for directory in (out / "catalog", out / "confluent", out / "confluent" / "type"):
+        (directory / "__init__.py").touch()
+    (out / "confluent" / "type" / "decimal_pb2.py").write_text(
+        f"from {decimal_pb2.__name__} import *  # noqa: F403\n"
+    )
+    sys.path.insert(0, str(out))
+    try:
+        yield importlib.import_module("catalog.priced_item_pb2")
+    finally:
+        sys.path.remove(str(out))
+        for name in [n for n in sys.modules if n.split(".")[0] in ("catalog", "confluent")]:
+            del sys.modules[name]
+
+
+def test_protobuf_with_google_type_and_confluent_fields_round_trips_without_references(
+    registry_client: SchemaRegistryClient, priced_item_module: ModuleType
+) -> None:
+    topic = unique_subject("proto-builtins")
+    item_type = priced_item_module.PricedItem
+    serializer = ProtobufSerializer(item_type, registry_client, {"use.deprecated.format": False})
+    deserializer = ProtobufDeserializer(
+        item_type, {"use.deprecated.format": False}, registry_client
+    )
+    item = item_type(sku="tea-250g")
+    item.price.CopyFrom(decimal_to_protobuf(Decimal("12.50"), 2))
+    item.available_from.year, item.available_from.month, item.available_from.day = 2026, 3, 1
+
+    frame = serializer(item, _context(topic))
+
+    assert frame is not None
+    registered = registry_client.get_latest_version(f"{topic}-value")
+    assert _schema_id(frame) == registered.schema_id
+    # Neither import was registered: the client treats both as built in, and so does the
+    # registry.
+    assert registered.schema.references in (None, [])
+    stored = registered.schema.schema_str or ""
+    assert 'import "confluent/type/decimal.proto";' in stored
+    assert 'import "google/type/date.proto";' in stored
+    assert ".confluent.type.Decimal price = 2;" in stored
+    decoded = deserializer(frame, _context(topic))
+    assert decoded == item
+    assert protobuf_to_decimal(decoded.price) == Decimal("12.50")
+    assert (decoded.available_from.year, decoded.available_from.day) == (2026, 1)
 
 
 def test_the_registry_lists_all_three_schema_types(registry_client: SchemaRegistryClient) -> None:
