@@ -41,6 +41,16 @@ RegistryMode = strawberry.enum(
     ),
 )
 SchemaFormat = strawberry.enum(model.SchemaFormat, name="SchemaFormat")
+ChangeClass = strawberry.enum(
+    model.ChangeClass,
+    name="ChangeClass",
+    description=(
+        "How a version changed against the previous live one, under STRICT in both "
+        "directions: MAJOR breaking (the new version does not accept data written with "
+        "the previous one), MINOR additive (it does, but the previous one does not accept "
+        "all the new one's data), PATCH annotation-only (each accepts the other's data)."
+    ),
+)
 # The kinds a subscriber sees (KEY_REVOKED stays internal), in declaration order.
 PublicEventKind = enum.Enum(  # type: ignore[misc]
     "PublicEventKind", [(k.name, k.value) for k in model.EventKind if k in model.PUBLIC_EVENT_KINDS]
@@ -118,6 +128,9 @@ class SchemaVersion:
     references: list[SchemaReference] = strawberry.field(
         description="The registered versions this schema refers to, in the order given."
     )
+    change: ChangeClass | None = strawberry.field(  # type: ignore[valid-type]
+        description="How it changed the previous version; null for a first or imported one."
+    )
 
     @strawberry.field(description="Live versions whose schema refers to this version.")
     async def referenced_by(self, info: GraphInfo) -> list[SchemaVersion]:
@@ -136,6 +149,7 @@ class SchemaVersion:
             format=version.schema.format,
             deleted=version.is_deleted,
             references=SchemaReference.all_of(version.schema),
+            change=version.change,
         )
 
 
@@ -165,6 +179,16 @@ class Subject:
         view = await config_resolvers.get_config(info.context.services, self.name)
         return view.effective
 
+    @strawberry.field(
+        description=(
+            "Every version, oldest first (soft-deleted ones marked), with how it changed "
+            "the previous live version and the STRICT findings that say so."
+        )
+    )
+    async def changelog(self, info: GraphInfo) -> list[ChangelogEntry]:
+        entries = await schema_resolvers.list_changelog(info.context.services, self.name)
+        return [ChangelogEntry.from_domain(e) for e in entries]
+
     @classmethod
     def from_domain(cls, subject: model.Subject) -> Subject:
         return cls(name=subject.name, versions=list(subject.versions), deleted=subject.is_deleted)
@@ -181,6 +205,12 @@ class RegisteredSchema:
         description="False when identical content was already registered (idempotent)."
     )
     references: list[SchemaReference]
+    change: ChangeClass | None = strawberry.field(  # type: ignore[valid-type]
+        description="How this version changed the previous one; null for a first version."
+    )
+    change_findings: list[Incompatibility] = strawberry.field(
+        description="The STRICT findings, both directions, that classify the change."
+    )
 
     @classmethod
     def from_domain(cls, result: model.RegistrationResult) -> RegisteredSchema:
@@ -193,6 +223,8 @@ class RegisteredSchema:
             format=v.schema.format,
             is_new_version=result.is_new_version,
             references=SchemaReference.all_of(v.schema),
+            change=v.change,
+            change_findings=[Incompatibility.from_domain(i) for i in result.findings],
         )
 
 
@@ -214,6 +246,23 @@ class Incompatibility:
             new_path=item.new_path,
             direction=item.direction,
             version=item.version,
+        )
+
+
+@strawberry.type(description="How one version changed the previous live one.")
+class ChangelogEntry:
+    version: int
+    change: ChangeClass | None  # type: ignore[valid-type]
+    deleted: bool
+    findings: list[Incompatibility]
+
+    @classmethod
+    def from_domain(cls, entry: domain_compat.ChangelogEntry) -> ChangelogEntry:
+        return cls(
+            version=entry.version,
+            change=entry.change,
+            deleted=entry.is_deleted,
+            findings=[Incompatibility.from_domain(i) for i in entry.findings],
         )
 
 
@@ -301,6 +350,9 @@ class SchemaChangeEvent:
         description="For REGISTERED: the versions the schema refers to."
     )
     compatibility: CompatibilityLevel | None  # type: ignore[valid-type]
+    change: ChangeClass | None = strawberry.field(  # type: ignore[valid-type]
+        description="For REGISTERED: how the version changed the previous one."
+    )
     permanent: bool
     timestamp: float = strawberry.field(description="Commit time, seconds since the epoch.")
     committed_at: str = strawberry.field(
@@ -319,6 +371,7 @@ class SchemaChangeEvent:
             format=event.schema_format,
             references=[SchemaReference.from_domain(r) for r in event.references],
             compatibility=event.compatibility,
+            change=event.change,
             permanent=event.is_permanent,
             timestamp=event.created_at,
             committed_at=iso_8601(event.created_at),

@@ -23,7 +23,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
 
-from registry.model import DEFAULT_COMPATIBILITY_POLICY, CompatibilityLevel, CompatibilityPolicy
+from registry.model import (
+    DEFAULT_COMPATIBILITY_POLICY,
+    ChangeClass,
+    CompatibilityLevel,
+    CompatibilityPolicy,
+)
 from registry.types import Version
 
 if TYPE_CHECKING:
@@ -144,6 +149,47 @@ def check_compatibility(
             for item in handler.find_incompatibilities(previous, candidate, direction, policy):
                 found.append(replace(item, direction=direction, version=version))
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class ChangelogEntry:
+    """One version's change against the previous live version, with the STRICT
+    findings (both directions) that classify it."""
+
+    version: Version
+    change: ChangeClass | None
+    findings: tuple[Incompatibility, ...] = ()
+    is_deleted: bool = False
+
+
+def classify(findings: Sequence[Incompatibility]) -> ChangeClass:
+    """MAJOR when a BACKWARD finding exists (the new version does not read the old
+    one's data), MINOR when only FORWARD ones do, PATCH when there are none; the
+    findings are those of a STRICT FULL check against the previous version."""
+    directions = {item.direction for item in findings}
+    if Direction.BACKWARD in directions:
+        return ChangeClass.MAJOR
+    if Direction.FORWARD in directions:
+        return ChangeClass.MINOR
+    return ChangeClass.PATCH
+
+
+def findings_from_records(records: Sequence[dict[str, object]]) -> tuple[Incompatibility, ...]:
+    """The inverse of ``Incompatibility.as_record`` for stored findings."""
+    found = []
+    for record in records:
+        version = record.get("version")
+        found.append(
+            Incompatibility(
+                code=str(record["code"]),
+                message=str(record["message"]),
+                old_path=str(record["oldPath"]),
+                new_path=str(record["newPath"]),
+                direction=Direction(record["direction"]),
+                version=Version(version) if isinstance(version, int) else None,
+            )
+        )
+    return tuple(found)
 
 
 def summarize(incompatibilities: Sequence[Incompatibility], level: CompatibilityLevel) -> str:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from registry.types import SchemaId, Sequence, SubjectName, Version
+
+if TYPE_CHECKING:
+    from registry.compatibility import Incompatibility
 
 
 class SchemaFormat(enum.Enum):
@@ -72,14 +76,28 @@ class Schema:
     dialect: str | None = None
 
 
+class ChangeClass(enum.Enum):
+    """What a version changed against the previous live one, judged under STRICT in
+    both directions (semantic-versioning terms): MAJOR, data written with the previous
+    version is not accepted by this one (breaking); MINOR, it is, but data written with
+    this one is not accepted by the previous (additive); PATCH, both accept each
+    other's data (annotations, or changes that mean the same)."""
+
+    MAJOR = "MAJOR"
+    MINOR = "MINOR"
+    PATCH = "PATCH"
+
+
 @dataclass(frozen=True, slots=True)
 class SchemaVersion:
-    """One version of a subject, pointing at a schema."""
+    """One version of a subject, pointing at a schema. ``change``: how it changed
+    against the version before it (None for a first version, or an imported one)."""
 
     subject: SubjectName
     version: Version
     schema: Schema
     is_deleted: bool = False
+    change: ChangeClass | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +156,7 @@ class ChangeEvent:
     created_at: float = 0.0
     key_id: str | None = None
     references: tuple[SchemaReference, ...] = ()
+    change: ChangeClass | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,5 +170,9 @@ class Page:
 
 @dataclass(frozen=True, slots=True)
 class RegistrationResult:
+    """``findings``: for a new version, the STRICT findings against the previous one that
+    classify its change (``SchemaVersion.change``)."""
+
     version: SchemaVersion
     is_new_version: bool
+    findings: tuple[Incompatibility, ...] = ()

@@ -11,8 +11,9 @@ from registry.access import ApiKey, StoredKey
 from registry.audit import AuditEntry, AuditRecord
 from registry.audit_checkpoints import AuditCheckpoint
 from registry.checks import CanonicalSchema, CheckRequest, SchemaSource
-from registry.compatibility import Incompatibility
+from registry.compatibility import ChangelogEntry, Incompatibility
 from registry.model import (
+    ChangeClass,
     ChangeEvent,
     CompatibilityLevel,
     CompatibilityPolicy,
@@ -95,6 +96,11 @@ class RegistryReader(Protocol):
         soft-deleted ones too with ``include_deleted``; by subject, then version."""
         ...
 
+    async def list_changelog(self, subject: SubjectName) -> list[ChangelogEntry]:
+        """Every version of ``subject`` (soft-deleted ones marked), oldest first, with how
+        it changed against the previous one."""
+        ...
+
     async def get_compatibility(self, subject: SubjectName | None) -> CompatibilityLevel | None:
         """The level set for ``subject`` (global when None); None when unset."""
         ...
@@ -146,9 +152,16 @@ class RegistryWriter(RegistryReader, Protocol):
         ...
 
     async def insert_version(
-        self, subject: SubjectName, version: Version, schema_id: SchemaId
+        self,
+        subject: SubjectName,
+        version: Version,
+        schema_id: SchemaId,
+        *,
+        change: ChangeClass | None = None,
+        findings: Seq[Incompatibility] = (),
     ) -> None:
-        """Add a version, creating the subject (or reviving a soft-deleted one)."""
+        """Add a version, creating the subject (or reviving a soft-deleted one), with how
+        it changed against the previous one and the findings that say so."""
         ...
 
     async def get_next_version(self, subject: SubjectName) -> Version:
@@ -199,6 +212,7 @@ class RegistryWriter(RegistryReader, Protocol):
         compatibility: CompatibilityLevel | None = None,
         is_permanent: bool = False,
         key_id: str | None = None,
+        change: ChangeClass | None = None,
     ) -> ChangeEvent:
         """Record a change in the same transaction; it is published after commit."""
         ...

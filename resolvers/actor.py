@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from registry.access import ApiKey
 from registry.audit import OUTCOME_OK, AuditRecord
-from registry.model import ChangeEvent, CompatibilityLevel, EventKind, Schema
+from registry.model import ChangeClass, ChangeEvent, CompatibilityLevel, EventKind, Schema
 from registry.ports import AuditLog, RegistryStore, RegistryWriter
 from registry.types import SubjectName, Version
 
@@ -68,6 +68,7 @@ class AuditedWriter:
         compatibility: CompatibilityLevel | None = None,
         is_permanent: bool = False,
         key_id: str | None = None,
+        change: ChangeClass | None = None,
     ) -> ChangeEvent:
         event = await self._writer.append_event(
             kind,
@@ -77,6 +78,7 @@ class AuditedWriter:
             compatibility=compatibility,
             is_permanent=is_permanent,
             key_id=key_id,
+            change=change,
         )
         detail: dict[str, str | int | bool | None] = {
             "event": kind.value,
@@ -86,6 +88,8 @@ class AuditedWriter:
             detail["permanent"] = True
         if key_id is not None:
             detail["key"] = key_id
+        if change is not None:
+            detail["change"] = change.value
         await self._writer.append_audit(
             self._actor.record(
                 outcome=OUTCOME_OK,

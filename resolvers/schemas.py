@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from registry import compatibility
 from registry.checks import CanonicalSchema, CheckRequest, EarlierSchema, SchemaSource
-from registry.compatibility import Incompatibility
+from registry.compatibility import ChangelogEntry, Incompatibility
 from registry.errors import (
     IncompatibleSchemaError,
     SchemaNotFoundError,
@@ -17,6 +17,7 @@ from registry.errors import (
 from registry.formats import handler_for
 from registry.model import (
     DEFAULT_COMPATIBILITY_POLICY,
+    ChangeClass,
     CompatibilityLevel,
     CompatibilityPolicy,
     EventKind,
@@ -133,9 +134,12 @@ async def register_schema(
     # SQLite, every query of this process): what it depends on is read again under the
     # lock, and in the rare case that it changed meanwhile the check runs again there.
     level, policy = settings.compatibility, settings.policy
-    live = compatibility.versions_to_check(level, await store.list_live_versions(name))
+    all_live = await store.list_live_versions(name)
+    live = compatibility.versions_to_check(level, all_live)
     found = await _incompatibilities(services, candidate.source, level, live, policy)
     checked = _inputs(level, policy, live)
+    previous = all_live[-1:]
+    change = await _classify(services, candidate.source, previous)
 
     async with store.write() as tx:
         existing = await tx.find_version_by_fingerprint(name, parsed.fingerprint)
@@ -149,9 +153,13 @@ async def register_schema(
         # A referenced version deleted meanwhile is refused here, not stored dangling.
         await ReferenceResolver(tx).candidate(format, text, candidate.references, None)
         level, policy = settings.compatibility, settings.policy
-        live = compatibility.versions_to_check(level, await tx.list_live_versions(name))
+        all_live = await tx.list_live_versions(name)
+        live = compatibility.versions_to_check(level, all_live)
         if _inputs(level, policy, live) != checked:
             found = await _incompatibilities(services, candidate.source, level, live, policy)
+        if [v.schema.id for v in all_live[-1:]] != [v.schema.id for v in previous]:
+            previous = all_live[-1:]
+            change = await _classify(services, candidate.source, previous)
         if found:
             raise IncompatibleSchemaError(
                 compatibility.summarize(found, level),
@@ -170,13 +178,42 @@ async def register_schema(
                 dialect=parsed.dialect,
             )
         version = await tx.get_next_version(name)
-        await tx.insert_version(name, version, schema.id)
-        event = await tx.append_event(EventKind.REGISTERED, name, version=version, schema=schema)
+        kind, findings = change
+        await tx.insert_version(name, version, schema.id, change=kind, findings=findings)
+        event = await tx.append_event(
+            EventKind.REGISTERED, name, version=version, schema=schema, change=kind
+        )
     await services.publisher.publish([event])
     return RegistrationResult(
-        version=SchemaVersion(subject=name, version=version, schema=schema),
+        version=SchemaVersion(subject=name, version=version, schema=schema, change=kind),
         is_new_version=True,
+        findings=findings,
     )
+
+
+async def _classify(
+    services: Services, candidate: SchemaSource, previous: list[SchemaVersion]
+) -> tuple[ChangeClass | None, tuple[Incompatibility, ...]]:
+    """How ``candidate`` changes the previous live version, under STRICT in both
+    directions, whatever the subject's own level and policy (None: there is none)."""
+    if not previous:
+        return None, ()
+    found = await _incompatibilities(
+        services,
+        candidate,
+        CompatibilityLevel.FULL,
+        previous,
+        CompatibilityPolicy.STRICT,
+    )
+    return compatibility.classify(found), tuple(found)
+
+
+async def list_changelog(services: Services, subject: str) -> list[ChangelogEntry]:
+    """How each version of ``subject`` changed against the one before it, oldest first."""
+    name = validate_subject_name(subject)
+    if await services.store.get_subject(name, include_deleted=True) is None:
+        raise SubjectNotFoundError(name)
+    return await services.store.list_changelog(name)
 
 
 async def lookup_schema(

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 
 from registry.access import ApiKey, Principal, StoredKey, SubjectScopes
+from registry.compatibility import ChangelogEntry
 from registry.errors import UnauthenticatedError
 from registry.model import (
     PUBLIC_EVENT_KINDS,
@@ -144,6 +145,9 @@ class ScopedStore:
             return []
         found = await self._store.list_referencing_versions(subject, version, include_deleted)
         return [v for v in found if self._sees(v.subject)]
+
+    async def list_changelog(self, subject: SubjectName) -> list[ChangelogEntry]:
+        return await self._store.list_changelog(subject) if self._sees(subject) else []
 
     async def get_compatibility(self, subject: SubjectName | None) -> CompatibilityLevel | None:
         found = await self._store.get_compatibility(subject)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
 from registry.access import ApiKey, StoredKey
+from registry.compatibility import ChangelogEntry, findings_from_records
 from registry.model import (
+    ChangeClass,
     ChangeEvent,
     CompatibilityLevel,
     CompatibilityPolicy,
@@ -220,6 +223,27 @@ class Reads:
         if not include_deleted:
             query = query.where(subject_versions.c.deleted.is_(False))
         return [version_of(row) for row in await self._fetch_all(query)]
+
+    async def list_changelog(self, subject: SubjectName) -> list[ChangelogEntry]:
+        query = (
+            sa.select(
+                subject_versions.c.version,
+                subject_versions.c.change,
+                subject_versions.c.change_findings,
+                subject_versions.c.deleted,
+            )
+            .where(subject_versions.c.subject == subject)
+            .order_by(subject_versions.c.version)
+        )
+        return [
+            ChangelogEntry(
+                version=Version(row["version"]),
+                change=enum_or_none(ChangeClass, row["change"]),
+                findings=findings_from_records(json.loads(row["change_findings"] or "[]")),
+                is_deleted=bool(row["deleted"]),
+            )
+            for row in await self._fetch_all(query)
+        ]
 
     async def get_compatibility(self, subject: SubjectName | None) -> CompatibilityLevel | None:
         return (await self.get_scope_config(subject)).compatibility

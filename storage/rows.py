@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from registry.access import ApiKey, Role, SubjectScopes
 from registry.model import (
+    ChangeClass,
     ChangeEvent,
     CompatibilityLevel,
     EventKind,
@@ -61,6 +62,7 @@ VERSION_COLUMNS = (
     schemas.c.fingerprint,
     schemas.c.refs,
     schemas.c.dialect,
+    subject_versions.c.change,
 )
 VERSION_JOIN = subject_versions.join(schemas, subject_versions.c.schema_id == schemas.c.id)
 
@@ -71,6 +73,7 @@ def version_of(row: Mapping[str, Any]) -> SchemaVersion:
         version=Version(row["version"]),
         schema=schema_of(row),
         is_deleted=bool(row["deleted"]),
+        change=enum_or_none(ChangeClass, row["change"]),
     )
 
 
@@ -90,6 +93,7 @@ def event_of(row: Mapping[str, Any]) -> ChangeEvent:
         created_at=float(row["created_at"]),
         key_id=row["key_id"],
         references=references_of(row["refs"]) if has_schema else (),
+        change=enum_or_none(ChangeClass, row["change"]),
     )
 
 

@@ -42,6 +42,10 @@ subject_versions = sa.Table(
     sa.Column("schema_id", sa.Integer, sa.ForeignKey("schemas.id"), nullable=False),
     sa.Column("deleted", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", sa.Float, nullable=False),
+    # How the version changed against the previous live one (ChangeClass), and the STRICT
+    # findings that say so (JSON records); NULL for a first or an imported version.
+    sa.Column("change", sa.String(8), nullable=True),
+    sa.Column("change_findings", sa.Text, nullable=True),
     sa.Index("ix_subject_versions_schema_id", "schema_id"),
 )
 
@@ -85,6 +89,7 @@ events = sa.Table(
     # KEY_REVOKED events: the key. Revocations travel in the outbox, in commit order
     # with the changes, so no event committed after one reaches the key's sockets.
     sa.Column("key_id", sa.String(32), nullable=True),
+    sa.Column("change", sa.String(8), nullable=True),
 )
 
 # A single row. Every write transaction first updates it: on PostgreSQL the row lock

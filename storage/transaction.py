@@ -15,7 +15,9 @@ from databases.core import Connection
 
 from registry.access import ApiKey
 from registry.audit import AuditRecord
+from registry.compatibility import Incompatibility
 from registry.model import (
+    ChangeClass,
     ChangeEvent,
     CompatibilityLevel,
     CompatibilityPolicy,
@@ -120,7 +122,13 @@ class Transaction(Reads):
         )
 
     async def insert_version(
-        self, subject: SubjectName, version: Version, schema_id: SchemaId
+        self,
+        subject: SubjectName,
+        version: Version,
+        schema_id: SchemaId,
+        *,
+        change: ChangeClass | None = None,
+        findings: Seq[Incompatibility] = (),
     ) -> None:
         now = time.time()
         existing = await self._fetch_one(
@@ -141,6 +149,10 @@ class Transaction(Reads):
                 schema_id=schema_id,
                 deleted=False,
                 created_at=now,
+                change=None if change is None else change.value,
+                change_findings=(
+                    None if change is None else json.dumps([item.as_record() for item in findings])
+                ),
             )
         )
 
@@ -263,6 +275,7 @@ class Transaction(Reads):
         compatibility: CompatibilityLevel | None = None,
         is_permanent: bool = False,
         key_id: str | None = None,
+        change: ChangeClass | None = None,
     ) -> ChangeEvent:
         await self._connection.execute(
             registry_state.update()
@@ -288,6 +301,7 @@ class Transaction(Reads):
                 permanent=is_permanent,
                 created_at=now,
                 key_id=key_id,
+                change=None if change is None else change.value,
             )
         )
         is_registration = kind is EventKind.REGISTERED and schema is not None
@@ -304,6 +318,7 @@ class Transaction(Reads):
             created_at=now,
             key_id=key_id,
             references=schema.references if is_registration and schema else (),
+            change=change,
         )
 
     async def append_audit(self, record: AuditRecord) -> AuditRecord:

@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 
 from registry.model import (
+    ChangeClass,
     ChangeEvent,
     CompatibilityLevel,
     EventKind,
@@ -31,6 +32,7 @@ def encode_event(event: ChangeEvent) -> str:
             "created_at": event.created_at,
             "key_id": event.key_id,
             "references": [[r.name, r.subject, r.version] for r in event.references],
+            "change": None if event.change is None else event.change.value,
         }
     ).decode()
 
@@ -59,6 +61,7 @@ def decode_event(message: str | bytes) -> ChangeEvent:
                 SchemaReference(str(name), SubjectName(str(subject)), Version(int(version)))
                 for name, subject, version in data.get("references") or ()
             ),
+            change=None if data.get("change") is None else ChangeClass(data["change"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"Not a change event: {exc}") from exc
