@@ -6,8 +6,9 @@ numbers, keywords and patterns from the rule, so a profile is data only.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
+
+import re2
 
 from registry.providers.model import Check, LintFinding, ProviderProfile, Rule
 from registry.providers.walk import (
@@ -49,7 +50,7 @@ def lint_name(name: str, profile: ProviderProfile) -> list[LintFinding]:
             rule.id, "", f"The name {name[:80]!r} is refused: {rule.summary}", rule.severity
         )
         for rule in profile.rules_for(Check.TOOL_NAME)
-        if rule.pattern is not None and re.fullmatch(rule.pattern, name) is None
+        if rule.pattern is not None and re2.fullmatch(rule.pattern, name) is None
     ]
 
 
@@ -135,7 +136,7 @@ def _over(count: int) -> Callable[[Rule], bool]:
 
 
 def _mismatches(text: str) -> Callable[[Rule], bool]:
-    return lambda rule: rule.pattern is not None and re.fullmatch(rule.pattern, text) is None
+    return lambda rule: rule.pattern is not None and re2.fullmatch(rule.pattern, text) is None
 
 
 def _at(pointer: str, summary: str) -> str:
