@@ -6,18 +6,19 @@ numbers, keywords and patterns from the rule, so a profile is data only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import re2
 
-from registry.providers.model import Check, LintFinding, ProviderProfile, Rule
+from registry.providers.findings import find, mismatches, over, says
+from registry.providers.model import Check, LintFinding, ProviderProfile
+from registry.providers.references import reference_findings
 from registry.providers.walk import (
     BOOLEAN_ALLOWED,
     Node,
     Walk,
     escape,
     is_object_schema,
-    resolve,
     walk,
 )
 
@@ -37,10 +38,10 @@ def lint_document(document: object, profile: ProviderProfile) -> list[LintFindin
         findings.extend(_node_findings(node, profile, totals))
         if isinstance(node.schema, dict) and isinstance(node.schema.get("$ref"), str):
             refs.append((node.pointer, node.schema["$ref"]))
-    findings.extend(_ref_findings(document, refs, profile))
+    findings.extend(reference_findings(document, refs, profile))
     findings.extend(_total_findings(totals, profile))
     if state.truncated:
-        findings.extend(_find(profile, Check.WORK_BUDGET, "#", lambda rule: rule.summary))
+        findings.extend(find(profile, Check.WORK_BUDGET, "#", lambda rule: rule.summary))
     return findings
 
 
@@ -54,18 +55,6 @@ def lint_name(name: str, profile: ProviderProfile) -> list[LintFinding]:
     ]
 
 
-def _find(
-    profile: ProviderProfile,
-    check: Check,
-    pointer: str,
-    say: Callable[[Rule], str],
-    applies: Callable[[Rule], bool] | None = None,
-) -> Iterable[LintFinding]:
-    for rule in profile.rules_for(check):
-        if applies is None or applies(rule):
-            yield LintFinding(rule.id, pointer, say(rule), rule.severity)
-
-
 def _root_findings(document: object, profile: ProviderProfile) -> Iterable[LintFinding]:
     kind = document.get("type") if isinstance(document, dict) else None
     for rule in profile.rules_for(Check.ROOT_OBJECT):
@@ -75,7 +64,7 @@ def _root_findings(document: object, profile: ProviderProfile) -> Iterable[LintF
                 rule.id, "#", f"The root schema is not an object: {rule.summary}", rule.severity
             )
     if isinstance(document, dict) and "anyOf" in document:
-        yield from _find(
+        yield from find(
             profile, Check.ROOT_ANY_OF, "#/anyOf", lambda r: f"The root is an anyOf. {r.summary}"
         )
 
@@ -98,7 +87,7 @@ def _node_findings(node: Node, profile: ProviderProfile, totals: _Totals) -> lis
     if isinstance(schema, bool):
         if node.keyword in BOOLEAN_ALLOWED:
             return []
-        return list(_find(profile, Check.BOOLEAN_SCHEMA, at, lambda r: _at(at, r.summary)))
+        return list(find(profile, Check.BOOLEAN_SCHEMA, at, lambda r: _at(at, r.summary)))
     if not isinstance(schema, dict):
         return []
     found: list[LintFinding] = []
@@ -127,18 +116,6 @@ def _node_findings(node: Node, profile: ProviderProfile, totals: _Totals) -> lis
     return found
 
 
-def _says(sentence: str) -> Callable[[Rule], str]:
-    return lambda rule: f"{sentence} {rule.summary}"
-
-
-def _over(count: int) -> Callable[[Rule], bool]:
-    return lambda rule: rule.limit is not None and count > rule.limit
-
-
-def _mismatches(text: str) -> Callable[[Rule], bool]:
-    return lambda rule: rule.pattern is not None and re2.fullmatch(rule.pattern, text) is None
-
-
 def _at(pointer: str, summary: str) -> str:
     return f"At {pointer}: {summary}"
 
@@ -149,10 +126,10 @@ def _value_findings(
     found: list[LintFinding] = []
     kind, fmt, enum = schema.get("type"), schema.get("format"), schema.get("enum")
     if isinstance(kind, list):
-        found.extend(_find(profile, Check.TYPE_ARRAY, f"{at}/type", lambda r: _at(at, r.summary)))
+        found.extend(find(profile, Check.TYPE_ARRAY, f"{at}/type", lambda r: _at(at, r.summary)))
     if isinstance(fmt, str):
         found.extend(
-            _find(
+            find(
                 profile,
                 Check.FORMATS,
                 f"{at}/format",
@@ -163,16 +140,16 @@ def _value_findings(
     if isinstance(enum, list):
         if any(not isinstance(value, str) for value in enum):
             found.extend(
-                _find(profile, Check.ENUM_STRINGS, f"{at}/enum", lambda r: _at(at, r.summary))
+                find(profile, Check.ENUM_STRINGS, f"{at}/enum", lambda r: _at(at, r.summary))
             )
         if any(not isinstance(value, PRIMITIVES) for value in enum):
             found.extend(
-                _find(profile, Check.ENUM_PRIMITIVES, f"{at}/enum", lambda r: _at(at, r.summary))
+                find(profile, Check.ENUM_PRIMITIVES, f"{at}/enum", lambda r: _at(at, r.summary))
             )
     min_items = schema.get("minItems")
     if isinstance(min_items, int) and not isinstance(min_items, bool):
         found.extend(
-            _find(
+            find(
                 profile,
                 Check.MIN_ITEMS,
                 f"{at}/minItems",
@@ -183,11 +160,11 @@ def _value_findings(
     pattern = schema.get("pattern")
     if isinstance(pattern, str) and _uses_unsupported_regex(pattern):
         found.extend(
-            _find(profile, Check.PATTERN_FEATURES, f"{at}/pattern", lambda r: _at(at, r.summary))
+            find(profile, Check.PATTERN_FEATURES, f"{at}/pattern", lambda r: _at(at, r.summary))
         )
     all_of = schema.get("allOf")
     if isinstance(all_of, list) and any(isinstance(b, dict) and "$ref" in b for b in all_of):
-        found.extend(_find(profile, Check.ALL_OF_REF, f"{at}/allOf", lambda r: _at(at, r.summary)))
+        found.extend(find(profile, Check.ALL_OF_REF, f"{at}/allOf", lambda r: _at(at, r.summary)))
     return found
 
 
@@ -199,7 +176,7 @@ def _object_findings(
     found: list[LintFinding] = []
     if schema.get("additionalProperties") is not False:
         found.extend(
-            _find(
+            find(
                 profile,
                 Check.CLOSED_OBJECTS,
                 at,
@@ -220,22 +197,22 @@ def _object_findings(
         if name not in required:
             totals.optional += 1
             found.extend(
-                _find(
+                find(
                     profile,
                     Check.ALL_REQUIRED,
                     place,
-                    _says(f"The property {str(name)[:80]!r} is not required."),
+                    says(f"The property {str(name)[:80]!r} is not required."),
                 )
             )
         if isinstance(sub, dict) and ("anyOf" in sub or isinstance(sub.get("type"), list)):
             totals.unions += 1
         found.extend(
-            _find(
+            find(
                 profile,
                 Check.PROPERTY_NAME,
                 place,
-                _says(f"The property name {str(name)[:80]!r} is refused."),
-                _mismatches(str(name)),
+                says(f"The property name {str(name)[:80]!r} is refused."),
+                mismatches(str(name)),
             )
         )
     return found
@@ -273,18 +250,18 @@ def _total_findings(totals: _Totals, profile: ProviderProfile) -> list[LintFindi
     )
     for check, count, what in counted:
         found.extend(
-            _find(
+            find(
                 profile,
                 check,
                 "#",
-                _says(f"The schema has {count} {what}."),
-                _over(count),
+                says(f"The schema has {count} {what}."),
+                over(count),
             )
         )
     deepest = totals.deepest
     if deepest is not None:
         found.extend(
-            _find(
+            find(
                 profile,
                 Check.MAX_DEPTH,
                 deepest.pointer,
@@ -296,94 +273,15 @@ def _total_findings(totals: _Totals, profile: ProviderProfile) -> list[LintFindi
         )
     for pointer, length in totals.large_enums:
         found.extend(
-            _find(
+            find(
                 profile,
                 Check.MAX_LARGE_ENUM_LENGTH,
                 pointer,
-                _says(f"This enum's values total {length} characters."),
-                _over(length),
+                says(f"This enum's values total {length} characters."),
+                over(length),
             )
         )
     return found
-
-
-def _ref_findings(
-    document: object, refs: list[tuple[str, str]], profile: ProviderProfile
-) -> list[LintFinding]:
-    found: list[LintFinding] = []
-    edges: dict[str, set[str]] = {}
-    resolved: list[tuple[str, str]] = []
-    for site, ref in refs:
-        place = f"{site}/$ref"
-        if not ref.startswith("#"):
-            found.extend(
-                _find(
-                    profile,
-                    Check.EXTERNAL_REF,
-                    place,
-                    _says(f"$ref {ref[:200]!r} is external."),
-                )
-            )
-            continue
-        exists, target = resolve(document, ref)
-        if not exists:
-            found.extend(
-                _find(
-                    profile,
-                    Check.UNRESOLVED_REF,
-                    place,
-                    _says(f"$ref {ref[:200]!r} names nothing in the schema."),
-                )
-            )
-            continue
-        resolved.append((site, target))
-    targets = {target for _, target in resolved} | {"#"}
-    for site, target in resolved:
-        for holder in _self_and_ancestors(site):
-            if holder in targets:
-                edges.setdefault(holder, set()).add(target)
-    cycle_at = _first_cycle(edges)
-    if cycle_at is not None:
-        found.extend(
-            _find(
-                profile,
-                Check.RECURSION,
-                cycle_at,
-                lambda r: f"The schema at {cycle_at} refers to itself through $ref. {r.summary}",
-            )
-        )
-    return found
-
-
-def _self_and_ancestors(pointer: str) -> Iterable[str]:
-    while True:
-        yield pointer
-        if pointer == "#":
-            return
-        pointer = pointer.rsplit("/", 1)[0]
-
-
-def _first_cycle(edges: dict[str, set[str]]) -> str | None:
-    """A node on a cycle of the reference graph, or None (iterative depth-first search)."""
-    done: set[str] = set()
-    for start in sorted(edges):
-        if start in done:
-            continue
-        on_path = {start}
-        stack = [(start, iter(sorted(edges.get(start, ()))))]
-        while stack:
-            node, following = stack[-1]
-            step = next(following, None)
-            if step is None:
-                stack.pop()
-                on_path.discard(node)
-                done.add(node)
-            elif step in on_path:
-                return step
-            elif step not in done:
-                on_path.add(step)
-                stack.append((step, iter(sorted(edges.get(step, ())))))
-    return None
 
 
 def _uses_unsupported_regex(pattern: str) -> bool:

@@ -15,6 +15,10 @@ from registry.providers.model import (
 
 READ_ON = "2026-12-03"
 GUIDE = "https://developers.openai.com/api/docs/guides/structured-outputs#supported-schemas"
+ONE_OF_REPORT = (
+    "https://community.openai.com/t/official-documentation-for-supported-schemas-for-"
+    "response-format-parameter-in-calls-to-client-beta-chats-completions-parse/932422"
+)
 FUNCTION_NAME = "https://platform.openai.com/docs/api-reference/chat/create#chat-create-tools"
 
 # The guide's own page could not be read here; its rules are quoted by SDKs and libraries
@@ -72,6 +76,19 @@ OPENAI = ProviderProfile(
             ),
         ),
         Rule(
+            "OPENAI_ONE_OF_REFUSED",
+            Check.KEYWORDS,
+            Severity.BLOCKING,
+            "oneOf is refused ('oneOf' is not permitted); anyOf is the supported union.",
+            Source(
+                ONE_OF_REPORT,
+                READ_ON,
+                Confirmation.SECONDARY,
+                "The API's error message as reported by a user; not in the guide's list.",
+            ),
+            keywords=frozenset({"oneOf"}),
+        ),
+        Rule(
             "OPENAI_FINE_TUNED_UNSUPPORTED_KEYWORD",
             Check.KEYWORDS,
             Severity.WARNING,
@@ -101,7 +118,6 @@ OPENAI = ProviderProfile(
                     "unevaluatedProperties",
                     "unevaluatedItems",
                     "default",
-                    "oneOf",
                 }
             ),
         ),

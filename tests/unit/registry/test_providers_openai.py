@@ -76,6 +76,11 @@ CASES: list[tuple[str, Any, set[tuple[str, str]]]] = [
         },
     ),
     (
+        "oneOf",
+        closed({"a": {"oneOf": [{"type": "string"}, {"type": "integer"}]}}),
+        {("OPENAI_ONE_OF_REFUSED", "#/properties/a/oneOf")},
+    ),
+    (
         "patternProperties",
         {**closed({}), "patternProperties": {"^x-": {"type": "string"}}},
         {("OPENAI_FINE_TUNED_UNSUPPORTED_KEYWORD", "#/patternProperties")},
