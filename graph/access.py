@@ -54,6 +54,7 @@ QUERY_RULES: dict[str, Rule] = {
     "schema": _read(),
     "lookupSchema": _read("subject"),
     "checkCompatibility": _read("subject"),
+    "lintSchema": _read(),
     "config": _read("subject"),
     "apiKeys": lambda args: (Action.MANAGE_KEYS, None),
     "auditLog": lambda args: (Action.READ_AUDIT, None),

@@ -32,6 +32,8 @@ from graph.types import (
     Config,
     CreatedApiKey,
     GraphInfo,
+    LintFinding,
+    Provider,
     RegisteredSchema,
     RegistryMode,
     Schema,
@@ -47,6 +49,7 @@ from resolvers import audit as audit_resolvers
 from resolvers import changes as change_resolvers
 from resolvers import config as config_resolvers
 from resolvers import keys as key_resolvers
+from resolvers import lint as lint_resolvers
 from resolvers import modes as mode_resolvers
 from resolvers import schemas as schema_resolvers
 from resolvers import subjects as subject_resolvers
@@ -119,6 +122,22 @@ class Query:
             info.context.services, subject, schema, format, version, _references(references)
         )
         return CompatibilityCheck.from_domain(report)
+
+    @strawberry.field(
+        description=(
+            "The documented rules of provider that a JSON Schema breaks, and with toolName "
+            "those its tool or function name breaks; INVALID_SCHEMA if it is no JSON Schema."
+        )
+    )
+    async def lint_schema(
+        self,
+        info: GraphInfo,
+        schema: str,
+        provider: Provider,  # type: ignore[valid-type]
+        tool_name: str | None = None,
+    ) -> list[LintFinding]:
+        found = await lint_resolvers.lint_schema(info.context.services, schema, provider, tool_name)
+        return [LintFinding.from_domain(f) for f in found]
 
     @strawberry.field(description="Every API key, revoked ones included (admin).")
     async def api_keys(self, info: GraphInfo) -> list[ApiKey]:

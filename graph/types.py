@@ -11,9 +11,10 @@ import strawberry.scalars
 from strawberry.types import Info
 
 from graph.context import GraphContext
-from registry import access, audit, model
+from registry import access, audit, model, providers
 from registry import compatibility as domain_compat
 from resolvers import config as config_resolvers
+from resolvers import lint as lint_resolvers
 from resolvers import modes as mode_resolvers
 from resolvers import schemas as schema_resolvers
 from resolvers import subjects as subject_resolvers
@@ -132,6 +133,18 @@ class SchemaVersion:
         description="How it changed the previous version; null for a first or imported one."
     )
 
+    @strawberry.field(
+        description=(
+            "The documented rules of provider that this version's JSON Schema breaks "
+            "(empty: none known); refused for Avro and Protobuf."
+        )
+    )
+    async def lint(self, info: GraphInfo, provider: Provider) -> list[LintFinding]:  # type: ignore[valid-type]
+        found = await subject_resolvers.get_version(
+            info.context.services, self.subject, self.version, include_deleted=self.deleted
+        )
+        return [LintFinding.from_domain(f) for f in lint_resolvers.lint_version(found, provider)]
+
     @strawberry.field(description="Live versions whose schema refers to this version.")
     async def referenced_by(self, info: GraphInfo) -> list[SchemaVersion]:
         found = await schema_resolvers.list_referenced_by(
@@ -246,6 +259,37 @@ class Incompatibility:
             new_path=item.new_path,
             direction=item.direction,
             version=item.version,
+        )
+
+
+Provider = strawberry.enum(
+    providers.Provider,
+    name="Provider",
+    description=(
+        "A model provider's accepted subset of JSON Schema: OPENAI (Structured Outputs, "
+        "strict function calling), ANTHROPIC (tool input_schema), ANTHROPIC_STRICT (strict "
+        "tool use), GEMINI (function declarations and response schemas)."
+    ),
+)
+LintSeverity = strawberry.enum(providers.Severity, name="LintSeverity")
+
+
+@strawberry.type(description="One documented rule of a provider that a schema breaks.")
+class LintFinding:
+    rule_id: str = strawberry.field(description="Stable, e.g. OPENAI_PROPERTY_NOT_REQUIRED.")
+    pointer: str = strawberry.field(description="JSON pointer into the schema ('' for a name).")
+    message: str
+    severity: LintSeverity = strawberry.field(  # type: ignore[valid-type]
+        description="BLOCKING: the provider refuses it; WARNING: it may not be honoured."
+    )
+
+    @classmethod
+    def from_domain(cls, finding: providers.LintFinding) -> LintFinding:
+        return cls(
+            rule_id=finding.rule_id,
+            pointer=finding.pointer,
+            message=finding.message,
+            severity=finding.severity,
         )
 
 

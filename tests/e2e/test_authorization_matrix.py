@@ -245,6 +245,8 @@ TABLE: list[Row] = [
          W: Split(OK, graphql_error("SUBJECT_NOT_FOUND")), D: OK, **STALE},
         "query($subject: String!, $schema: String!) { checkCompatibility("
         "subject: $subject, schema: $schema, version: 1) { isCompatible } }"),
+    gql(f"{Q}.lintSchema", NONE, {A: NO, R: OK, W: OK, D: OK, **STALE},
+        '{ lintSchema(schema: "{\\"type\\": \\"object\\"}", provider: OPENAI) { ruleId } }'),
     gql(f"{Q}.config", SHARED, {A: NO, R: OK, W: OK, D: OK, **STALE},
         "query($subject: String) { config(subject: $subject) { compatibility mode } }"),
     gql(f"{Q}.config", NONE, {A: NO, R: OK, W: OK, D: OK, **STALE},

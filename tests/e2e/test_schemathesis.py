@@ -36,6 +36,7 @@ ROOT_FIELDS = [
     "Query.schema",
     "Query.lookupSchema",
     "Query.checkCompatibility",
+    "Query.lintSchema",
     "Query.config",
     "Query.apiKeys",
     "Query.auditLog",
