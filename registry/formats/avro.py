@@ -21,6 +21,7 @@ from registry.formats.avro_model import (
     NamedType,
     Node,
 )
+from registry.formats.avro_payloads import AvroPayloads
 from registry.formats.base import (
     NO_CONTEXT,
     ParseContext,
@@ -29,6 +30,7 @@ from registry.formats.base import (
     fingerprint_of,
 )
 from registry.model import DEFAULT_COMPATIBILITY_POLICY, CompatibilityPolicy, SchemaFormat
+from registry.payloads import PayloadValidator, refuse_message_name
 
 
 def _reject_constants(value: str) -> None:
@@ -196,6 +198,12 @@ class AvroFormat:
         )
         verdicts[key] = result
         return list(result)
+
+    def validator(self, schema: ParsedSchema, message_name: str | None = None) -> PayloadValidator:
+        refuse_message_name(SchemaFormat.AVRO, message_name)
+        if not isinstance(schema.document, AvroDocument):
+            raise TypeError(f"{schema.format.value} schema given to the Avro validator")
+        return AvroPayloads(schema.document)
 
 
 def _index(schema: ParsedSchema) -> SchemaIndex:

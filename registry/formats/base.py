@@ -9,6 +9,7 @@ from typing import Protocol
 
 from registry.compatibility import Direction, Incompatibility
 from registry.model import CompatibilityPolicy, SchemaFormat
+from registry.payloads import PayloadValidator
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,4 +128,12 @@ class FormatHandler(Protocol):
     ) -> list[Incompatibility]:
         """Why ``new`` cannot replace ``old`` in ``direction`` under ``policy`` (STRICT when
         omitted); empty when it can."""
+        ...
+
+    def validator(self, schema: ParsedSchema, message_name: str | None = None) -> PayloadValidator:
+        """``schema`` made ready to check payloads in the format's JSON form (built once,
+        reused for every payload). ``message_name`` picks the message of a format whose
+        schema declares several (Protobuf: default its first); a format without such a
+        choice refuses one (``BadUserInputError``). ``InvalidSchemaError`` when the
+        schema cannot check payloads (a stored pattern the linear-time engine refuses)."""
         ...

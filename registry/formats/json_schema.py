@@ -23,8 +23,10 @@ from registry.formats.json_schema_compat.dialects import (
     SUPPORTED_DIALECTS,
     normalize_dialect,
 )
+from registry.formats.json_schema_payloads import JsonSchemaPayloads
 from registry.formats.json_schema_references import check_references, remember
 from registry.model import DEFAULT_COMPATIBILITY_POLICY, CompatibilityPolicy, SchemaFormat
+from registry.payloads import PayloadValidator, refuse_message_name
 
 __all__ = [
     "DRAFT_04",
@@ -255,6 +257,12 @@ class JsonSchemaFormat:
             shared=(_fingerprints(old), _fingerprints(new)),
             memo=_memo(new),
         )
+
+    def validator(self, schema: ParsedSchema, message_name: str | None = None) -> PayloadValidator:
+        refuse_message_name(SchemaFormat.JSON, message_name)
+        if schema.refusal is not None:
+            raise InvalidSchemaError(f"Schema cannot validate payloads: {schema.refusal}")
+        return JsonSchemaPayloads(_working(schema))
 
 
 def _working(schema: ParsedSchema) -> object:

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from google.protobuf import unknown_fields
+from google.protobuf.descriptor import FileDescriptor
 from google.protobuf.descriptor_pb2 import FileDescriptorProto, FileDescriptorSet
 from google.protobuf.message import DecodeError, Message
 
@@ -27,6 +28,7 @@ from registry.formats.protobuf_compat import find_breaking_changes
 from registry.formats.protobuf_model import SchemaModel, build_model
 from registry.formats.protobuf_normal import normal_form
 from registry.formats.protobuf_options import OptionsReader
+from registry.formats.protobuf_payloads import ProtobufPayloads, build_pool, find_message
 from registry.formats.protobuf_protoc import (
     ProtocError,
     ProtocRefusal,
@@ -37,6 +39,7 @@ from registry.formats.protobuf_protoc import (
 from registry.formats.protobuf_syntax import UnrepresentableError, quoted
 from registry.formats.protobuf_text import canonical_text
 from registry.model import DEFAULT_COMPATIBILITY_POLICY, CompatibilityPolicy, SchemaFormat
+from registry.payloads import PayloadValidator
 
 _BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 # The file name a schema's own text compiles under (Confluent's deserializer calls the
@@ -306,6 +309,16 @@ class ProtobufFormat:
         return find_breaking_changes(
             model_of(old), model_of(new), direction, lenient=policy is CompatibilityPolicy.LENIENT
         )
+
+    def validator(self, schema: ParsedSchema, message_name: str | None = None) -> PayloadValidator:
+        """For the message ``message_name`` names (default: the file's first)."""
+        file = schema.memo.get("protobuf_file")
+        if not isinstance(file, FileDescriptor):
+            document = schema.document
+            if not isinstance(document, ProtoDocument):
+                raise InvalidSchemaError("Schema is not a parsed Protobuf schema.")
+            file = schema.memo["protobuf_file"] = build_pool([*document.imports, document.file])
+        return ProtobufPayloads(find_message(file, message_name))
 
 
 PROTOBUF = ProtobufFormat()
