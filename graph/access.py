@@ -55,6 +55,8 @@ QUERY_RULES: dict[str, Rule] = {
     "lookupSchema": _read("subject"),
     "checkCompatibility": _read("subject"),
     "lintSchema": _read(),
+    "validatePayload": _read("subject"),
+    "validatePayloads": _read("subject"),
     "config": _read("subject"),
     "apiKeys": lambda args: (Action.MANAGE_KEYS, None),
     "auditLog": lambda args: (Action.READ_AUDIT, None),

@@ -7,6 +7,7 @@ from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
 import strawberry
+import strawberry.scalars
 from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
@@ -22,6 +23,7 @@ from graph.access import AccessExtension
 from graph.errors import RegistryErrorExtension, format_error
 from graph.fanout import SharedEventExecutor, shared_event
 from graph.limits import QueryLimits, limits_rule
+from graph.payloads import PayloadValidation
 from graph.types import (
     ApiKey,
     ApiKeyRole,
@@ -53,6 +55,7 @@ from resolvers import lint as lint_resolvers
 from resolvers import modes as mode_resolvers
 from resolvers import schemas as schema_resolvers
 from resolvers import subjects as subject_resolvers
+from resolvers import validation as validation_resolvers
 from resolvers.references import checked_references
 
 
@@ -138,6 +141,45 @@ class Query:
     ) -> list[LintFinding]:
         found = await lint_resolvers.lint_schema(info.context.services, schema, provider, tool_name)
         return [LintFinding.from_domain(f) for f in found]
+
+    @strawberry.field(
+        description=(
+            "Whether payload conforms to version of subject (the latest live version when "
+            "omitted): a JSON value for JSON Schema, the JSON encoding for Avro, ProtoJSON "
+            "for Protobuf, where messageName picks the message (default the file's first)."
+        )
+    )
+    async def validate_payload(
+        self,
+        info: GraphInfo,
+        subject: str,
+        payload: strawberry.scalars.JSON,
+        version: int | None = None,
+        message_name: str | None = None,
+    ) -> PayloadValidation:
+        verdict = await validation_resolvers.validate_payload(
+            info.context.services, subject, version, payload, message_name
+        )
+        return PayloadValidation.from_domain(verdict)
+
+    @strawberry.field(
+        description=(
+            "validatePayload for each of payloads (at most 100, together no larger than "
+            "one schema may be), in order, against one version."
+        )
+    )
+    async def validate_payloads(
+        self,
+        info: GraphInfo,
+        subject: str,
+        payloads: list[strawberry.scalars.JSON],
+        version: int | None = None,
+        message_name: str | None = None,
+    ) -> list[PayloadValidation]:
+        verdicts = await validation_resolvers.validate_payloads(
+            info.context.services, subject, version, payloads, message_name
+        )
+        return [PayloadValidation.from_domain(v) for v in verdicts]
 
     @strawberry.field(description="Every API key, revoked ones included (admin).")
     async def api_keys(self, info: GraphInfo) -> list[ApiKey]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from registry import checks
 from registry.access import Principal
@@ -18,6 +18,7 @@ from registry.ports import (
 )
 from resolvers.actor import Actor, record_refusal
 from resolvers.scoped import PrincipalFeed, ScopedStore
+from resolvers.validator_cache import ValidatorCache
 
 DEFAULT_MAX_SCHEMA_BYTES = 1024 * 1024
 
@@ -48,6 +49,8 @@ class Services:
     key_hasher: KeyHasher | None = None
     audit_log: AuditLog | None = None
     actor: Actor | None = None
+    # Shared by every view of these services (``replace`` keeps the same instance).
+    validators: ValidatorCache = field(default_factory=ValidatorCache)
 
     def for_principal(
         self, principal: Principal, *, client: str = "", request_id: str = ""
