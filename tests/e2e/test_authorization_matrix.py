@@ -247,6 +247,16 @@ TABLE: list[Row] = [
         "subject: $subject, schema: $schema, version: 1) { isCompatible } }"),
     gql(f"{Q}.lintSchema", NONE, {A: NO, R: OK, W: OK, D: OK, **STALE},
         '{ lintSchema(schema: "{\\"type\\": \\"object\\"}", provider: OPENAI) { ruleId } }'),
+    gql(f"{Q}.validatePayload", SHARED,
+        {A: NO, R: Split(OK, graphql_error("SUBJECT_NOT_FOUND")),
+         W: Split(OK, graphql_error("SUBJECT_NOT_FOUND")), D: OK, **STALE},
+        "query($subject: String!) { validatePayload("
+        "subject: $subject, version: 1, payload: {title: 1}) { valid } }"),
+    gql(f"{Q}.validatePayloads", SHARED,
+        {A: NO, R: Split(OK, graphql_error("SUBJECT_NOT_FOUND")),
+         W: Split(OK, graphql_error("SUBJECT_NOT_FOUND")), D: OK, **STALE},
+        "query($subject: String!) { validatePayloads("
+        "subject: $subject, payloads: [{}, 2]) { valid } }"),
     gql(f"{Q}.config", SHARED, {A: NO, R: OK, W: OK, D: OK, **STALE},
         "query($subject: String) { config(subject: $subject) { compatibility mode } }"),
     gql(f"{Q}.config", NONE, {A: NO, R: OK, W: OK, D: OK, **STALE},

@@ -13,19 +13,54 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import graphql
 import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis.core.result import Ok
 from schemathesis.core.transport import Response
 from schemathesis.generation.case import Case
+from schemathesis.graphql import nodes
 from schemathesis.schemas import APIOperation
 
 from tests.support.server import ServerProcess
 
 MAX_EXAMPLES = 50
 Operation = APIOperation[Any, Any, Any, Any]
+
+
+def json_literals() -> st.SearchStrategy[graphql.ValueNode]:
+    """Any JSON value as a GraphQL literal, for the JSON scalar (payloads)."""
+    names = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,8}", fullmatch=True)
+    leaves: st.SearchStrategy[graphql.ValueNode] = st.one_of(
+        st.just(nodes.Null),
+        st.booleans().map(nodes.Boolean),
+        st.integers().map(nodes.Int),
+        st.floats(allow_nan=False, allow_infinity=False).map(nodes.Float),
+        st.text(max_size=20).map(nodes.String),
+    )
+
+    def containers(
+        children: st.SearchStrategy[graphql.ValueNode],
+    ) -> st.SearchStrategy[graphql.ValueNode]:
+        field = st.builds(
+            lambda name, value: graphql.ObjectFieldNode(
+                name=graphql.NameNode(value=name), value=value
+            ),
+            names,
+            children,
+        )
+        return st.one_of(
+            st.lists(children, max_size=4).map(nodes.List),
+            st.lists(field, max_size=4, unique_by=lambda f: f.name.value).map(nodes.Object),
+        )
+
+    return st.recursive(leaves, containers, max_leaves=12)
+
+
+schemathesis.graphql.scalar("JSON", json_literals())
 
 
 # Parametrizing needs the names before any server runs; the first test keeps this list
@@ -37,6 +72,8 @@ ROOT_FIELDS = [
     "Query.lookupSchema",
     "Query.checkCompatibility",
     "Query.lintSchema",
+    "Query.validatePayload",
+    "Query.validatePayloads",
     "Query.config",
     "Query.apiKeys",
     "Query.auditLog",
