@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 
 from registry.errors import BadUserInputError, InvalidSchemaError, UnsupportedFormatError
@@ -77,6 +78,9 @@ _PARSED_CHARS_LIMIT = 8 * 1024 * 1024
 _Key = tuple[SchemaFormat, str, str | None, tuple[tuple[str, str, int, str], ...]]
 _parsed: OrderedDict[_Key, ParsedSchema] = OrderedDict()
 _parsed_chars = 0
+# Parsing may run in a thread beside the event loop (a validator built off the loop): the
+# memo's bookkeeping is done under this lock, the parsing itself outside it.
+_parsed_lock = threading.Lock()
 
 
 def parse_schema(
@@ -91,10 +95,11 @@ def parse_schema(
         context = ParseContext(context.references)
     refs = tuple((r.name, r.subject, r.version, r.schema.fingerprint) for r in context.references)
     key: _Key = (format, text, context.dialect, refs)
-    parsed = _parsed.get(key)
-    if parsed is not None:
-        _parsed.move_to_end(key)
-    else:
+    with _parsed_lock:
+        parsed = _parsed.get(key)
+        if parsed is not None:
+            _parsed.move_to_end(key)
+    if parsed is None:
         parsed = _parse_and_keep(format, text, key, context)
     if parsed.refusal is not None and not stored:
         raise InvalidSchemaError(parsed.refusal)
@@ -106,11 +111,12 @@ def _parse_and_keep(
 ) -> ParsedSchema:
     global _parsed_chars
     parsed = handler_for(format).parse(text, stored=True, context=context)
-    for cache_key in {key, (format, parsed.canonical, key[2], key[3])}:
-        if cache_key not in _parsed:
-            _parsed[cache_key] = parsed
-            _parsed_chars += len(cache_key[1])
-    while _parsed and (len(_parsed) > _PARSED_LIMIT or _parsed_chars > _PARSED_CHARS_LIMIT):
-        (_, evicted_text, _, _), _ = _parsed.popitem(last=False)
-        _parsed_chars -= len(evicted_text)
+    with _parsed_lock:
+        for cache_key in {key, (format, parsed.canonical, key[2], key[3])}:
+            if cache_key not in _parsed:
+                _parsed[cache_key] = parsed
+                _parsed_chars += len(cache_key[1])
+        while _parsed and (len(_parsed) > _PARSED_LIMIT or _parsed_chars > _PARSED_CHARS_LIMIT):
+            (_, evicted_text, _, _), _ = _parsed.popitem(last=False)
+            _parsed_chars -= len(evicted_text)
     return parsed
