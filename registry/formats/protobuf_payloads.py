@@ -54,7 +54,10 @@ def find_message(file: FileDescriptor, name: str | None) -> Descriptor:
         for message in _messages(file.message_types_by_name.values()):
             if message.full_name == candidate:
                 return message
-    names = ", ".join(sorted(m.full_name for m in _messages(file.message_types_by_name.values())))
+    declared = sorted(m.full_name for m in _messages(file.message_types_by_name.values()))
+    names = ", ".join(declared[:20]) + (
+        f" and {len(declared) - 20} more" if len(declared) > 20 else ""
+    )
     raise BadUserInputError(
         f"The Protobuf schema declares no message named '{name}'; it declares: {names}."
     )
