@@ -28,20 +28,10 @@ from registry.formats.base import (
     ParsedSchema,
     ResolvedReference,
     fingerprint_of,
+    load_json,
 )
 from registry.model import DEFAULT_COMPATIBILITY_POLICY, CompatibilityPolicy, SchemaFormat
 from registry.payloads import PayloadValidator, refuse_message_name
-
-
-def _reject_constants(value: str) -> None:
-    raise ValueError(f"{value} is not valid JSON")
-
-
-def _load(text: str) -> object:
-    try:
-        return json.loads(text, parse_constant=_reject_constants)
-    except (ValueError, RecursionError) as exc:
-        raise InvalidSchemaError(f"Schema is not valid JSON: {exc}") from None
 
 
 def canonical_text(schema: Node) -> str:
@@ -136,7 +126,7 @@ class AvroFormat:
     def parse(
         self, text: str, *, stored: bool = False, context: ParseContext = NO_CONTEXT
     ) -> ParsedSchema:
-        document = _load(text)
+        document = load_json(text)
         known, dependencies = _referenced(context.references)
         try:
             schema, defined = canonicalize(document, known)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from registry.compatibility import Direction, Incompatibility
+from registry.errors import InvalidSchemaError
 from registry.model import CompatibilityPolicy, SchemaFormat
 from registry.payloads import PayloadValidator
 
@@ -75,6 +76,19 @@ def fingerprint_of(
         refs = [[r.name, r.subject, r.version] for r in references]
         text += "\n" + json.dumps({"dialect": dialect, "references": refs}, ensure_ascii=True)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _reject_constants(value: str) -> None:
+    raise ValueError(f"{value} is not valid JSON")
+
+
+def load_json(text: str) -> object:
+    """A schema's JSON text, ``NaN`` and ``Infinity`` refused; ``InvalidSchemaError``
+    naming the problem for anything that is not JSON."""
+    try:
+        return json.loads(text, parse_constant=_reject_constants)
+    except (ValueError, RecursionError) as exc:
+        raise InvalidSchemaError(f"Schema is not valid JSON: {exc}") from None
 
 
 class FormatHandler(Protocol):

@@ -11,7 +11,13 @@ import jsonschema_rs
 from registry.compatibility import Direction, Incompatibility
 from registry.errors import InvalidSchemaError
 from registry.formats import ecma_regex
-from registry.formats.base import NO_CONTEXT, ParseContext, ParsedSchema, fingerprint_of
+from registry.formats.base import (
+    NO_CONTEXT,
+    ParseContext,
+    ParsedSchema,
+    fingerprint_of,
+    load_json,
+)
 from registry.formats.json_schema_bundle import working_document
 from registry.formats.json_schema_compat import CheckMemo, Fingerprints, find_breaking_changes
 from registry.formats.json_schema_compat.dialects import (
@@ -102,17 +108,6 @@ def _dialect(document: object, context: ParseContext) -> tuple[str, bool]:
     return default, False
 
 
-def _reject_constants(value: str) -> None:
-    raise ValueError(f"{value} is not valid JSON")
-
-
-def _load(text: str) -> object:
-    try:
-        return json.loads(text, parse_constant=_reject_constants)
-    except (ValueError, RecursionError) as exc:
-        raise InvalidSchemaError(f"Schema is not valid JSON: {exc}") from None
-
-
 def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
@@ -193,7 +188,7 @@ class JsonSchemaFormat:
     def parse(
         self, text: str, *, stored: bool = False, context: ParseContext = NO_CONTEXT
     ) -> ParsedSchema:
-        document = _load(text)
+        document = load_json(text)
         if not isinstance(document, dict | bool):
             raise InvalidSchemaError(
                 f"A JSON Schema must be an object or a boolean, got {type(document).__name__}."
