@@ -24,7 +24,7 @@ from resolvers.references import stored_sources
 
 _MAX_MESSAGE_NAME_CHARS = 1024
 # Payloads past this many bytes in one request are checked off the event loop.
-_INLINE_PAYLOAD_BYTES = 64 * 1024
+_INLINE_PAYLOAD_BYTES = 16 * 1024
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,9 @@ the schema's descriptors. Unknown members are refused, as the parser does by def
 The parser stops at its first error and names the path only sometimes, so a refused
 payload is narrowed down member by member (each alone parsed again, then its items and
 the members of a nested message) until each failing value is found: the verdict is always
-the parser's, the pointers exact. ``schema_path`` is the full name of the field (or of the
+the parser's, the pointers exact. The narrowing reads at most a few times the payload
+(``_Narrowing``); past that, as for a large value nested very deep, the innermost value
+found refused so far is reported. ``schema_path`` is the full name of the field (or of the
 message, for what is wrong with a message as a whole, such as two members of one oneof).
 """
 
@@ -69,6 +71,47 @@ def _messages(messages: Iterable[Descriptor]) -> Iterator[Descriptor]:
         yield from _messages(message.nested_types)
 
 
+class _Exhausted(Exception):
+    """The narrowing spent its budget."""
+
+
+class _Narrowing:
+    """One payload's narrowing: what each of its values weighs (nodes, itself included)
+    and what parsing may still cost. Each parse is charged the weight of the value it
+    reads, and the whole narrowing may read ``_BUDGET_FACTOR`` times the payload: a value
+    nested deep inside is re-read at every level above it, which unbounded would cost
+    the payload's size times its depth."""
+
+    def __init__(self, payload: object) -> None:
+        self.weights: dict[int, int] = {}
+        self.budget = _BUDGET_FACTOR * self._weigh(payload) + _BUDGET_FLOOR
+        # The innermost value known to be refused, reported if the budget runs out.
+        self.last: PayloadError | None = None
+
+    def _weigh(self, payload: object) -> int:
+        order: list[dict[str, object] | list[object]] = []
+        stack = [payload]
+        while stack:  # iterative: depth is no limit
+            value = stack.pop()
+            if isinstance(value, dict | list):
+                order.append(value)
+                stack.extend(value.values() if isinstance(value, dict) else value)
+        for value in reversed(order):  # children before their parents
+            children: Iterable[object] = value.values() if isinstance(value, dict) else value
+            self.weights[id(value)] = 1 + sum(self.weights.get(id(c), 1) for c in children)
+        return self.weights.get(id(payload), 1)
+
+    def charge(self, value: object) -> None:
+        self.budget -= self.weights.get(id(value), 1)
+        if self.budget < 0:
+            raise _Exhausted
+
+
+# Narrowing reads at most this many times the payload (plus a floor for small ones).
+_BUDGET_FACTOR = 4
+_BUDGET_FLOOR = 10_000
+
+
 class ProtobufPayloads:
     """A ``PayloadValidator`` for one message of a Protobuf schema."""
 
@@ -77,14 +120,20 @@ class ProtobufPayloads:
         self._classes: dict[str, type[Message]] = {}
 
     def validate(self, payload: object, limit: int = MAX_ERRORS) -> list[PayloadError]:
-        if self._parses(self._message, payload):
+        whole = self._problem(self._message, payload)
+        if whole is None:
             return []
+        run = _Narrowing(payload)
         found: list[PayloadError] = []
-        for error in self._locate(self._message, payload, ()):
-            found.append(error)
-            if len(found) >= limit:
-                break
-        return found
+        try:
+            for error in self._locate(run, self._message, payload, (), whole):
+                found.append(error)
+                if len(found) >= limit:
+                    break
+        except _Exhausted:
+            if run.last is not None and run.last not in found:
+                found.append(run.last)
+        return found[:limit]
 
     def _class(self, message: Descriptor) -> type[Message]:
         found = self._classes.get(message.full_name)
@@ -105,22 +154,27 @@ class ProtobufPayloads:
             return " ".join(str(exc).split()) or type(exc).__name__
         return None
 
-    def _parses(self, message: Descriptor, value: object) -> bool:
-        return self._problem(message, value) is None
+    def _charged(
+        self, run: _Narrowing, message: Descriptor, value: object, inner: object
+    ) -> str | None:
+        """``_problem``, charged to the narrowing as a read of ``inner``."""
+        run.charge(inner)
+        return self._problem(message, value)
 
-    def _locate(self, message: Descriptor, value: object, at: Tokens) -> Iterator[PayloadError]:
-        """The errors of ``value``, which the parser refuses as ``message``."""
-        whole = self._problem(message, value)
-        if whole is None:
-            return
+    def _locate(
+        self, run: _Narrowing, message: Descriptor, value: object, at: Tokens, whole: str
+    ) -> Iterator[PayloadError]:
+        """The errors of ``value``, which the parser refuses as ``message`` (``whole``)."""
+        here = PayloadError(pointer(at), message.full_name, "type", whole)
+        run.last = here
         if not isinstance(value, dict) or message.full_name.startswith(_SPECIAL_PREFIX):
-            yield PayloadError(pointer(at), message.full_name, "type", whole)
+            yield here
             return
         by_name = {f.json_name: f for f in message.fields}
         by_name.update((f.name, f) for f in message.fields)
         narrowed = False
         for key, member in value.items():
-            problem = self._problem(message, {key: member})
+            problem = self._charged(run, message, {key: member}, member)
             if problem is None:
                 continue
             narrowed = True
@@ -128,7 +182,7 @@ class ProtobufPayloads:
             if field is None:
                 yield PayloadError(pointer((*at, key)), message.full_name, "field", problem)
             else:
-                yield from self._member(message, field, key, member, (*at, key), problem)
+                yield from self._member(run, message, field, key, member, (*at, key), problem)
         if not narrowed:
             # Each member parses alone: what is wrong is their combination.
             oneofs = {f.containing_oneof.name for f in message.fields if f.containing_oneof}
@@ -137,6 +191,7 @@ class ProtobufPayloads:
 
     def _member(
         self,
+        run: _Narrowing,
         message: Descriptor,
         field: FieldDescriptor,
         key: str,
@@ -145,23 +200,35 @@ class ProtobufPayloads:
         problem: str,
     ) -> Iterator[PayloadError]:
         sub = field.message_type
-        if sub is not None and sub.GetOptions().map_entry and isinstance(member, dict):
+        is_map = sub is not None and sub.GetOptions().map_entry
+        if sub is not None and is_map and isinstance(member, dict):
             values = sub.fields_by_name["value"].message_type
             for name, item in member.items():
-                inner = self._problem(message, {key: {name: item}})
-                if inner is not None:
-                    yield from self._item(field, values, item, (*at, name), inner)
+                inner = self._charged(run, message, {key: {name: item}}, item)
+                if inner is None:
+                    continue
+                # The entry may be refused for its key: the value is then fine alone.
+                if values is not None and isinstance(item, dict):
+                    inner_value = self._charged(run, values, item, item)
+                    if inner_value is None:
+                        yield PayloadError(pointer((*at, name)), field.full_name, "type", inner)
+                        continue
+                yield from self._item(run, field, values, item, (*at, name), inner)
             return
-        if field.is_repeated and isinstance(member, list):
+        if field.is_repeated and not is_map and isinstance(member, list):
             for index, item in enumerate(member):
-                inner = self._problem(message, {key: [item]})
+                inner = self._charged(run, message, {key: [item]}, item)
                 if inner is not None:
-                    yield from self._item(field, sub, item, (*at, index), inner)
+                    yield from self._item(run, field, sub, item, (*at, index), inner)
             return
-        yield from self._item(field, sub, member, at, problem)
+        if field.is_repeated:  # a map or list field given some other value
+            yield PayloadError(pointer(at), field.full_name, "type", problem)
+            return
+        yield from self._item(run, field, sub, member, at, problem)
 
     def _item(
         self,
+        run: _Narrowing,
         field: FieldDescriptor,
         sub: Descriptor | None,
         value: object,
@@ -169,16 +236,16 @@ class ProtobufPayloads:
         problem: str,
     ) -> Iterator[PayloadError]:
         """One value of ``field`` (of message type ``sub``, if any) the parser refuses:
-        inside it when it is a message."""
+        inside it when it is a message (a single value refused is refused as that
+        message: it is not read again to tell)."""
         if (
             sub is not None
             and isinstance(value, dict)
             and not sub.full_name.startswith(_SPECIAL_PREFIX)
-            and not self._parses(sub, value)
         ):
-            yield from self._locate(sub, value, at)
-        else:
-            yield PayloadError(pointer(at), field.full_name, "type", problem)
+            yield from self._locate(run, sub, value, at, problem)
+            return
+        yield PayloadError(pointer(at), field.full_name, "type", problem)
 
 
 def _kind(value: object) -> str:

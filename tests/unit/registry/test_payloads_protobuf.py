@@ -90,6 +90,8 @@ def where(errors: list[PayloadError]) -> list[tuple[str, str, str]]:
         ),
         ({"items": {"sku": "a"}}, [("/items", "shop.Order.items", "type")]),
         ({"counts": {"a": 1, "b": "x"}}, [("/counts/b", "shop.Order.counts", "type")]),
+        ({"counts": [1]}, [("/counts", "shop.Order.counts", "type")]),
+        ({"bySku": {"a": 5}}, [("/bySku/a", "shop.Order.by_sku", "type")]),
         ({"bySku": {"a": {"qty": 1.5}}}, [("/bySku/a/qty", "shop.Order.Item.qty", "type")]),
         ({"kind": "SMALL"}, [("/kind", "shop.Order.kind", "type")]),
         ({"totalCents": 1.5}, [("/totalCents", "shop.Order.total_cents", "type")]),
@@ -183,3 +185,33 @@ def test_errors_stop_at_the_limit() -> None:
 
     assert len(validator.validate({"sizes": ["x"] * 300}, limit=4)) == 4
     assert len(validator.validate({"sizes": ["x"] * 300})) == 100
+
+
+NODE = 'syntax = "proto3";\nmessage Node {\n  Node child = 1;\n  repeated int32 v = 2;\n}\n'
+
+
+def nested(depth: int, leaf: dict[str, object]) -> dict[str, object]:
+    node = leaf
+    for _ in range(depth):
+        node = {"child": node}
+    return node
+
+
+def test_a_value_nested_deep_is_found_exactly() -> None:
+    (error,) = validator_for(NODE).validate(nested(40, {"v": [1, "x"]}))
+
+    assert error.instance_path == "/child" * 40 + "/v/1"
+    assert (error.schema_path, error.keyword) == ("Node.v", "type")
+
+
+def test_narrowing_a_large_value_nested_deep_stops_at_its_budget_inside_the_path() -> None:
+    # Re-reading 30,000 values at each of 60 levels is past the budget: the innermost
+    # value found refused is reported, on the way to the failing one.
+    exact = "/child" * 60 + "/v/30000"
+
+    errors = validator_for(NODE).validate(nested(60, {"v": [*range(30_000), "x"]}))
+
+    assert len(errors) == 1
+    assert exact.startswith(errors[0].instance_path + "/")
+    assert errors[0].instance_path.startswith("/child/child")
+    assert "Failed to parse" in errors[0].message
