@@ -20,7 +20,12 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from graph.operations import operation_type, root_fields
-from registry.errors import IncompatibleSchemaError, RegistryError, refusal_log_level
+from registry.errors import (
+    IncompatibleSchemaError,
+    ProviderLintFailedError,
+    RegistryError,
+    refusal_log_level,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +57,8 @@ def _domain_extensions(error: RegistryError) -> dict[str, Any]:
     if isinstance(error, IncompatibleSchemaError):
         extensions["messages"] = [item.describe() for item in error.incompatibilities]
         extensions["incompatibilities"] = [item.as_record() for item in error.incompatibilities]
+    if isinstance(error, ProviderLintFailedError):
+        extensions["findings"] = error.records()
     return extensions
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, ClassVar
 if TYPE_CHECKING:
     from registry.compatibility import Incompatibility
     from registry.model import CompatibilityLevel, SchemaVersion
+    from registry.providers import LintFinding, Provider
 
 
 class RegistryError(Exception):
@@ -105,6 +106,26 @@ class IncompatibleSchemaError(RegistryError):
         self.subject = subject
         self.level = level
         self.checked = tuple(checked)
+
+
+class ProviderLintFailedError(RegistryError):
+    """A schema a chosen model provider cannot take: a registration under a subject whose
+    provider rules are enforced, or an export to a provider's request shape. ``findings``
+    are the blocking findings, each with the provider whose rule it breaks."""
+
+    code = "PROVIDER_LINT_FAILED"
+    http_status = 422
+
+    def __init__(self, message: str, findings: Sequence[tuple[Provider, LintFinding]]) -> None:
+        super().__init__(message)
+        self.findings = tuple(findings)
+
+    def records(self) -> list[dict[str, str]]:
+        """The findings as public records: provider, ruleId, pointer, message, severity."""
+        return [
+            {"provider": provider.value, **finding.as_record()}
+            for provider, finding in self.findings
+        ]
 
 
 class VersionConflictError(RegistryError):

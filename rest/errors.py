@@ -41,6 +41,7 @@ ERROR_CODES: dict[type[errors.RegistryError], tuple[int, int]] = {
     errors.InvalidVersionError: (422, 42202),
     errors.OperationNotPermittedError: (422, 42205),
     errors.ReferenceExistsError: (422, 42206),
+    errors.ProviderLintFailedError: (422, 42212),
     errors.InvalidSubjectError: (422, 42208),
     errors.SchemaTooLargeError: (422, 42209),
     errors.BadUserInputError: (422, 422),
