@@ -49,7 +49,12 @@ def _migrate(settings: Settings) -> None:
 def _serve(settings: Settings, host: str, port: int) -> int:
     from app.main import create_app
     from app.server import build_server
-    from app.startup import bind_listener, check_database, check_exposure
+    from app.startup import (
+        bind_listener,
+        check_database,
+        check_exposure,
+        wait_for_migrations,
+    )
 
     check_exposure(settings, host)
     # The port first: a port in use is reported before any file or database is touched.
@@ -59,6 +64,7 @@ def _serve(settings: Settings, host: str, port: int) -> int:
             _migrate(settings)
         else:
             check_database(settings)
+            wait_for_migrations(settings)
         app = create_app(settings.model_copy(update={"migrate_on_start": False}))
         server = build_server(app, settings, host, port)
         server.run(sockets=[listener])

@@ -72,6 +72,14 @@ class Settings(BaseSettings):
         description="Largest request body or websocket message; default 4 x max_schema_bytes.",
     )
     migrate_on_start: bool = True
+    migration_wait: float = Field(
+        default=300.0,
+        ge=0,
+        description=(
+            "Seconds `serve` without REGISTRY_MIGRATE_ON_START waits for the database to "
+            "reach this release's migrations (applied by `llm-schema-registry migrate`)."
+        ),
+    )
     db_pool_min_size: int = Field(default=2, ge=1)
     db_pool_max_size: int = Field(default=10, ge=1)
     event_poll_interval: float = Field(

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import errno
 import ipaddress
+import logging
 import os
 import socket
 import sqlite3
@@ -23,6 +24,8 @@ from sqlalchemy.engine import make_url
 
 from app.settings import Settings
 from app.urls import DatabaseTarget, mask_url
+
+logger = logging.getLogger(__name__)
 
 EXIT_CONFIGURATION = 2
 EXIT_UNAVAILABLE = 1
@@ -186,6 +189,51 @@ async def _wait_for_postgres(url: str, target: DatabaseTarget, patience: float) 
         else:
             await connection.close()
             return
+
+
+def wait_for_migrations(settings: Settings) -> None:
+    """Without ``migrate_on_start`` another process migrates (a Kubernetes Job running
+    ``llm-schema-registry migrate``): wait up to ``migration_wait`` seconds for the
+    database to reach this release's newest migration. A revision this release does not
+    know was written by a newer one, whose migrations only add: served, with a warning."""
+    asyncio.run(_wait_for_migrations(settings))
+
+
+async def _wait_for_migrations(settings: Settings) -> None:
+    from storage.migrate import current_revision, head_revision, is_known_revision
+
+    url = settings.database_url.get_secret_value()
+    head = head_revision()
+    deadline = time.monotonic() + settings.migration_wait
+    announced = False
+    while True:
+        try:
+            current = await current_revision(url)
+        except Exception as exc:
+            raise StartupError(
+                f"cannot read the migration state of the database ({_setting(url)}): "
+                f"{str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}"
+            ) from None
+        if current == head:
+            return
+        if current is not None and not is_known_revision(current):
+            logger.warning(
+                "the database is at migration %s, newer than this release's %s", current, head
+            )
+            return
+        if time.monotonic() >= deadline:
+            raise StartupError(
+                f"the database is at migration {current or 'none'} and this release needs "
+                f"{head}; run `llm-schema-registry migrate` (or set "
+                f"REGISTRY_MIGRATE_ON_START=true). Waited {settings.migration_wait:g} s "
+                "(REGISTRY_MIGRATION_WAIT)."
+            )
+        if not announced:
+            logger.info(
+                "waiting for the database to reach migration %s (at %s)", head, current or "none"
+            )
+            announced = True
+        await asyncio.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
 
 
 def is_loopback(host: str) -> bool:

@@ -243,6 +243,8 @@ def test_an_unreachable_broadcast_is_one_warning_and_the_replica_serves_degraded
 
 
 def test_a_database_without_tables_names_the_migrate_command(tmp_path: Path) -> None:
+    """Without migrations on start, ``serve`` waits REGISTRY_MIGRATION_WAIT seconds for
+    another process to migrate, then says which migration is missing and how to apply it."""
     empty = tmp_path / "empty.db"
     sqlite3.connect(empty).close()
 
@@ -251,11 +253,82 @@ def test_a_database_without_tables_names_the_migrate_command(tmp_path: Path) -> 
         cwd=tmp_path,
         REGISTRY_DATABASE_URL=f"sqlite+aiosqlite:///{empty}",
         REGISTRY_MIGRATE_ON_START="false",
+        REGISTRY_MIGRATION_WAIT="1",
     )
 
     assert_clear_failure(
-        run, "reading the database failed", "run `llm-schema-registry migrate`", code=3
+        run,
+        "the database is at migration none and this release needs",
+        "run `llm-schema-registry migrate`",
+        "REGISTRY_MIGRATION_WAIT",
+        code=1,
     )
+    assert run.seconds >= 1.0, run.output
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_replica_without_migrations_on_start_waits_for_the_migrate_command(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    """The Kubernetes pattern (deploy/kubernetes): a Job runs ``migrate`` while the
+    replicas start with REGISTRY_MIGRATE_ON_START=false; they wait, not ready, and serve
+    once the database holds this release's migrations."""
+    url = (
+        f"sqlite+aiosqlite:///{tmp_path / 'registry.db'}"
+        if backend == "sqlite"
+        else str(request.getfixturevalue("postgres_url"))
+    )
+    log = tmp_path / "server.log"
+    server = ServerProcess(
+        {
+            "REGISTRY_DATABASE_URL": url,
+            "REGISTRY_MIGRATE_ON_START": "false",
+            "REGISTRY_MIGRATION_WAIT": "60",
+            "REGISTRY_LOG_LEVEL": "info",
+        },
+        log_path=log,
+    )
+    with open(log, "ab") as sink:
+        waiting = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve"],
+            cwd=ROOT,
+            env=server.env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while "waiting for the database to reach migration" not in log.read_text():
+            assert waiting.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(f"{server.url}/readyz", timeout=1)
+
+        migrated = run_cli("migrate", cwd=tmp_path, REGISTRY_DATABASE_URL=url)
+        assert migrated.code == 0, migrated.output
+
+        ready = None
+        while ready is None:
+            assert waiting.poll() is None, log.read_text()
+            assert time.monotonic() < deadline + 30, log.read_text()
+            try:
+                ready = httpx.get(f"{server.url}/readyz", timeout=1)
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        answer = httpx.post(
+            server.graphql_url,
+            json={"query": 'mutation { registerSchema(subject: "k8s", schema: "{}") { id } }'},
+            timeout=10,
+        ).json()
+    finally:
+        waiting.terminate()
+        code = waiting.wait(30)
+
+    assert ready.status_code == 200, ready.text
+    assert answer == {"data": {"registerSchema": {"id": 1}}}, answer
+    assert code == 0, log.read_text()
+    assert "Traceback" not in log.read_text()
 
 
 def test_a_failing_migration_names_the_database_and_the_reason(tmp_path: Path) -> None:
