@@ -23,6 +23,7 @@ from strawberry.extensions.tracing import OpenTelemetryExtension
 from app.authentication import AuthenticationMiddleware, Authenticator
 from app.check_pool import ProcessChecker
 from app.cors import cors_middleware
+from app.etags import ConditionalGet
 from app.graphiql import ASSETS_PATH, asset_routes
 from app.graphql_view import RegistryGraphQL
 from app.keys import Argon2Hasher, KeyVerifier
@@ -352,7 +353,9 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
             StarletteHTTPException: http_exception_handler,
         },
     )
-    # Innermost: who is asking is known to every route (and to the response cache).
+    # Innermost: API reads get an ETag and answer If-None-Match with 304 (app/etags.py).
+    app.add_middleware(ConditionalGet)
+    # Next: who is asking is known to every route (and to the response cache).
     app.add_middleware(
         AuthenticationMiddleware,
         authenticator=authenticator,
