@@ -52,7 +52,9 @@ async def export_found(
             f"of '{found.subject}' is {found.schema.format.value}."
         )
     (source,) = await stored_sources(services.store, [found])
-    if source.size <= handler_for(source.format).inline_parse_chars:
+    # Inlining references (Gemini) can write many times the schema's own size.
+    is_small = source.size <= handler_for(source.format).inline_parse_chars
+    if is_small and target is not ExportTarget.GEMINI_FUNCTION:
         exported = _export(source, target, found.subject, name, description)
     else:
         # A large schema is read (and rewritten) in a thread, not on the event loop.

@@ -98,6 +98,12 @@ def export_schema(
         return Export(target, chosen, bundle)
     provider = _PROVIDERS[target]
     document, issues = provider_document(bundle, _FORMS[target])
+    if any(issue.rule_id == "EXPORT_TOO_LARGE" for issue in issues):
+        # Only part of the document was written: linting it would say nothing more.
+        raise ProviderLintFailedError(
+            f"The schema cannot be exported as {target.value}: {issues[-1].message}",
+            [(provider, issue) for issue in issues],
+        )
     strict = False
     if target is ExportTarget.ANTHROPIC_TOOL:
         # Strict tool use when the schema is in its subset, else plain tool use.
