@@ -55,6 +55,7 @@ QUERY_RULES: dict[str, Rule] = {
     "lookupSchema": _read("subject"),
     "checkCompatibility": _read("subject"),
     "lintSchema": _read(),
+    "exportSchema": _read("subject"),
     "validatePayload": _read("subject"),
     "validatePayloads": _read("subject"),
     "config": _read("subject"),

@@ -33,6 +33,7 @@ from graph.types import (
     CompatibilityPolicy,
     Config,
     CreatedApiKey,
+    ExportTarget,
     GraphInfo,
     LintFinding,
     Provider,
@@ -40,6 +41,7 @@ from graph.types import (
     RegistryMode,
     Schema,
     SchemaChangeEvent,
+    SchemaExport,
     SchemaFormat,
     SchemaReferenceInput,
     SchemaVersion,
@@ -50,6 +52,7 @@ from registry.access import SubjectScopes
 from resolvers import audit as audit_resolvers
 from resolvers import changes as change_resolvers
 from resolvers import config as config_resolvers
+from resolvers import export as export_resolvers
 from resolvers import keys as key_resolvers
 from resolvers import lint as lint_resolvers
 from resolvers import modes as mode_resolvers
@@ -141,6 +144,29 @@ class Query:
     ) -> list[LintFinding]:
         found = await lint_resolvers.lint_schema(info.context.services, schema, provider, tool_name)
         return [LintFinding.from_domain(f) for f in found]
+
+    @strawberry.field(
+        description=(
+            "The exact object a gateway sends to a model provider for version of subject "
+            "(the latest live version when omitted), named name (default: the subject's "
+            "last dot-separated segment) and described by description (default: the "
+            "schema's top-level description). PROVIDER_LINT_FAILED with the blocking "
+            "findings when the provider cannot take the schema unchanged."
+        )
+    )
+    async def export_schema(
+        self,
+        info: GraphInfo,
+        subject: str,
+        target: ExportTarget,  # type: ignore[valid-type]
+        version: int | None = None,
+        name: str | None = None,
+        description: str | None = None,
+    ) -> SchemaExport:
+        exported = await export_resolvers.export_version(
+            info.context.services, subject, target, version, name, description
+        )
+        return SchemaExport.from_domain(exported)
 
     @strawberry.field(
         description=(

@@ -13,7 +13,9 @@ from strawberry.types import Info
 from graph.context import GraphContext
 from registry import access, audit, model, providers
 from registry import compatibility as domain_compat
+from registry.providers import export as provider_export
 from resolvers import config as config_resolvers
+from resolvers import export as export_resolvers
 from resolvers import lint as lint_resolvers
 from resolvers import modes as mode_resolvers
 from resolvers import schemas as schema_resolvers
@@ -144,6 +146,27 @@ class SchemaVersion:
             info.context.services, self.subject, self.version, include_deleted=self.deleted
         )
         return [LintFinding.from_domain(f) for f in lint_resolvers.lint_version(found, provider)]
+
+    @strawberry.field(
+        description=(
+            "This version's JSON Schema as the request object of target (see "
+            "Query.exportSchema); refused for Avro and Protobuf."
+        )
+    )
+    async def export(
+        self,
+        info: GraphInfo,
+        target: ExportTarget,  # type: ignore[valid-type]
+        name: str | None = None,
+        description: str | None = None,
+    ) -> SchemaExport:
+        found = await subject_resolvers.get_version(
+            info.context.services, self.subject, self.version, include_deleted=self.deleted
+        )
+        exported = await export_resolvers.export_found(
+            info.context.services, found, target, name, description
+        )
+        return SchemaExport.from_domain(exported)
 
     @strawberry.field(description="Live versions whose schema refers to this version.")
     async def referenced_by(self, info: GraphInfo) -> list[SchemaVersion]:
@@ -290,6 +313,42 @@ class LintFinding:
             pointer=finding.pointer,
             message=finding.message,
             severity=finding.severity,
+        )
+
+
+ExportTarget = strawberry.enum(
+    provider_export.ExportTarget,
+    name="ExportTarget",
+    description=(
+        "A provider request object: OPENAI_TOOL (Chat Completions tools[] entry, strict), "
+        "OPENAI_RESPONSE_FORMAT (response_format json_schema, strict), ANTHROPIC_TOOL "
+        "(Messages tools[] entry; strict when the schema is in the strict subset), "
+        "GEMINI_FUNCTION (functionDeclarations[] entry, parameters as a Schema object), "
+        "JSON_SCHEMA (the schema alone, references inlined)."
+    ),
+)
+
+
+@strawberry.type(description="The exact object a gateway sends to a model provider.")
+class SchemaExport:
+    subject: str
+    version: int
+    schema_id: int = strawberry.field(description="The global id of the version's schema.")
+    target: ExportTarget  # type: ignore[valid-type]
+    name: str = strawberry.field(description="The tool, function or response format name.")
+    document: strawberry.scalars.JSON = strawberry.field(
+        description="The request object (for JSON_SCHEMA, the schema itself)."
+    )
+
+    @classmethod
+    def from_domain(cls, found: export_resolvers.ExportedVersion) -> SchemaExport:
+        return cls(
+            subject=found.version.subject,
+            version=found.version.version,
+            schema_id=found.version.schema.id,
+            target=found.export.target,
+            name=found.export.name,
+            document=cast(strawberry.scalars.JSON, found.export.document),
         )
 
 

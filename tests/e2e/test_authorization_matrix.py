@@ -247,6 +247,11 @@ TABLE: list[Row] = [
         "subject: $subject, schema: $schema, version: 1) { isCompatible } }"),
     gql(f"{Q}.lintSchema", NONE, {A: NO, R: OK, W: OK, D: OK, **STALE},
         '{ lintSchema(schema: "{\\"type\\": \\"object\\"}", provider: OPENAI) { ruleId } }'),
+    gql(f"{Q}.exportSchema", SHARED,
+        {A: NO, R: Split(OK, graphql_error("SUBJECT_NOT_FOUND")),
+         W: Split(OK, graphql_error("SUBJECT_NOT_FOUND")), D: OK, **STALE},
+        "query($subject: String!) { exportSchema("
+        "subject: $subject, target: JSON_SCHEMA) { version name } }"),
     gql(f"{Q}.validatePayload", SHARED,
         {A: NO, R: Split(OK, graphql_error("SUBJECT_NOT_FOUND")),
          W: Split(OK, graphql_error("SUBJECT_NOT_FOUND")), D: OK, **STALE},

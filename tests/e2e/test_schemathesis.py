@@ -72,6 +72,7 @@ ROOT_FIELDS = [
     "Query.lookupSchema",
     "Query.checkCompatibility",
     "Query.lintSchema",
+    "Query.exportSchema",
     "Query.validatePayload",
     "Query.validatePayloads",
     "Query.config",
