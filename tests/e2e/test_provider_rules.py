@@ -99,7 +99,9 @@ async def global_rules(gql_http: GraphQLHttp) -> AsyncIterator[None]:
     await _set_rules(gql_http, None, providers=None, enforcement=None)
 
 
-async def test_rules_are_set_and_shown_with_what_applies(gql_http: GraphQLHttp, global_rules):
+async def test_rules_are_set_and_shown_with_what_applies(
+    gql_http: GraphQLHttp, global_rules: None
+) -> None:
     subject = unique_subject("rules")
 
     shown = await _set_rules(gql_http, subject, providers=["OPENAI", "GEMINI"])
@@ -136,7 +138,7 @@ async def test_rules_are_set_and_shown_with_what_applies(gql_http: GraphQLHttp, 
     assert (removed["configuredProviders"], removed["providers"]) == (None, ["ANTHROPIC"])
 
 
-async def test_enforce_refuses_with_the_findings_and_stores_nothing(gql_http: GraphQLHttp):
+async def test_enforce_refuses_with_the_findings_and_stores_nothing(gql_http: GraphQLHttp) -> None:
     subject = unique_subject("enforced")
     before = await _register(gql_http, unique_subject("other"), _closed({"n": {"type": "number"}}))
     await _set_rules(gql_http, subject, providers=["OPENAI"], enforcement="ENFORCE")
@@ -171,7 +173,7 @@ async def test_enforce_refuses_with_the_findings_and_stores_nothing(gql_http: Gr
 
 async def test_warn_stores_and_findings_reach_live_and_resumed_subscribers(
     gql_http: GraphQLHttp, module_server: ServerProcess
-):
+) -> None:
     subject = unique_subject("warned")
     await _set_rules(gql_http, subject, providers=["OPENAI", "GEMINI"], enforcement="WARN")
     after = await gql_http.last_sequence()
@@ -193,8 +195,8 @@ async def test_warn_stores_and_findings_reach_live_and_resumed_subscribers(
 
 
 async def test_off_ignores_the_rules_and_a_subject_overrides_the_global_setting(
-    gql_http: GraphQLHttp, global_rules
-):
+    gql_http: GraphQLHttp, global_rules: None
+) -> None:
     off, lenient, strict = (unique_subject(p) for p in ("off", "lenient", "strict"))
     await _set_rules(gql_http, None, providers=["OPENAI"], enforcement="ENFORCE")
     await _set_rules(gql_http, off, enforcement="OFF")
@@ -212,7 +214,7 @@ async def test_off_ignores_the_rules_and_a_subject_overrides_the_global_setting(
 
 async def test_rest_registration_on_an_enforced_subject_is_refused_with_42212(
     gql_http: GraphQLHttp, module_server: ServerProcess
-):
+) -> None:
     subject = unique_subject("rest")
     await _set_rules(gql_http, subject, providers=["ANTHROPIC_STRICT"], enforcement="ENFORCE")
     # Anthropic strict refuses numeric bounds.
@@ -245,7 +247,7 @@ async def test_rest_registration_on_an_enforced_subject_is_refused_with_42212(
 
 async def test_a_registry_at_migration_0006_upgrades_with_its_data_and_takes_rules(
     tmp_path: Path,
-):
+) -> None:
     url = sqlite_file_url(tmp_path)
     await upgrade_async(url, "0006")
     engine = create_async_engine(url, poolclass=sa.pool.NullPool)
