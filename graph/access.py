@@ -68,6 +68,7 @@ MUTATION_RULES: dict[str, Rule] = {
     "registerSchema": lambda args: (Action.REGISTER, args.get("subject")),
     "setCompatibility": _configure,
     "setMode": _set_mode,
+    "setProviderRules": _configure,
     "deleteSubject": _delete,
     "deleteSchemaVersion": _delete,
     "createApiKey": lambda args: (Action.MANAGE_KEYS, None),

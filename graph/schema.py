@@ -37,6 +37,7 @@ from graph.types import (
     GraphInfo,
     LintFinding,
     Provider,
+    ProviderEnforcement,
     RegisteredSchema,
     RegistryMode,
     Schema,
@@ -302,6 +303,32 @@ class Mutation:
         services = info.context.services
         view = await config_resolvers.set_compatibility(
             services, subject, new_level, new_policy, new_dialect
+        )
+        return Config.from_domain(view, await mode_resolvers.get_mode(services, subject))
+
+    @strawberry.mutation(
+        description=(
+            "Set the provider rules of subject (global when omitted): the providers whose "
+            "rules a registration is linted against, and what a breach does (OFF, WARN, "
+            "ENFORCE). A null argument removes that setting, so the subject follows the "
+            "global one (global: no providers, OFF); an omitted one leaves it as is; an "
+            "empty list of providers is a setting of its own (none here)."
+        )
+    )
+    async def set_provider_rules(
+        self,
+        info: GraphInfo,
+        subject: str | None = None,
+        providers: list[Provider] | None = strawberry.UNSET,  # type: ignore[valid-type]
+        enforcement: ProviderEnforcement | None = strawberry.UNSET,  # type: ignore[valid-type]
+    ) -> Config:
+        keep = config_resolvers.Keep.KEEP
+        services = info.context.services
+        view = await config_resolvers.set_provider_rules(
+            services,
+            subject,
+            keep if providers is strawberry.UNSET else providers,
+            keep if enforcement is strawberry.UNSET else enforcement,
         )
         return Config.from_domain(view, await mode_resolvers.get_mode(services, subject))
 

@@ -247,6 +247,12 @@ class RegisteredSchema:
     change_findings: list[Incompatibility] = strawberry.field(
         description="The STRICT findings, both directions, that classify the change."
     )
+    lint_findings: list[ProviderLintFinding] = strawberry.field(
+        description=(
+            "Under provider rules (WARN or ENFORCE), every finding of each chosen provider "
+            "on a new version; empty otherwise."
+        )
+    )
 
     @classmethod
     def from_domain(cls, result: model.RegistrationResult) -> RegisteredSchema:
@@ -261,6 +267,7 @@ class RegisteredSchema:
             references=SchemaReference.all_of(v.schema),
             change=v.change,
             change_findings=[Incompatibility.from_domain(i) for i in result.findings],
+            lint_findings=ProviderLintFinding.all_of(result.lint_findings),
         )
 
 
@@ -329,6 +336,18 @@ ExportTarget = strawberry.enum(
 )
 
 
+ProviderEnforcement = strawberry.enum(
+    model.ProviderEnforcement,
+    name="ProviderEnforcement",
+    description=(
+        "What a registration does with the provider rules of its subject. OFF: no lint. "
+        "WARN: linted against each chosen provider and stored; the findings come back with "
+        "the registration and its event. ENFORCE: likewise, but a BLOCKING finding refuses "
+        "the schema (PROVIDER_LINT_FAILED, nothing stored)."
+    ),
+)
+
+
 @strawberry.type(description="The exact object a gateway sends to a model provider.")
 class SchemaExport:
     subject: str
@@ -350,6 +369,32 @@ class SchemaExport:
             name=found.export.name,
             document=cast(strawberry.scalars.JSON, found.export.document),
         )
+
+
+@strawberry.type(description="A documented rule of a provider that a schema breaks.")
+class ProviderLintFinding:
+    provider: Provider  # type: ignore[valid-type]
+    rule_id: str = strawberry.field(description="Stable, e.g. OPENAI_PROPERTY_NOT_REQUIRED.")
+    pointer: str = strawberry.field(description="JSON pointer into the schema.")
+    message: str
+    severity: LintSeverity = strawberry.field(  # type: ignore[valid-type]
+        description="BLOCKING: the provider refuses it; WARNING: it may not be honoured."
+    )
+
+    @classmethod
+    def from_domain(cls, found: model.ProviderFinding) -> ProviderLintFinding:
+        provider, finding = found
+        return cls(
+            provider=provider,
+            rule_id=finding.rule_id,
+            pointer=finding.pointer,
+            message=finding.message,
+            severity=finding.severity,
+        )
+
+    @classmethod
+    def all_of(cls, findings: tuple[model.ProviderFinding, ...]) -> list[ProviderLintFinding]:
+        return [cls.from_domain(f) for f in findings]
 
 
 @strawberry.type(description="How one version changed the previous live one.")
@@ -420,6 +465,21 @@ class Config:
     configured_dialect: str | None = strawberry.field(
         description="The dialect set at this scope; null when inherited."
     )
+    providers: list[Provider] = strawberry.field(  # type: ignore[valid-type]
+        description=(
+            "The providers whose rules registrations are linted against (none unless set "
+            "here or globally)."
+        )
+    )
+    configured_providers: list[Provider] | None = strawberry.field(  # type: ignore[valid-type]
+        description="The providers set at this scope; null when inherited."
+    )
+    provider_enforcement: ProviderEnforcement = strawberry.field(  # type: ignore[valid-type]
+        description="What a registration does with those rules (OFF unless set here or globally)."
+    )
+    configured_provider_enforcement: ProviderEnforcement | None = strawberry.field(  # type: ignore[valid-type]
+        description="The enforcement set at this scope; null when inherited."
+    )
 
     @classmethod
     def from_domain(
@@ -435,6 +495,12 @@ class Config:
             configured_mode=modes.configured,
             dialect=view.dialect,
             configured_dialect=view.configured_dialect,
+            providers=list(view.providers),
+            configured_providers=(
+                None if view.configured_providers is None else list(view.configured_providers)
+            ),
+            provider_enforcement=view.provider_enforcement,
+            configured_provider_enforcement=view.configured_provider_enforcement,
         )
 
 
@@ -456,6 +522,9 @@ class SchemaChangeEvent:
     change: ChangeClass | None = strawberry.field(  # type: ignore[valid-type]
         description="For REGISTERED: how the version changed the previous one."
     )
+    lint_findings: list[ProviderLintFinding] = strawberry.field(
+        description="For REGISTERED under provider rules: the findings of each chosen provider."
+    )
     permanent: bool
     timestamp: float = strawberry.field(description="Commit time, seconds since the epoch.")
     committed_at: str = strawberry.field(
@@ -475,6 +544,7 @@ class SchemaChangeEvent:
             references=[SchemaReference.from_domain(r) for r in event.references],
             compatibility=event.compatibility,
             change=event.change,
+            lint_findings=ProviderLintFinding.all_of(event.lint_findings),
             permanent=event.is_permanent,
             timestamp=event.created_at,
             committed_at=iso_8601(event.created_at),

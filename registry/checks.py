@@ -23,8 +23,11 @@ from registry.model import (
     DEFAULT_COMPATIBILITY_POLICY,
     CompatibilityLevel,
     CompatibilityPolicy,
+    ProviderFinding,
     SchemaFormat,
 )
+from registry.providers.enforcement import lint_for_providers
+from registry.providers.model import Provider
 from registry.types import Version
 
 
@@ -151,3 +154,16 @@ def find_incompatibilities(request: CheckRequest) -> list[Incompatibility]:
     return compatibility.check_compatibility(
         handler_for(request.candidate.format), request.level, candidate, earlier, request.policy
     )
+
+
+def lint_providers(source: SchemaSource, providers: tuple[Provider, ...]) -> list[ProviderFinding]:
+    """The findings of each of ``providers`` on a candidate ``source`` (its references
+    bundled in; see ``registry.providers.enforcement``)."""
+    if source.format is not SchemaFormat.JSON:
+        return lint_for_providers(_unparsed(source.format), providers)
+    return lint_for_providers(parse_source(source), providers)
+
+
+def _unparsed(format: SchemaFormat) -> ParsedSchema:
+    # Only the format of a non-JSON schema matters to the lint: no need to parse it again.
+    return ParsedSchema(format, "", None, "")

@@ -6,10 +6,14 @@ import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from registry.providers.model import LintFinding, Provider
 from registry.types import SchemaId, Sequence, SubjectName, Version
 
 if TYPE_CHECKING:
     from registry.compatibility import Incompatibility
+
+ProviderFinding = tuple[Provider, LintFinding]
+"""A provider lint finding with the provider whose rule it is."""
 
 
 class SchemaFormat(enum.Enum):
@@ -130,6 +134,20 @@ class RegistryMode(enum.Enum):
 DEFAULT_MODE = RegistryMode.READWRITE
 
 
+class ProviderEnforcement(enum.Enum):
+    """What a registration does with the provider rules chosen for its subject. OFF: no
+    lint. WARN: the schema is linted against each chosen provider and stored whatever
+    the findings; they come back with the registration and its event. ENFORCE: likewise,
+    but a BLOCKING finding refuses the schema (WARNING ones never do)."""
+
+    OFF = "OFF"
+    WARN = "WARN"
+    ENFORCE = "ENFORCE"
+
+
+DEFAULT_PROVIDER_ENFORCEMENT = ProviderEnforcement.OFF
+
+
 @dataclass(frozen=True, slots=True)
 class ScopeConfig:
     """What is set for one subject (or globally); None means inherited or default."""
@@ -138,6 +156,9 @@ class ScopeConfig:
     policy: CompatibilityPolicy | None = None
     mode: RegistryMode | None = None
     dialect: str | None = None
+    # An empty tuple is a setting too: no providers here, whatever the global scope says.
+    providers: tuple[Provider, ...] | None = None
+    provider_enforcement: ProviderEnforcement | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +178,8 @@ class ChangeEvent:
     key_id: str | None = None
     references: tuple[SchemaReference, ...] = ()
     change: ChangeClass | None = None
+    # REGISTERED under provider rules (WARN or ENFORCE): the lint findings of the schema.
+    lint_findings: tuple[ProviderFinding, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,8 +194,11 @@ class Page:
 @dataclass(frozen=True, slots=True)
 class RegistrationResult:
     """``findings``: for a new version, the STRICT findings against the previous one that
-    classify its change (``SchemaVersion.change``)."""
+    classify its change (``SchemaVersion.change``). ``lint_findings``: for a new version
+    registered under provider rules (WARN or ENFORCE), every finding of each chosen
+    provider (``ProviderEnforcement``)."""
 
     version: SchemaVersion
     is_new_version: bool
     findings: tuple[Incompatibility, ...] = ()
+    lint_findings: tuple[ProviderFinding, ...] = ()

@@ -19,6 +19,8 @@ from registry.model import (
     CompatibilityPolicy,
     EventKind,
     Page,
+    ProviderEnforcement,
+    ProviderFinding,
     RegistryMode,
     Schema,
     SchemaFormat,
@@ -27,6 +29,7 @@ from registry.model import (
     ScopeConfig,
     Subject,
 )
+from registry.providers.model import Provider
 from registry.types import SchemaId, Sequence, SubjectName, Version
 
 
@@ -196,6 +199,20 @@ class RegistryWriter(RegistryReader, Protocol):
         """Set (or with None remove) the default dialect of ``subject``, or the global one."""
         ...
 
+    async def set_providers(
+        self, subject: SubjectName | None, providers: tuple[Provider, ...] | None
+    ) -> None:
+        """Set (or with None remove) the providers of ``subject``, or the global ones; an
+        empty tuple is kept as a setting (no providers)."""
+        ...
+
+    async def set_provider_enforcement(
+        self, subject: SubjectName | None, enforcement: ProviderEnforcement | None
+    ) -> None:
+        """Set (or with None remove) the provider enforcement of ``subject``, or the
+        global one."""
+        ...
+
     async def insert_api_key(self, key: ApiKey, secret_hash: str) -> None: ...
 
     async def revoke_api_key(self, key_id: str, at: float) -> bool:
@@ -213,6 +230,7 @@ class RegistryWriter(RegistryReader, Protocol):
         is_permanent: bool = False,
         key_id: str | None = None,
         change: ChangeClass | None = None,
+        lint_findings: Seq[ProviderFinding] = (),
     ) -> ChangeEvent:
         """Record a change in the same transaction; it is published after commit."""
         ...
@@ -307,3 +325,9 @@ class SchemaChecker(Protocol):
         ...
 
     async def find_incompatibilities(self, request: CheckRequest) -> list[Incompatibility]: ...
+
+    async def lint(
+        self, source: SchemaSource, providers: tuple[Provider, ...]
+    ) -> list[ProviderFinding]:
+        """The provider lint of a candidate (``registry.checks.lint_providers``)."""
+        ...

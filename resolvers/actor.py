@@ -10,14 +10,21 @@ it is inserted). A use case cannot forget to audit.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
 from registry.access import ApiKey
 from registry.audit import OUTCOME_OK, AuditRecord
-from registry.model import ChangeClass, ChangeEvent, CompatibilityLevel, EventKind, Schema
+from registry.model import (
+    ChangeClass,
+    ChangeEvent,
+    CompatibilityLevel,
+    EventKind,
+    ProviderFinding,
+    Schema,
+)
 from registry.ports import AuditLog, RegistryStore, RegistryWriter
 from registry.types import SubjectName, Version
 
@@ -69,6 +76,7 @@ class AuditedWriter:
         is_permanent: bool = False,
         key_id: str | None = None,
         change: ChangeClass | None = None,
+        lint_findings: Sequence[ProviderFinding] = (),
     ) -> ChangeEvent:
         event = await self._writer.append_event(
             kind,
@@ -79,6 +87,7 @@ class AuditedWriter:
             is_permanent=is_permanent,
             key_id=key_id,
             change=change,
+            lint_findings=lint_findings,
         )
         detail: dict[str, str | int | bool | None] = {
             "event": kind.value,
@@ -90,6 +99,8 @@ class AuditedWriter:
             detail["key"] = key_id
         if change is not None:
             detail["change"] = change.value
+        if lint_findings:
+            detail["lintFindings"] = len(lint_findings)
         await self._writer.append_audit(
             self._actor.record(
                 outcome=OUTCOME_OK,

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from registry.formats import DEFAULT_DIALECT, dialect_setting
 from registry.model import (
     DEFAULT_COMPATIBILITY_POLICY,
+    DEFAULT_PROVIDER_ENFORCEMENT,
     CompatibilityLevel,
     CompatibilityPolicy,
     EventKind,
+    ProviderEnforcement,
     ScopeConfig,
 )
+from registry.providers.model import Provider
 from registry.settings import EffectiveConfig
 from registry.types import SubjectName
 from registry.validation import validate_subject_name
@@ -31,6 +35,10 @@ class ConfigView:
     policy: CompatibilityPolicy = DEFAULT_COMPATIBILITY_POLICY
     configured_dialect: str | None = None
     dialect: str = DEFAULT_DIALECT
+    configured_providers: tuple[Provider, ...] | None = None
+    providers: tuple[Provider, ...] = ()
+    configured_provider_enforcement: ProviderEnforcement | None = None
+    provider_enforcement: ProviderEnforcement = DEFAULT_PROVIDER_ENFORCEMENT
 
     @classmethod
     def of(
@@ -45,6 +53,10 @@ class ConfigView:
             policy=settings.policy,
             configured_dialect=scope.dialect,
             dialect=settings.dialect,
+            configured_providers=scope.providers,
+            providers=settings.providers,
+            configured_provider_enforcement=scope.provider_enforcement,
+            provider_enforcement=settings.provider_enforcement,
         )
 
 
@@ -85,4 +97,35 @@ async def set_compatibility(
             EventKind.CONFIG_CHANGED, name, compatibility=settings.compatibility
         )
     await services.publisher.publish([event])
+    return ConfigView.of(name, scope, settings)
+
+
+async def set_provider_rules(
+    services: Services,
+    subject: str | None,
+    providers: Sequence[Provider] | Keep | None,
+    enforcement: ProviderEnforcement | Keep | None,
+) -> ConfigView:
+    """Set the providers whose rules registrations under ``subject`` (global when None)
+    are linted against, and what a breach does (``ProviderEnforcement``). None removes a
+    setting so the subject follows the global one again (globally: no providers, OFF);
+    an empty list is a setting of its own (no providers here); ``Keep.KEEP`` leaves a
+    setting as is. A provider named twice counts once. CONFIG_CHANGED is raised when
+    what is set at the scope changes."""
+    name = None if subject is None else validate_subject_name(subject)
+    chosen = tuple(dict.fromkeys(providers)) if isinstance(providers, Sequence) else providers
+    async with services.store.write() as tx:
+        before = await tx.get_scope_config(name)
+        if not isinstance(chosen, Keep):
+            await tx.set_providers(name, chosen)
+        if not isinstance(enforcement, Keep):
+            await tx.set_provider_enforcement(name, enforcement)
+        scope, settings = await load_config(tx, name)
+        event = None
+        if scope != before:
+            event = await tx.append_event(
+                EventKind.CONFIG_CHANGED, name, compatibility=settings.compatibility
+            )
+    if event is not None:
+        await services.publisher.publish([event])
     return ConfigView.of(name, scope, settings)

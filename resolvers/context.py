@@ -8,6 +8,7 @@ from registry import checks
 from registry.access import Principal
 from registry.checks import CanonicalSchema, CheckRequest, SchemaSource
 from registry.compatibility import Incompatibility
+from registry.model import ProviderFinding
 from registry.ports import (
     AuditLog,
     ChangeFeed,
@@ -16,6 +17,7 @@ from registry.ports import (
     RegistryStore,
     SchemaChecker,
 )
+from registry.providers.model import Provider
 from resolvers.actor import Actor, record_refusal
 from resolvers.scoped import PrincipalFeed, ScopedStore
 from resolvers.validator_cache import ValidatorCache
@@ -34,6 +36,11 @@ class InlineChecker:
 
     async def find_incompatibilities(self, request: CheckRequest) -> list[Incompatibility]:
         return checks.find_incompatibilities(request)
+
+    async def lint(
+        self, source: SchemaSource, providers: tuple[Provider, ...]
+    ) -> list[ProviderFinding]:
+        return checks.lint_providers(source, providers)
 
 
 INLINE_CHECKER = InlineChecker()

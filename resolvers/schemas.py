@@ -37,6 +37,7 @@ from registry.validation import (
     validate_version_number,
 )
 from resolvers.context import Services
+from resolvers.provider_rules import ProviderRules, enforce, lint_candidate
 from resolvers.references import ReferenceResolver, stored_sources, unscoped
 from resolvers.settings import effective_settings
 
@@ -116,8 +117,11 @@ async def register_schema(
     """Add ``text`` as the next version of ``subject`` if the subject's level allows it.
 
     Identical content (after canonicalization, with the same references) already live
-    under the subject returns the existing version and writes nothing; the same content
-    under another subject reuses its id. A refused schema leaves no trace.
+    under the subject returns the existing version and writes nothing (nor lints it);
+    the same content under another subject reuses its id. Under provider rules (WARN or
+    ENFORCE with providers chosen) a schema that passes compatibility is linted against
+    each chosen provider; ENFORCE refuses one with a BLOCKING finding
+    (``ProviderLintFailedError``). A refused schema leaves no trace.
     """
     name = validate_subject_name(subject)
     store = services.store
@@ -140,6 +144,10 @@ async def register_schema(
     checked = _inputs(level, policy, live)
     previous = all_live[-1:]
     change = await _classify(services, candidate.source, previous)
+    # Provider rules are linted once the schema passes compatibility (and not at all when
+    # it does not), before anything is stored.
+    rules = ProviderRules.of(settings)
+    linted = None if found else await lint_candidate(services, candidate.source, rules)
 
     async with store.write() as tx:
         existing = await tx.find_version_by_fingerprint(name, parsed.fingerprint)
@@ -168,6 +176,10 @@ async def register_schema(
                 level=level,
                 checked=live,
             )
+        if linted is None or ProviderRules.of(settings) != rules:
+            rules = ProviderRules.of(settings)
+            linted = await lint_candidate(services, candidate.source, rules)
+        enforce(name, rules, linted)
         schema = await tx.find_schema_by_fingerprint(parsed.fingerprint)
         if schema is None:
             schema = await tx.insert_schema(
@@ -181,13 +193,19 @@ async def register_schema(
         kind, findings = change
         await tx.insert_version(name, version, schema.id, change=kind, findings=findings)
         event = await tx.append_event(
-            EventKind.REGISTERED, name, version=version, schema=schema, change=kind
+            EventKind.REGISTERED,
+            name,
+            version=version,
+            schema=schema,
+            change=kind,
+            lint_findings=linted,
         )
     await services.publisher.publish([event])
     return RegistrationResult(
         version=SchemaVersion(subject=name, version=version, schema=schema, change=kind),
         is_new_version=True,
         findings=findings,
+        lint_findings=linted,
     )
 
 

@@ -17,6 +17,7 @@ from registry.model import (
     CompatibilityPolicy,
     EventKind,
     Page,
+    ProviderEnforcement,
     RegistryMode,
     Schema,
     SchemaVersion,
@@ -30,6 +31,7 @@ from storage.rows import (
     api_key_of,
     enum_or_none,
     event_of,
+    providers_of,
     rows_of,
     schema_of,
     version_of,
@@ -205,6 +207,8 @@ class Reads:
             policy=enum_or_none(CompatibilityPolicy, row["policy"]),
             mode=enum_or_none(RegistryMode, row["mode"]),
             dialect=row["dialect"],
+            providers=providers_of(row["providers"]),
+            provider_enforcement=enum_or_none(ProviderEnforcement, row["provider_enforcement"]),
         )
 
     async def list_referencing_versions(

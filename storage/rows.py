@@ -18,6 +18,8 @@ from registry.model import (
     SchemaReference,
     SchemaVersion,
 )
+from registry.providers.enforcement import findings_of_records
+from registry.providers.model import Provider
 from registry.types import SchemaId, Sequence, SubjectName, Version
 from storage.tables import (
     schemas,
@@ -39,6 +41,15 @@ def references_of(text: str | None) -> tuple[SchemaReference, ...]:
         SchemaReference(name=name, subject=SubjectName(subject), version=Version(version))
         for name, subject, version in json.loads(text)
     )
+
+
+def providers_text(providers: tuple[Provider, ...] | None) -> str | None:
+    """``configs.providers``: NULL when not set; "[]" is a setting (none)."""
+    return None if providers is None else json.dumps([p.value for p in providers])
+
+
+def providers_of(text: str | None) -> tuple[Provider, ...] | None:
+    return None if text is None else tuple(Provider(name) for name in json.loads(text))
 
 
 def schema_of(row: Mapping[str, Any], prefix: str = "") -> Schema:
@@ -94,6 +105,7 @@ def event_of(row: Mapping[str, Any]) -> ChangeEvent:
         key_id=row["key_id"],
         references=references_of(row["refs"]) if has_schema else (),
         change=enum_or_none(ChangeClass, row["change"]),
+        lint_findings=findings_of_records(json.loads(row["lint_findings"] or "[]")),
     )
 
 

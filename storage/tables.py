@@ -61,7 +61,8 @@ schema_references = sa.Table(
     sa.Index("ix_schema_references_target", "subject", "version"),
 )
 
-# Settings per scope: compatibility level, compatibility policy, mode; NULL = inherited.
+# Settings per scope: compatibility level, compatibility policy, mode, default dialect,
+# provider rules; NULL = inherited.
 # The global scope is the row whose subject is the empty string, which no subject can be
 # named. A row whose settings are all NULL is removed.
 configs = sa.Table(
@@ -72,6 +73,10 @@ configs = sa.Table(
     sa.Column("policy", sa.String(16), nullable=True),
     sa.Column("mode", sa.String(16), nullable=True),
     sa.Column("dialect", sa.String(255), nullable=True),
+    # Provider rules: a JSON list of provider names ("[]" is a setting: none), and
+    # OFF / WARN / ENFORCE.
+    sa.Column("providers", sa.Text, nullable=True),
+    sa.Column("provider_enforcement", sa.String(16), nullable=True),
 )
 
 # The outbox: one row per committed change, numbered in commit order.
@@ -90,6 +95,9 @@ events = sa.Table(
     # with the changes, so no event committed after one reaches the key's sockets.
     sa.Column("key_id", sa.String(32), nullable=True),
     sa.Column("change", sa.String(8), nullable=True),
+    # REGISTERED under provider rules: the lint findings (JSON records), so a subscriber
+    # resuming from the outbox sees what a live one saw.
+    sa.Column("lint_findings", sa.Text, nullable=True),
 )
 
 # A single row. Every write transaction first updates it: on PostgreSQL the row lock

@@ -22,16 +22,20 @@ from registry.model import (
     CompatibilityLevel,
     CompatibilityPolicy,
     EventKind,
+    ProviderEnforcement,
+    ProviderFinding,
     RegistryMode,
     Schema,
     SchemaFormat,
     SchemaReference,
     SchemaVersion,
 )
+from registry.providers.enforcement import finding_records
+from registry.providers.model import Provider
 from registry.types import SchemaId, Sequence, SubjectName, Version
 from storage.audit import append_audit
 from storage.reads import Reads
-from storage.rows import references_text, schema_of, version_of
+from storage.rows import providers_text, references_text, schema_of, version_of
 from storage.tables import (
     GLOBAL_SCOPE,
     api_keys,
@@ -217,6 +221,16 @@ class Transaction(Reads):
     async def set_dialect(self, subject: SubjectName | None, dialect: str | None) -> None:
         await self._set_scope_value(subject, configs.c.dialect, dialect)
 
+    async def set_providers(
+        self, subject: SubjectName | None, providers: tuple[Provider, ...] | None
+    ) -> None:
+        await self._set_scope_value(subject, configs.c.providers, providers_text(providers))
+
+    async def set_provider_enforcement(
+        self, subject: SubjectName | None, enforcement: ProviderEnforcement | None
+    ) -> None:
+        await self._set_scope_value(subject, configs.c.provider_enforcement, enforcement)
+
     async def _set_scope_value(
         self, subject: SubjectName | None, column: sa.Column[Any], value: enum.Enum | str | None
     ) -> None:
@@ -241,6 +255,8 @@ class Transaction(Reads):
                 configs.c.policy.is_(None),
                 configs.c.mode.is_(None),
                 configs.c.dialect.is_(None),
+                configs.c.providers.is_(None),
+                configs.c.provider_enforcement.is_(None),
             )
         )
 
@@ -276,6 +292,7 @@ class Transaction(Reads):
         is_permanent: bool = False,
         key_id: str | None = None,
         change: ChangeClass | None = None,
+        lint_findings: Seq[ProviderFinding] = (),
     ) -> ChangeEvent:
         await self._connection.execute(
             registry_state.update()
@@ -302,6 +319,9 @@ class Transaction(Reads):
                 created_at=now,
                 key_id=key_id,
                 change=None if change is None else change.value,
+                lint_findings=(
+                    json.dumps(finding_records(lint_findings)) if lint_findings else None
+                ),
             )
         )
         is_registration = kind is EventKind.REGISTERED and schema is not None
@@ -319,6 +339,7 @@ class Transaction(Reads):
             key_id=key_id,
             references=schema.references if is_registration and schema else (),
             change=change,
+            lint_findings=tuple(lint_findings),
         )
 
     async def append_audit(self, record: AuditRecord) -> AuditRecord:

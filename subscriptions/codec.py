@@ -14,6 +14,7 @@ from registry.model import (
     SchemaFormat,
     SchemaReference,
 )
+from registry.providers.enforcement import finding_records, findings_of_records
 from registry.types import SchemaId, Sequence, SubjectName, Version
 
 
@@ -33,6 +34,7 @@ def encode_event(event: ChangeEvent) -> str:
             "key_id": event.key_id,
             "references": [[r.name, r.subject, r.version] for r in event.references],
             "change": None if event.change is None else event.change.value,
+            "lint_findings": finding_records(event.lint_findings),
         }
     ).decode()
 
@@ -62,6 +64,7 @@ def decode_event(message: str | bytes) -> ChangeEvent:
                 for name, subject, version in data.get("references") or ()
             ),
             change=None if data.get("change") is None else ChangeClass(data["change"]),
+            lint_findings=findings_of_records(data.get("lint_findings") or ()),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"Not a change event: {exc}") from exc

@@ -292,6 +292,12 @@ TABLE: list[Row] = [
         "mutation { setMode(mode: READWRITE) { mode } }", "global"),
     gql(f"{M}.setMode", GLOBAL, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: NOT_PERMITTED, **STALE},
         "mutation { setMode(mode: IMPORT) { mode } }", "global import"),
+    gql(f"{M}.setProviderRules", FRESH, {A: NO, R: FORBIDDEN, W: OWN_WRITE, D: OK, **STALE},
+        "mutation($subject: String) { setProviderRules(subject: $subject, "
+        "providers: [OPENAI], enforcement: WARN) { providers providerEnforcement } }"),
+    gql(f"{M}.setProviderRules", GLOBAL, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, **STALE},
+        "mutation { setProviderRules(providers: [], enforcement: OFF) { providers } }",
+        "global"),
     gql(f"{M}.deleteSubject", LIVE, {A: NO, R: FORBIDDEN, W: OWN_WRITE, D: OK, **STALE},
         "mutation($subject: String!) { deleteSubject(subject: $subject) }"),
     gql(f"{M}.deleteSubject", SOFT, {A: NO, R: FORBIDDEN, W: FORBIDDEN, D: OK, **STALE},

@@ -81,6 +81,7 @@ ROOT_FIELDS = [
     "Mutation.registerSchema",
     "Mutation.setCompatibility",
     "Mutation.setMode",
+    "Mutation.setProviderRules",
     "Mutation.deleteSubject",
     "Mutation.deleteSchemaVersion",
     "Mutation.createApiKey",

@@ -19,8 +19,9 @@ from registry.errors import (
     SubjectNotFoundError,
     VersionNotFoundError,
 )
-from registry.model import CompatibilityLevel, EventKind
+from registry.model import CompatibilityLevel, EventKind, ProviderFinding
 from registry.ports import SchemaChecker
+from registry.providers import Provider
 from registry.types import Sequence, SubjectName
 from resolvers.config import set_compatibility
 from resolvers.context import Services
@@ -248,6 +249,11 @@ class _Interleaving:
             meanwhile, self._meanwhile = self._meanwhile, None
             await meanwhile()
         return found
+
+    async def lint(
+        self, source: SchemaSource, providers: tuple[Provider, ...]
+    ) -> list[ProviderFinding]:
+        return await self._inner.lint(source, providers)
 
 
 async def test_a_version_registered_during_the_check_is_checked_against_too(services, checker):

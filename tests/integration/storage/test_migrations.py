@@ -14,12 +14,15 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from registry.formats import DEFAULT_DIALECT, ParseContext, fingerprint_of, parse_schema
 from registry.model import (
     CompatibilityLevel,
+    CompatibilityPolicy,
     EventKind,
+    ProviderEnforcement,
     RegistryMode,
     SchemaFormat,
     ScopeConfig,
 )
-from registry.types import SubjectName, Version
+from registry.providers import Provider
+from registry.types import Sequence, SubjectName, Version
 from storage.migrate import alembic_config, upgrade_async
 from storage.store import DatabaseStore
 from storage.tables import metadata
@@ -260,3 +263,69 @@ async def _wait_for_lock_waiters(connection: asyncpg.Connection, count: int) -> 
             if await connection.fetchval(query) >= count:
                 return
             await asyncio.sleep(0.01)
+
+
+async def test_upgrading_from_0006_keeps_everything_and_stores_provider_rules(database_url):
+    await upgrade_async(database_url, "0006")
+    engine = create_async_engine(database_url, poolclass=sa.pool.NullPool)
+    try:
+        async with engine.begin() as connection:
+            for statement in (
+                "INSERT INTO schemas (id, fingerprint, format, schema_text, created_at) "
+                "VALUES (1, 'f1', 'JSON', '{\"type\":\"object\"}', 0)",
+                "INSERT INTO subjects (name, deleted, created_at) VALUES ('tools.search', "
+                "false, 0)",
+                "INSERT INTO subject_versions (subject, version, schema_id, deleted, "
+                "created_at, change) VALUES ('tools.search', 1, 1, false, 0, NULL)",
+                "INSERT INTO configs (subject, compatibility, policy, mode, dialect) VALUES "
+                "('', 'FULL', NULL, NULL, NULL), ('tools.search', NULL, 'LENIENT', NULL, NULL)",
+                "INSERT INTO events (sequence, kind, subject, version, schema_id, permanent, "
+                "created_at, change) VALUES (1, 'REGISTERED', 'tools.search', 1, 1, false, 0, "
+                "NULL)",
+                "UPDATE registry_state SET last_sequence = 1",
+            ):
+                await connection.execute(sa.text(statement))
+    finally:
+        await engine.dispose()
+
+    await upgrade_async(database_url)
+
+    assert await _rows(database_url, "SELECT version_num FROM alembic_version") == [(_head(),)]
+    assert await _rows(
+        database_url,
+        "SELECT subject, compatibility, policy, providers, provider_enforcement FROM configs "
+        "ORDER BY subject",
+    ) == [("", "FULL", None, None, None), ("tools.search", None, "LENIENT", None, None)]
+    store = DatabaseStore(database_url)
+    await store.connect()
+    try:
+        [event] = await store.list_events_after(Sequence(0), 10)
+        assert (event.kind, event.subject, event.schema_text, event.lint_findings) == (
+            EventKind.REGISTERED,
+            "tools.search",
+            '{"type":"object"}',
+            (),
+        )
+        assert [v.version for v in await store.list_live_versions(SubjectName("tools.search"))] == [
+            1
+        ]
+        async with store.write() as tx:
+            await tx.set_providers(SubjectName("tools.search"), (Provider.GEMINI, Provider.OPENAI))
+            await tx.set_provider_enforcement(None, ProviderEnforcement.ENFORCE)
+            await tx.set_providers(SubjectName("quiet"), ())
+        assert await store.get_scope_config(SubjectName("tools.search")) == ScopeConfig(
+            policy=CompatibilityPolicy.LENIENT, providers=(Provider.GEMINI, Provider.OPENAI)
+        )
+        assert await store.get_scope_config(None) == ScopeConfig(
+            compatibility=CompatibilityLevel.FULL,
+            provider_enforcement=ProviderEnforcement.ENFORCE,
+        )
+        # An empty list is kept as a setting, not read back as "inherited".
+        assert await store.get_scope_config(SubjectName("quiet")) == ScopeConfig(providers=())
+        async with store.write() as tx:
+            await tx.set_providers(SubjectName("quiet"), None)
+        assert (
+            await _rows(database_url, "SELECT subject FROM configs WHERE subject = 'quiet'") == []
+        )
+    finally:
+        await store.disconnect()

@@ -6,12 +6,14 @@ import orjson
 import pytest
 
 from registry.model import (
+    ChangeClass,
     ChangeEvent,
     CompatibilityLevel,
     EventKind,
     SchemaFormat,
     SchemaReference,
 )
+from registry.providers import LintFinding, Provider, Severity
 from registry.types import SchemaId, Sequence, SubjectName, Version
 from subscriptions.codec import decode_event, encode_event
 
@@ -35,6 +37,25 @@ EVENTS = [
         schema_text='syntax = "proto3";\nimport "shop/money.proto";\n',
         schema_format=SchemaFormat.PROTOBUF,
         references=(SchemaReference("shop/money.proto", SubjectName("money"), Version(2)),),
+    ),
+    ChangeEvent(
+        sequence=Sequence(11),
+        kind=EventKind.REGISTERED,
+        subject=SubjectName("tools.search"),
+        version=Version(2),
+        schema_id=SchemaId(44),
+        schema_text='{"type":"object"}',
+        schema_format=SchemaFormat.JSON,
+        change=ChangeClass.MINOR,
+        lint_findings=(
+            (
+                Provider.OPENAI,
+                LintFinding(
+                    "OPENAI_PROPERTY_NOT_REQUIRED", "#/properties/q", "é", Severity.BLOCKING
+                ),
+            ),
+            (Provider.GEMINI, LintFinding("GEMINI_UNSUPPORTED_FORMAT", "#", "m", Severity.WARNING)),
+        ),
     ),
     ChangeEvent(
         sequence=Sequence(8),
