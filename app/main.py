@@ -145,6 +145,7 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
         settings.database_url.get_secret_value(),
         pool_min_size=settings.db_pool_min_size,
         pool_max_size=settings.db_pool_max_size,
+        version_cache_subjects=settings.version_cache_subjects,
     )
     broadcast = create_broadcast(settings.broadcast_url.get_secret_value())
     metrics.watch_broadcast(lambda: broadcast.health.is_up, lambda: broadcast.health.reconnects)
@@ -182,6 +183,9 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
 
     def on_event(event: ChangeEvent) -> None:
         metrics.events_delivered.labels(event.kind.value).inc()
+        # Versions this replica keeps (storage/version_cache.py): its own writes dropped
+        # them at commit, the other replicas' are dropped here, in sequence order.
+        store.observe(event)
         if event.kind is EventKind.KEY_REVOKED and event.key_id is not None:
             # Before any later event reaches a subscriber (the hub calls this first).
             graphql_app.open_sockets.revoke(event.key_id)

@@ -87,6 +87,11 @@ class Settings(BaseSettings):
     )
     subscriber_queue_size: int = Field(default=10_000, ge=1)
     response_cache_entries: int = Field(default=10_000, ge=0)
+    version_cache_subjects: int = Field(
+        default=10_000,
+        ge=0,
+        description="Subjects whose live versions and latest are kept between requests.",
+    )
     max_query_cost: int = Field(
         default=5_000,
         ge=1,

@@ -17,11 +17,14 @@ from databases.core import Connection
 
 from registry.audit import AuditRecord
 from registry.errors import StorageUnavailableError
+from registry.model import ChangeEvent, SchemaVersion
+from registry.types import SubjectName, Version
 from storage.audit import AuditReads
 from storage.tables import (
     registry_state,
 )
 from storage.transaction import Transaction
+from storage.version_cache import DEFAULT_MAX_SUBJECTS, LATEST, Missing, VersionCache
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +115,7 @@ class DatabaseStore(AuditReads):
         pool_min_size: int = 1,
         pool_max_size: int = 10,
         connect_timeout: float = _CONNECT_TIMEOUT,
+        version_cache_subjects: int = DEFAULT_MAX_SUBJECTS,
     ) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
@@ -132,6 +136,7 @@ class DatabaseStore(AuditReads):
         # PostgreSQL only: set while probes find the database unavailable.
         self._is_down = False
         self._probe: asyncio.Task[None] | None = None
+        self.versions = VersionCache(version_cache_subjects)
 
     @property
     def is_failing(self) -> bool:
@@ -265,14 +270,49 @@ class DatabaseStore(AuditReads):
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Transaction]:
-        async with self._session() as connection, connection.transaction():
-            # Taking the registry_state row lock first serializes writers (see tables.py).
-            await connection.execute(
-                registry_state.update()
-                .where(registry_state.c.id == 1)
-                .values(last_sequence=registry_state.c.last_sequence)
-            )
-            yield Transaction(connection, is_postgres=not self.is_sqlite)
+        tx: Transaction | None = None
+        try:
+            async with self._session() as connection, connection.transaction():
+                # Taking the registry_state row lock first serializes writers (see
+                # tables.py).
+                await connection.execute(
+                    registry_state.update()
+                    .where(registry_state.c.id == 1)
+                    .values(last_sequence=registry_state.c.last_sequence)
+                )
+                tx = Transaction(connection, is_postgres=not self.is_sqlite)
+                yield tx
+        finally:
+            # Before the writer hears of its commit: a read that follows on this replica
+            # sees the change (read-your-writes); the hub tells the other replicas.
+            for subject in () if tx is None else tx.touched:
+                self.versions.forget(subject)
+
+    def observe(self, event: ChangeEvent) -> None:
+        """An event this replica applies (the hub calls this for every one, in order)."""
+        self.versions.observe(event)
+
+    async def get_version(
+        self, subject: SubjectName, version: Version, include_deleted: bool = False
+    ) -> SchemaVersion | None:
+        if include_deleted:
+            return await super().get_version(subject, version, include_deleted)
+        cached = self.versions.get(subject, int(version))
+        if not isinstance(cached, Missing):
+            return cached
+        token = self.versions.token(subject)
+        found = await super().get_version(subject, version)
+        self.versions.put(subject, int(version), found, token)
+        return found
+
+    async def get_latest_version(self, subject: SubjectName) -> SchemaVersion | None:
+        cached = self.versions.get(subject, LATEST)
+        if not isinstance(cached, Missing):
+            return cached
+        token = self.versions.token(subject)
+        found = await super().get_latest_version(subject)
+        self.versions.put(subject, LATEST, found, token)
+        return found
 
     async def append_audit(self, record: AuditRecord) -> AuditRecord:
         """Append ``record`` in a write transaction of its own (for refusals, which change

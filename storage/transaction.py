@@ -55,6 +55,9 @@ class Transaction(Reads):
     def __init__(self, connection: Connection, *, is_postgres: bool = False) -> None:
         self._connection = connection
         self._is_postgres = is_postgres
+        # Subjects the events appended here name (their cached versions are dropped
+        # once the transaction ends, committed or not).
+        self.touched: set[SubjectName] = set()
 
     @asynccontextmanager
     async def _session(self) -> AsyncIterator[Connection]:
@@ -324,6 +327,8 @@ class Transaction(Reads):
                 ),
             )
         )
+        if subject is not None:
+            self.touched.add(subject)
         is_registration = kind is EventKind.REGISTERED and schema is not None
         return ChangeEvent(
             sequence=sequence,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from tests.e2e.conftest import (
     SubscriptionError,
     new_server,
     object_schema,
+    poll,
     start_server,
     stop_server,
     unique_subject,
@@ -239,3 +241,64 @@ async def test_a_subscriber_that_falls_behind_is_told_to_resume_and_can(
     # message names the sequence to resume after), not an internal error.
     assert code != "INTERNAL_ERROR", errors
     assert "after" in errors[0]["message"], errors
+
+
+def described(text: str) -> str:
+    """One version per text: a description change is a new (PATCH) version."""
+    return json.dumps({"type": "object", "description": text})
+
+
+async def test_reads_of_latest_never_go_back_and_see_their_own_writes(
+    replicas: Replicas,
+) -> None:
+    """Reads of a subject's latest version, raced against registrations on the other
+    replica: no reader ever sees an older latest after a newer one, on either replica or
+    transport; the replica that registered answers its own new version at once; the
+    other converges as the event reaches it."""
+    subject = unique_subject("race")
+    await replicas.client_a.register(subject, described("v1"))
+    last = 12
+    writing = True
+    seen: dict[str, list[int]] = {"graphql-a": [], "graphql-b": [], "rest-b": [], "validate-b": []}
+
+    async def read(name: str) -> int:
+        client = replicas.client_a if name.endswith("-a") else replicas.client_b
+        if name.startswith("rest"):
+            url = f"{client.server.url}/subjects/{subject}/versions/latest"
+            return int((await client.http.get(url)).json()["version"])
+        if name.startswith("validate"):
+            query = "query($s: String!) { validatePayload(subject: $s, payload: {}) { version } }"
+            return int((await client.data(query, {"s": subject}))["validatePayload"]["version"])
+        found = await client.data(VERSIONS, {"s": subject})
+        return int(found["subject"]["latest"]["version"])
+
+    async def reader(name: str) -> None:
+        while writing:
+            seen[name].append(await read(name))
+
+    async def writer() -> list[tuple[int, int, int]]:
+        own = []
+        for number in range(2, last + 1):
+            done = await replicas.client_a.register(subject, described(f"v{number}"))
+            # Read-your-writes, on the replica that made the change, both transports.
+            rest = await replicas.client_a.http.get(
+                f"{replicas.a.url}/subjects/{subject}/versions/latest"
+            )
+            own.append((done["version"], await read("graphql-a"), rest.json()["version"]))
+        return own
+
+    readers = [asyncio.create_task(reader(name)) for name in seen]
+    try:
+        own = await writer()
+    finally:
+        writing = False
+        await asyncio.gather(*readers)
+
+    assert own == [(n, n, n) for n in range(2, last + 1)]
+    for name, versions in seen.items():
+        assert versions, name
+        assert versions == sorted(versions), (name, versions)
+    # Replica b sees more than one version while the writes go on, then the last one.
+    assert len(set(seen["graphql-b"])) > 1, seen["graphql-b"]
+    await poll(lambda: read("graphql-b"), lambda version: version == last)
+    await poll(lambda: read("rest-b"), lambda version: version == last)

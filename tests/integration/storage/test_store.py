@@ -623,3 +623,56 @@ async def test_a_query_on_an_unreachable_database_says_so_without_the_drivers_te
     assert raised_by_ping.value.message == raised.value.message
     assert raised.value.code == "STORAGE_UNAVAILABLE"
     _assert_no_driver_text(str(raised.value))
+
+
+# Versions kept between requests (storage/version_cache.py)
+
+
+async def test_a_read_version_is_kept_and_a_write_on_this_store_drops_it(store):
+    await _register(store, "kept", titled(1))
+    first = await store.get_latest_version(SubjectName("kept"))
+    assert first is not None and first.version == 1
+    assert await store.get_version(SubjectName("kept"), Version(1)) == first
+    misses = store.versions.misses
+
+    assert await store.get_latest_version(SubjectName("kept")) == first
+    assert store.versions.misses == misses  # answered without the database
+
+    # A write through this store: the next read sees it, with no event applied.
+    await _register(store, "kept", titled(2))
+    latest = await store.get_latest_version(SubjectName("kept"))
+    assert latest is not None and latest.version == 2
+    async with store.write() as tx:
+        await tx.soft_delete_versions(SubjectName("kept"), [Version(2)])
+        await tx.append_event(EventKind.VERSION_DELETED, SubjectName("kept"), version=Version(2))
+    after_delete = await store.get_latest_version(SubjectName("kept"))
+    assert after_delete is not None and after_delete.version == 1
+    assert await store.get_version(SubjectName("kept"), Version(2)) is None
+
+
+async def test_a_write_on_another_store_is_seen_once_its_event_is_observed(
+    database_url, open_store
+):
+    """Two replicas' stores on one database: b keeps its answer until a's event reaches
+    it, then reads the new one."""
+    a = await open_store(database_url)
+    b = await open_store(database_url)
+    await _register(a, "shared", titled(1))
+    assert (await b.get_latest_version(SubjectName("shared"))).version == 1
+
+    await _register(a, "shared", titled(2))
+    assert (await b.get_latest_version(SubjectName("shared"))).version == 1
+    event = (await a.list_events_after(Sequence(1), 10))[-1]
+    assert (event.subject, event.version) == ("shared", 2)
+    b.observe(event)
+    assert (await b.get_latest_version(SubjectName("shared"))).version == 2
+
+
+async def test_a_rolled_back_write_drops_nothing_it_should_keep(store):
+    await _register(store, "rolled", titled(1))
+    kept = await store.get_latest_version(SubjectName("rolled"))
+    with pytest.raises(BoomError):
+        async with store.write() as tx:
+            await tx.append_event(EventKind.CONFIG_CHANGED, SubjectName("rolled"))
+            raise BoomError
+    assert await store.get_latest_version(SubjectName("rolled")) == kept
