@@ -11,6 +11,7 @@ from registry.formats.json_schema_compat.codes import CODES
 from registry.formats.json_schema_compat.evaluation import SOURCES
 from registry.formats.json_schema_compat.memo import CheckMemo, MemoKey
 from registry.formats.json_schema_compat.nodes import Node
+from registry.formats.json_schema_compat.policy import CONDITIONALLY_TOLERATED
 from registry.formats.json_schema_compat.regex_inclusion import Allowance
 
 Step = Callable[[Node, Node, "Comparison"], None]
@@ -82,7 +83,7 @@ class Comparison:
         self._depth: int = 0 if parent is None else parent._depth + 1
         self._budget: Budget = Budget() if parent is None else parent._budget
         self._stop_at_first = stop_at_first
-        # Codes the policy accepts (LENIENT): never recorded. Side proofs inherit them, but
+        # Codes the policy accepts (LENIENT, LLM): never recorded. Side proofs inherit them, but
         # strict lemmas (see the class docstring) are started with none.
         self.tolerated: frozenset[str] = tolerated
         self._leans_on_parent = False
@@ -217,10 +218,20 @@ class Comparison:
         """The work left to this check's questions about patterns (``regex_inclusion``)."""
         return self._budget.patterns
 
-    def report(self, code: str, message: str, writer_path: str, reader_path: str) -> None:
+    def report(
+        self,
+        code: str,
+        message: str,
+        writer_path: str,
+        reader_path: str,
+        *,
+        condition_met: bool = False,
+    ) -> None:
+        """Record a finding, unless the policy tolerates its code: outright, or, for a
+        code it tolerates on a condition, when the caller says ``condition_met``."""
         if code not in CODES:
             raise ValueError(f"undocumented incompatibility code {code}")
-        if code in self.tolerated:
+        if code in self.tolerated and (code not in CONDITIONALLY_TOLERATED or condition_met):
             return
         old_path, new_path = (
             (writer_path, reader_path) if self.writer_is_old else (reader_path, writer_path)
