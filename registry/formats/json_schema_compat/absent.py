@@ -1,27 +1,23 @@
 """The LLM policy's reading rule for required keys: one the writer never writes reads as
-null, where null fits (see ``policy``)."""
+null, where null fits (see ``policy``).
+
+The rule compares one reader subschema at a time, so a key is filled only in a plain
+reader (``plain``), where that subschema is all the reader says about the value;
+elsewhere the code is reported as under LENIENT.
+"""
 
 from __future__ import annotations
 
 from registry.formats.json_schema_compat.context import Comparison
 from registry.formats.json_schema_compat.nodes import Node
+from registry.formats.json_schema_compat.plain import is_plain
 from registry.formats.json_schema_compat.properties import key_constraints, tolerates_open_keys
 
-# Reader keywords a key filled with null could break (one more property, one more name,
-# a trigger of dependentRequired/dependentSchemas, a branch of a conditional or a `not`
-# now taken). A reader object with any of them is compared as under STRICT.
+# Reader keywords of the object itself that a key filled with null could break: one more
+# property, one more name, a dependentRequired trigger now present, a listed value no
+# longer matched.
 _FILL_SENSITIVE = frozenset(
-    {
-        "maxProperties",
-        "propertyNames",
-        "dependentRequired",
-        "dependentSchemas",
-        "if",
-        "then",
-        "else",
-        "not",
-        "unevaluatedProperties",
-    }
+    {"maxProperties", "propertyNames", "dependentRequired", "dependencies", "enum", "const"}
 )
 
 
@@ -55,10 +51,13 @@ def is_never_written(
 
 
 def accepts_null_for(reader: Node, name: str) -> bool:
-    """Whether the reader's object, once ``name`` is filled with null, still holds for
-    everything else it says: it is whole, has no keyword the new key could break, and
-    every schema it applies to the key accepts null."""
+    """Whether the reader's object, once ``name`` is filled with null, still holds: the
+    reader document is plain, this object is all of it that governs the value, nothing
+    of the object's own depends on which keys are present, and its schema for the key
+    accepts null."""
     if not reader.is_whole() or not _FILL_SENSITIVE.isdisjoint(reader.view):
+        return False
+    if not is_plain(reader.side):
         return False
     constraints = key_constraints(reader, name, reader.members("patternProperties"))
     return constraints is not None and all(node.rejection(None) is None for _, node in constraints)

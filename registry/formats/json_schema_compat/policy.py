@@ -33,12 +33,13 @@ property the reader requires (REQUIRED_PROPERTY_ADDED) when both hold
   without it, its schema for it is ``false``, or, under LENIENT's assumption, a whole
   open model leaves it undeclared (no property, no matching pattern, no
   ``additionalProperties`` schema);
-- the reader's object is whole (no ``allOf``/``anyOf``/``oneOf``/``$ref`` beside its
-  keywords, not one conjunct of several), has no keyword a filled key could break
-  (``maxProperties``, ``propertyNames``, ``dependentRequired``, ``dependentSchemas``,
-  ``if``/``then``/``else``, ``not``, ``unevaluatedProperties``), and every schema it
-  applies to the key (its property, matching patterns, else ``additionalProperties``)
-  accepts null.
+- the reader is *plain* (each value governed by one subschema: ``properties``,
+  ``items``, ``prefixItems``, ``additionalProperties``, ``$defs`` through a bare ``$ref``,
+  ``anyOf`` with nothing asserting beside it; no ``allOf``, ``oneOf``, ``not``,
+  conditionals, ``dependentSchemas``, ``contains``, ``patternProperties``,
+  ``unevaluated*``), the object has no keyword a filled key could break
+  (``maxProperties``, ``propertyNames``, ``dependentRequired``, ``enum``, ``const``), and
+  its schema for the key (its property, else ``additionalProperties``) accepts null.
 Anywhere else, and wherever a conditional (``if``/``then``) requires the key, the code is
 reported as under STRICT. LLM never refuses what LENIENT accepts, for the same reason
 LENIENT never refuses what STRICT accepts.
