@@ -21,6 +21,25 @@ _FILL_SENSITIVE = frozenset(
 )
 
 
+# Keywords that may reject null whatever its type; beside none of them, "type" decides.
+_NULL_DECIDED_ELSEWHERE = frozenset(
+    {
+        "enum",
+        "const",
+        "not",
+        "allOf",
+        "anyOf",
+        "oneOf",
+        "$ref",
+        "$dynamicRef",
+        "$recursiveRef",
+        "if",
+        "then",
+        "else",
+    }
+)
+
+
 def reads_as_null(
     writer: Node, reader: Node, name: str, writable: frozenset[str] | None, ctx: Comparison
 ) -> bool:
@@ -60,4 +79,18 @@ def accepts_null_for(reader: Node, name: str) -> bool:
     if not is_plain(reader.side):
         return False
     constraints = key_constraints(reader, name, reader.members("patternProperties"))
-    return constraints is not None and all(node.rejection(None) is None for _, node in constraints)
+    return constraints is not None and all(_accepts_null(node) for _, node in constraints)
+
+
+def _accepts_null(node: Node) -> bool:
+    if node.is_false:
+        return False
+    if _NULL_DECIDED_ELSEWHERE.isdisjoint(node.view):
+        # Every other keyword constrains only values of its own type, never null.
+        declared = node.view.get("type")
+        return (
+            declared is None
+            or declared == "null"
+            or (isinstance(declared, list) and "null" in declared)
+        )
+    return node.rejection(None) is None

@@ -75,8 +75,6 @@ class Side:
         self._anchors: dict[str, tuple[object, str]] | None = None
         self._has_nested_ids = False
         self._validator: Any = None
-        # What a rule learns once about the whole document (``absent.is_plain``).
-        self.facts: dict[str, bool] = {}
         self._regions: tuple[tuple[str, Side], ...] = () if root is not None else self._find()
 
     def _find(self) -> tuple[tuple[str, Side], ...]:

@@ -37,12 +37,9 @@ _SCHEMA_LISTS = ("anyOf", "prefixItems", "items")
 
 
 def is_plain(side: Side) -> bool:
-    """Whether every value of ``side``'s documents is governed by one subschema at a time
+    """Whether every value of ``side``'s document is governed by one subschema at a time
     (see the module docstring); computed once per document."""
-    known = side.facts.get("plain")
-    if known is None:
-        known = side.facts["plain"] = _is_plain(side.document)
-    return known
+    return side.fingerprints.fact(side.document, "plain", _is_plain)
 
 
 def _is_plain(document: object) -> bool:

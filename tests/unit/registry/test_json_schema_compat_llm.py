@@ -31,7 +31,14 @@ from tests.unit.registry import test_avro_compatibility as avro_table
 from tests.unit.registry import test_protobuf_compatibility as protobuf_table
 from tests.unit.registry.llm_evolutions import EVOLUTIONS, RPA, Evolution, nullable
 from tests.unit.registry.llm_reading import is_valid, read, without_undeclared
-from tests.unit.registry.test_json_schema_cases_objects import NUMBER, STRING, obj, strict, typed
+from tests.unit.registry.test_json_schema_cases_objects import (
+    INTEGER,
+    NUMBER,
+    STRING,
+    obj,
+    strict,
+    typed,
+)
 
 STRICT, LENIENT, LLM = (
     CompatibilityPolicy.STRICT,
@@ -347,3 +354,34 @@ def test_avro_judges_every_policy_alike(pair: Any, direction: Direction) -> None
         == verdicts[2]
         == sorted(set(avro_table.expected(pair, direction)))
     )
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        nullable("string", maxLength=3),
+        typed("string"),
+        {"maxLength": 3},
+        typed("null"),
+        {"minimum": 3},
+        typed(["integer"], minimum=0),
+        {"enum": ["a", None]},
+        {"enum": ["a"]},
+        {"const": None},
+        {"not": typed("null")},
+        {"anyOf": [STRING, typed("null")]},
+        {"anyOf": [STRING, INTEGER]},
+        {"$ref": "#/$defs/Nullable"},
+        {"$ref": "#/$defs/Text"},
+        True,
+        False,
+    ],
+    ids=repr,
+)
+def test_a_required_key_is_read_as_null_exactly_when_its_schema_accepts_null(
+    schema: object,
+) -> None:
+    defs = {"Nullable": nullable("string"), "Text": STRING}
+    reader = {"$defs": defs, **strict({"location": STRING, "key": schema})}
+    accepted = not _codes(strict({"location": STRING}), reader, writer_is_old=True, policy=LLM)
+    assert accepted is is_valid({"location": "Paris", "key": None}, reader)
