@@ -32,7 +32,10 @@ CompatibilityPolicy = strawberry.enum(
     description=(
         "STRICT: every document valid under the writer's schema must be valid under the "
         "reader's. LENIENT: also accepts an optional property added to an open model and a "
-        "property removed from a closed model, as Confluent's lenient checker does."
+        "property removed from a closed model, as Confluent's lenient checker does. LLM: "
+        "LENIENT plus a required property whose schema accepts null that the writer never "
+        "writes (read as null), as applications read model output; Protobuf judges it as "
+        "LENIENT, Avro ignores the policy."
     ),
 )
 RegistryMode = strawberry.enum(

@@ -11,9 +11,11 @@ the data: STRICT (the default) assumes nothing, so for JSON Schema "can read" me
 document valid under the writer's schema is valid under the reader's. LENIENT is STRICT's
 verdict plus the changes that are safe when documents carry no undeclared keys (keys an
 open model leaves undeclared, or a closed one leaves out), as Confluent's lenient set
-accepts them: it never refuses what STRICT accepts. See
-``registry.formats.json_schema_compat.policy``, and docs/json-schema-lenient.md for how it
-compares with Confluent's answers.
+accepts them: it never refuses what STRICT accepts. LLM is LENIENT's verdict plus what
+holds when readers ignore unknown keys and read a missing required key whose schema accepts
+null as null (how applications read model output): it never refuses what LENIENT accepts.
+See ``registry.formats.json_schema_compat.policy``, and docs/json-schema-lenient.md for how
+LENIENT compares with Confluent's answers.
 """
 
 from __future__ import annotations

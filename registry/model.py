@@ -113,10 +113,13 @@ class Subject:
 
 class CompatibilityPolicy(enum.Enum):
     """How strictly a format checker judges changes it can prove safe only under
-    assumptions about the data (e.g. that no document carries an undeclared key)."""
+    assumptions about the data (e.g. that no document carries an undeclared key). LLM
+    adds how applications read model output: unknown keys ignored, a missing required
+    key whose schema accepts null read as null."""
 
     STRICT = "STRICT"
     LENIENT = "LENIENT"
+    LLM = "LLM"
 
 
 DEFAULT_COMPATIBILITY_POLICY = CompatibilityPolicy.STRICT

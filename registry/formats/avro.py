@@ -163,8 +163,8 @@ class AvroFormat:
         policy: CompatibilityPolicy = DEFAULT_COMPATIBILITY_POLICY,
     ) -> list[Incompatibility]:
         """BACKWARD: data written with ``old`` is read with ``new``; FORWARD: data written
-        with ``new`` is read with ``old``. The policy does not apply: Avro resolution
-        assumes nothing about the data beyond the writer's schema."""
+        with ``new`` is read with ``old``. The policy (STRICT, LENIENT, LLM) does not
+        apply: Avro resolution assumes nothing about the data beyond the writer's schema."""
         verdicts = new.memo.setdefault("avro_verdicts", {})
         assert isinstance(verdicts, dict)
         key = (old.fingerprint, direction)

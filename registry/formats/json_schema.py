@@ -248,7 +248,7 @@ class JsonSchemaFormat:
             _working(writer),
             _working(reader),
             writer_is_old=backward,
-            lenient=policy is CompatibilityPolicy.LENIENT,
+            policy=policy,
             shared=(_fingerprints(old), _fingerprints(new)),
             memo=_memo(new),
         )

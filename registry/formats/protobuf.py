@@ -306,9 +306,10 @@ class ProtobufFormat:
         direction: Direction,
         policy: CompatibilityPolicy = DEFAULT_COMPATIBILITY_POLICY,
     ) -> list[Incompatibility]:
-        return find_breaking_changes(
-            model_of(old), model_of(new), direction, lenient=policy is CompatibilityPolicy.LENIENT
-        )
+        """LLM judges as LENIENT: its reading rule is about JSON documents, and the wire
+        format already skips unknown fields and reads a missing one as its default."""
+        lenient = policy is not CompatibilityPolicy.STRICT
+        return find_breaking_changes(model_of(old), model_of(new), direction, lenient=lenient)
 
     def validator(self, schema: ParsedSchema, message_name: str | None = None) -> PayloadValidator:
         """For the message ``message_name`` names (default: the file's first)."""

@@ -11,6 +11,8 @@ from registry.formats.json_schema_compat.codes import CODES
 from registry.formats.json_schema_compat.evaluation import SOURCES
 from registry.formats.json_schema_compat.memo import CheckMemo, MemoKey
 from registry.formats.json_schema_compat.nodes import Node
+from registry.formats.json_schema_compat.plain import is_plain
+from registry.formats.json_schema_compat.policy import CONDITIONALLY_TOLERATED
 from registry.formats.json_schema_compat.regex_inclusion import Allowance
 
 Step = Callable[[Node, Node, "Comparison"], None]
@@ -82,7 +84,7 @@ class Comparison:
         self._depth: int = 0 if parent is None else parent._depth + 1
         self._budget: Budget = Budget() if parent is None else parent._budget
         self._stop_at_first = stop_at_first
-        # Codes the policy accepts (LENIENT): never recorded. Side proofs inherit them, but
+        # Codes the policy accepts (LENIENT, LLM): never recorded. Side proofs inherit them, but
         # strict lemmas (see the class docstring) are started with none.
         self.tolerated: frozenset[str] = tolerated
         self._leans_on_parent = False
@@ -126,9 +128,10 @@ class Comparison:
     def memo_key(self, writer: Node, reader: Node) -> MemoKey | None:
         """What a pair's verdict depends on, when it depends on nothing else: the shapes
         of both subschemas (no reference inside either), their drafts and renamed
-        keywords, the direction and the policy. None for pairs with references, whose
-        meaning depends on the document. (Below the pair, subschemas are digested as
-        written, so their spellings are part of the shapes.)
+        keywords, the direction and the policy (under LLM, also whether the reader is a
+        part and its document plain). None for pairs with references, whose meaning
+        depends on the document. (Below the pair, subschemas are digested as written, so
+        their spellings are part of the shapes.)
         """
         if SOURCES in writer.view or SOURCES in reader.view:
             return None  # Evaluation decided per document: see ``evaluation``.
@@ -137,13 +140,17 @@ class Comparison:
         reader_entry = prints.entry(reader.raw if reader.raw is False else reader.view)
         if writer_entry[3] or reader_entry[3]:
             return None
+        reader_part: object = tuple(sorted(reader.renames.items())) if reader.renames else None
+        if not CONDITIONALLY_TOLERATED.isdisjoint(self.tolerated):
+            # LLM's reading rule also depends on the whole reader document (``plain``).
+            reader_part = (reader_part, reader.partial, is_plain(reader.side))
         return (
             writer_entry[2],
             reader_entry[2],
             writer.side.dialect,
             reader.side.dialect,
             (tuple(sorted(writer.renames.items())), writer.partial),
-            tuple(sorted(reader.renames.items())) if reader.renames else None,
+            reader_part,
             self.writer_is_old,
             self.tolerated,
         )
@@ -217,10 +224,20 @@ class Comparison:
         """The work left to this check's questions about patterns (``regex_inclusion``)."""
         return self._budget.patterns
 
-    def report(self, code: str, message: str, writer_path: str, reader_path: str) -> None:
+    def report(
+        self,
+        code: str,
+        message: str,
+        writer_path: str,
+        reader_path: str,
+        *,
+        condition_met: bool = False,
+    ) -> None:
+        """Record a finding, unless the policy tolerates its code: outright, or, for a
+        code it tolerates on a condition, when the caller says ``condition_met``."""
         if code not in CODES:
             raise ValueError(f"undocumented incompatibility code {code}")
-        if code in self.tolerated:
+        if code in self.tolerated and (code not in CONDITIONALLY_TOLERATED or condition_met):
             return
         old_path, new_path = (
             (writer_path, reader_path) if self.writer_is_old else (reader_path, writer_path)

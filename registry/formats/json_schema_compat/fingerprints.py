@@ -17,6 +17,7 @@ left out are strings).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 REF_KEYWORDS = ("$ref", "$dynamicRef", "$recursiveRef")
 _TEXT_ANNOTATIONS = frozenset({"title", "description", "$comment"})
@@ -70,6 +71,7 @@ class Fingerprints:
         self._cache: dict[int, Entry] = {}
         self._members: dict[int, dict[str, tuple[bytes, bool]]] = {}
         self._pairs: dict[int, tuple[frozenset[tuple[str, bytes]], frozenset[str]]] = {}
+        self._facts: dict[tuple[int, str], bool] = {}
         self._owners = (*shared, self)
         self._caches = tuple(owner._cache for owner in self._owners)
 
@@ -112,6 +114,19 @@ class Fingerprints:
         owner = next((o for o in self._owners if key in o._cache), self)
         owner._pairs[key] = pairs
         return pairs
+
+    def fact(self, document: object, name: str, compute: Callable[[object], bool]) -> bool:
+        """A property of a whole document (``plain.is_plain``), computed once and kept
+        like ``member_shapes``: with the document, across a transitive check."""
+        key = (id(document), name)
+        for owner in self._owners:
+            known = owner._facts.get(key)
+            if known is not None:
+                return known
+        found = compute(document)
+        owner = next((o for o in self._owners if id(document) in o._cache), self)
+        owner._facts[key] = found
+        return found
 
     def entry(self, value: object) -> Entry:
         """(value, digest, shape, has a reference) of ``value``."""

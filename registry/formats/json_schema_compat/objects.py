@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from registry.formats.json_schema_compat.absent import reads_as_null
 from registry.formats.json_schema_compat.context import Comparison
 from registry.formats.json_schema_compat.counts import check_count_bounds
 from registry.formats.json_schema_compat.nodes import Node, narrowed
@@ -69,6 +70,9 @@ def _check_required(
             "without it would be rejected.",
             writer_prop.path if writer_prop is not None else writer.path,
             reader_path,
+            # LLM: a key the writer never writes, read as null (see ``policy``).
+            condition_met="REQUIRED_PROPERTY_ADDED" in ctx.tolerated
+            and reads_as_null(writer, reader, name, writable, ctx),
         )
 
 

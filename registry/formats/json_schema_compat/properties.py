@@ -54,7 +54,7 @@ def _matching(patterns: Iterable[str], name: str) -> list[str] | None:
 Constraint = tuple[str, Node]
 
 
-def _key_constraints(node: Node, name: str, patterns: Mapping[str, Any]) -> list[Constraint] | None:
+def key_constraints(node: Node, name: str, patterns: Mapping[str, Any]) -> list[Constraint] | None:
     """Every schema the value of key ``name`` must match on this side; None when a pattern
     cannot be evaluated here."""
     found: list[Constraint] = []
@@ -97,12 +97,12 @@ def check_properties(
         # 200-property schema is mostly unchanged properties and moot one-sided ones.
         writer_only_moot=not reader_patterns and not _constrains(reader_extra),
         reader_only_moot=not patterned
-        and _tolerates_open_keys(writer, ctx)
+        and tolerates_open_keys(writer, ctx)
         and not _constrains(writer_extra),
     )
     for name in names:
-        writer_side = _key_constraints(writer, name, writer_patterns)
-        reader_side = _key_constraints(reader, name, reader_patterns)
+        writer_side = key_constraints(writer, name, writer_patterns)
+        reader_side = key_constraints(reader, name, reader_patterns)
         if writer_side is None or reader_side is None:
             ctx.report(
                 "UNDECIDABLE_PATTERN_CHANGE",
@@ -198,7 +198,7 @@ def _reader_constrains_open_key(
 ) -> None:
     """The writer's open model may carry key ``name`` (None: any name matching a reader
     pattern) with any value; the reader constrains it."""
-    if _tolerates_open_keys(writer, ctx) or ctx.holds(writer.true(), reader_node):
+    if tolerates_open_keys(writer, ctx) or ctx.holds(writer.true(), reader_node):
         return
     if not writer.is_whole():
         ctx.report(
@@ -232,7 +232,7 @@ def _reader_constrains_open_key(
     )
 
 
-def _tolerates_open_keys(writer: Node, ctx: Comparison) -> bool:
+def tolerates_open_keys(writer: Node, ctx: Comparison) -> bool:
     """Whether LENIENT's "writer documents carry no undeclared key" applies: only to a
     whole writer, not to a part whose siblings may declare (and constrain) the key."""
     return _OPEN_MODEL in ctx.tolerated and writer.is_whole()
@@ -247,7 +247,7 @@ def _assumed_absent(
     leaves undeclared (``writer_names_it`` False), as for a property added to it."""
     if reader_extra.is_false and _CLOSED_MODEL in ctx.tolerated:
         return True
-    return not writer_names_it and _tolerates_open_keys(writer, ctx)
+    return not writer_names_it and tolerates_open_keys(writer, ctx)
 
 
 def _removed_from_closed_model(
@@ -345,8 +345,8 @@ def _check_pattern_classes(
     for matched, name in classes.examples.items():
         if not matched:
             continue
-        writer_side = _key_constraints(writer, name, writer_patterns)
-        reader_side = _key_constraints(reader, name, reader_patterns)
+        writer_side = key_constraints(writer, name, writer_patterns)
+        reader_side = key_constraints(reader, name, reader_patterns)
         if writer_side is None or reader_side is None:
             return None
         keys.append((name, writer_side, reader_side))

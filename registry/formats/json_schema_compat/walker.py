@@ -12,6 +12,7 @@ from registry.formats.json_schema_compat.memo import CheckMemo
 from registry.formats.json_schema_compat.nodes import Node, Side
 from registry.formats.json_schema_compat.pointers import describe
 from registry.formats.json_schema_compat.policy import tolerated_codes
+from registry.model import CompatibilityPolicy
 
 
 def find_breaking_changes(
@@ -20,6 +21,7 @@ def find_breaking_changes(
     *,
     writer_is_old: bool,
     lenient: bool = False,
+    policy: CompatibilityPolicy | None = None,
     shared: tuple[Fingerprints, ...] = (),
     memo: CheckMemo | None = None,
 ) -> list[Incompatibility]:
@@ -29,8 +31,9 @@ def find_breaking_changes(
     under the reader; whatever it cannot prove is reported (UNDECIDABLE_CHANGE at worst),
     never assumed. BACKWARD calls this with (old, new, writer_is_old=True), FORWARD with
     (new, old, writer_is_old=False); paths and messages are phrased in old/new terms.
-    Both documents must already be valid against their metaschema. ``lenient`` applies
-    the LENIENT policy: the codes in ``policy.LENIENT_TOLERATED`` are not reported.
+    Both documents must already be valid against their metaschema. ``policy`` says which
+    codes are not reported (``policy.tolerated_codes``; STRICT when None); ``lenient`` is
+    short for ``policy=LENIENT``.
     ``shared`` are digest caches already filled for these documents (see ``Fingerprints``);
     ``memo`` carries verdicts between the checks of one transitive check (see ``CheckMemo``).
     """
@@ -38,7 +41,9 @@ def find_breaking_changes(
     writer_side, reader_side = Side(writer, prints), Side(reader, prints)
     if writer_side.dialect == reader_side.dialect and prints.shape(writer) == prints.shape(reader):
         return []  # Equal but for annotations: every check against it would pass.
-    tolerated = tolerated_codes(lenient=lenient)
+    if policy is None:
+        policy = CompatibilityPolicy.LENIENT if lenient else CompatibilityPolicy.STRICT
+    tolerated = tolerated_codes(policy)
     document_key = (
         prints.shape(writer),
         prints.shape(reader),

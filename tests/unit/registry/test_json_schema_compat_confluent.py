@@ -95,3 +95,11 @@ def test_the_draft_07_cases_as_confluent_sends_them_read_in_the_default_dialect(
 
 def test_the_draft_07_file_is_all_there() -> None:
     assert len(DRAFT_07_FILE) == 104
+
+
+_LENIENT_ACCEPTS = [item for item in CONFLUENT_CASES if item.lenient]
+
+
+@pytest.mark.parametrize("item", _LENIENT_ACCEPTS, ids=lambda item: item.description)
+def test_llm_accepts_every_case_lenient_accepts(item: ConfluentCase) -> None:
+    assert _compatible(item, CompatibilityPolicy.LLM)

@@ -1,6 +1,8 @@
-"""LENIENT accepts everything STRICT accepts: STRICT's verdict plus LENIENT's acceptances.
+"""LENIENT accepts everything STRICT accepts, LLM everything LENIENT accepts: each is the
+verdict of the one before plus its own acceptances.
 
-Checked on every row of the compatibility tables (and the Confluent corpus table), and on
+Checked on every row of the compatibility tables (the Confluent corpus table and the tool
+schema evolutions too), and on
 schema pairs hypothesis builds from small strategies: objects, arrays, numbers, strings
 and the combinators, each pair an old schema and an edited copy of it, so that many pairs
 are compatible one way or both. For a longer local run:
@@ -20,6 +22,8 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from registry.formats.json_schema_compat import find_breaking_changes
+from registry.model import CompatibilityPolicy
+from tests.unit.registry.llm_evolutions import EVOLUTIONS
 from tests.unit.registry.test_json_schema_cases_objects import Schema
 from tests.unit.registry.test_json_schema_compat import CASES
 from tests.unit.registry.test_json_schema_compat_confluent import CONFLUENT_CASES
@@ -183,27 +187,39 @@ def _pairs(draw: st.DrawFn) -> tuple[Schema, Schema]:
     return old, new
 
 
+# Each policy after the first accepts everything the one before it accepts.
+_POLICIES = (CompatibilityPolicy.STRICT, CompatibilityPolicy.LENIENT, CompatibilityPolicy.LLM)
+
+
 def _non_monotone(old: Schema, new: Schema) -> list[str]:
-    """Directions STRICT calls compatible and LENIENT does not, with LENIENT's findings."""
+    """Directions a policy calls compatible and the next one (STRICT, LENIENT, LLM) does
+    not, with the next one's findings."""
     found = []
     for writer, reader, writer_is_old in ((old, new, True), (new, old, False)):
-        if find_breaking_changes(writer, reader, writer_is_old=writer_is_old):
-            continue
-        lenient = find_breaking_changes(writer, reader, writer_is_old=writer_is_old, lenient=True)
-        if lenient:
-            direction = "BACKWARD" if writer_is_old else "FORWARD"
-            found.append(f"{direction}: {[item.describe() for item in lenient]}")
+        accepted = [
+            not find_breaking_changes(writer, reader, writer_is_old=writer_is_old, policy=policy)
+            for policy in _POLICIES
+        ]
+        for index in range(1, len(_POLICIES)):
+            if accepted[index - 1] and not accepted[index]:
+                policy = _POLICIES[index]
+                refusal = find_breaking_changes(
+                    writer, reader, writer_is_old=writer_is_old, policy=policy
+                )
+                direction = "BACKWARD" if writer_is_old else "FORWARD"
+                found.append(f"{direction} {policy.value}: {[item.describe() for item in refusal]}")
     return found
 
 
 _TABLE = [
     *((case.name, case.old, case.new) for case in CASES),
     *((case.description, case.old, case.new) for case in CONFLUENT_CASES),
+    *((row.name, row.old, row.new) for row in EVOLUTIONS),
 ]
 
 
 @pytest.mark.parametrize(("name", "old", "new"), _TABLE, ids=[row[0] for row in _TABLE])
-def test_lenient_accepts_every_table_pair_strict_accepts(
+def test_each_policy_accepts_every_table_pair_the_stricter_one_accepts(
     name: str, old: Schema, new: Schema
 ) -> None:
     assert _non_monotone(old, new) == []
@@ -232,7 +248,9 @@ def test_a_reader_not_proved_by_a_lemma_is_accepted_under_both_policies() -> Non
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(_pairs())
-def test_lenient_accepts_every_generated_pair_strict_accepts(pair: tuple[Schema, Schema]) -> None:
+def test_each_policy_accepts_every_generated_pair_the_stricter_one_accepts(
+    pair: tuple[Schema, Schema],
+) -> None:
     old, new = pair
     Draft202012Validator.check_schema(old)
     Draft202012Validator.check_schema(new)
