@@ -157,7 +157,9 @@ class Cache:
         if latest is not None:
             self._schemas[latest.id] = latest.content()
 
-    def apply_event(self, event: ChangeEvent) -> Applied:
+    def apply_event(self, event: ChangeEvent, *, track: bool = False) -> Applied:
+        """Apply one event. ``track``: start caching the subject if it is not cached yet
+        (a registration says what its latest is; a hook wants it kept)."""
         with self._lock:
             if self._last_sequence is not None and event.sequence <= self._last_sequence:
                 return Applied(is_new=False)
@@ -175,7 +177,7 @@ class Cache:
                 if current is not None and registered.version < current.version:
                     return Applied(is_new=True, latest=current)
                 # A registration is the newest version: it is the latest, tracked or not.
-                if known or subject in self._stale:
+                if known or track or subject in self._stale:
                     self._store(subject, registered)
                 return Applied(is_new=True, latest=registered)
             if event.kind == "VERSION_DELETED":
@@ -186,7 +188,7 @@ class Cache:
                     return Applied(is_new=True, refetch=True, known=False)
                 return Applied(is_new=True, latest=current, known=known)
             if event.kind == "SUBJECT_DELETED":
-                if known or subject in self._stale:
+                if known or track or subject in self._stale:
                     self._store(subject, None)
                 return Applied(is_new=True, latest=None)
             return Applied(is_new=True, latest=current, known=known)

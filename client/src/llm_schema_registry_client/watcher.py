@@ -201,11 +201,12 @@ class Watcher:
 
     async def _apply(self, event: ChangeEvent) -> None:
         received = time.time()
-        applied = self._cache.apply_event(event)
+        interested = event.subject is not None and self._interested(event.subject)
+        applied = self._cache.apply_event(event, track=interested)
         if not applied.is_new or event.kind not in CHANGE_KINDS or event.subject is None:
             return
         latest = applied.latest
-        if applied.refetch or (not applied.known and self._interested(event.subject)):
+        if applied.refetch or (not applied.known and interested):
             latest = await self._refetch(event.subject)
         await self._prepare(event.subject, latest)
         await self._on_change(Change(event, latest, received))
