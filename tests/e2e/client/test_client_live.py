@@ -170,7 +170,8 @@ async def test_a_cut_connection_is_resumed_after_the_last_sequence(tmp_path: Pat
                 proxy.cut()
                 # Changes made while the client is cut off arrive after it reconnects.
                 await _register_series(direct, subject, 2, start=3 + 2 * round_)
-                await wait_until(lambda r=round_: len(seen) == 5 + 2 * r)
+                expected = 5 + 2 * round_
+                await wait_until(lambda: len(seen) == expected)  # noqa: B023
 
             assert client.watcher.subscriptions >= subscriptions + 3
             assert (await client.latest(subject)).version == 9
