@@ -78,3 +78,42 @@ async def test_killing_the_replica_under_the_subscription_loses_and_repeats_noth
     assert [(c.subject, c.event.version) for c in seen] == [
         (e["subject"], e["version"]) for e in history
     ]
+
+
+async def test_a_subscription_told_it_is_too_slow_resumes_without_a_gap(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """A burst larger than the server's queue per subscriber (here one outbox poll bringing
+    in another replica's changes) ends the subscription with SUBSCRIBER_TOO_SLOW; the
+    client subscribes again after the last sequence it applied."""
+    a = await start_server(
+        new_server(
+            postgres_url,
+            tmp_path / "a.log",
+            REGISTRY_SUBSCRIBER_QUEUE_SIZE="2",
+            REGISTRY_EVENT_POLL_INTERVAL="1",
+        )
+    )
+    b = await start_server(new_server(postgres_url, tmp_path / "b.log"))
+    subject = unique_subject("slow")
+    seen: list[Change] = []
+    try:
+        async with httpx.AsyncClient(timeout=WAIT) as http, AsyncRegistryClient(a.url) as client:
+            client.on_change(subject, seen.append)
+            assert await client.start()
+            subscriptions = client.watcher.subscriptions
+            on_b = GraphQLHttp(http, b)
+            await on_b.set_compatibility(subject, "NONE")
+            for i in range(12):
+                await on_b.register(subject, tool_schema(f"f{i}", required=()))
+            await wait_until(lambda: len(seen) == 12, seconds=WAIT * 2)
+            await asyncio.sleep(0.3)
+
+            assert client.watcher.subscriptions > subscriptions  # it was told to resume
+            assert (await client.latest(subject)).version == 12
+    finally:
+        await stop_server(b)
+        await stop_server(a)
+
+    assert [c.event.version for c in seen] == list(range(1, 13))
+    assert len({c.event.sequence for c in seen}) == 12
