@@ -115,8 +115,9 @@ class AsyncRegistryClient:
         await self._http.aclose()
 
     async def start(self) -> bool:
-        """Open the subscription now rather than on first use; True once it is live."""
-        return await self._watcher.wait_ready(self._timeout)
+        """Open the subscription now rather than on first use; True once it is live and
+        covers every watched prefix (hooks added before see every change from then on)."""
+        return await self._wait_covered(self._subscription_prefix())
 
     @property
     def is_live(self) -> bool:
@@ -281,7 +282,8 @@ class AsyncRegistryClient:
     def on_change(self, subject_or_prefix: str, callback: ChangeCallback) -> Callable[[], None]:
         """Call ``callback`` with a ``Change`` for every registration and deletion under
         ``subject_or_prefix`` (a subject name matches itself and the names it begins),
-        once per event, in commit order, after the cache has applied it. A coroutine
+        once per event, in commit order, after the cache has applied it, from the moment
+        the subscription covers it (``await start()`` to wait for that). A coroutine
         function is awaited; an exception is logged and the watch goes on. Returns a
         function that removes the hook."""
         hook = (subject_or_prefix, callback)
@@ -438,15 +440,18 @@ class AsyncRegistryClient:
     async def _wait_covered(self, prefix: str) -> bool:
         """Until the open subscription covers ``prefix``; False if it does not in time.
         A snapshot of a prefix read before would miss what a narrower one skipped."""
-        async with asyncio.timeout(self._timeout):
-            while True:
-                await self._watcher.wait_ready(self._timeout)
-                if not self._watcher.is_live:
-                    return False
-                subscribed = self._watcher.subscribed_prefix
-                if subscribed is not None and prefix.startswith(subscribed):
-                    return True
-                await asyncio.sleep(0.01)
+        try:
+            async with asyncio.timeout(self._timeout):
+                while True:
+                    await self._watcher.wait_ready(self._timeout)
+                    if not self._watcher.is_live:
+                        return False
+                    subscribed = self._watcher.subscribed_prefix
+                    if subscribed is not None and prefix.startswith(subscribed):
+                        return True
+                    await asyncio.sleep(0.01)
+        except TimeoutError:
+            return False
 
     async def _read_latest(self, subject: str) -> SchemaVersion | None:
         data = await self._http.execute("Latest", documents.LATEST, {"subject": subject})

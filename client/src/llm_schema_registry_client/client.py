@@ -188,7 +188,9 @@ class RegistryClient:
         self, subject_or_prefix: str, callback: Callable[[Change], None]
     ) -> Callable[[], None]:
         """As AsyncRegistryClient.on_change; ``callback`` runs on the client's callback
-        thread, one change at a time in commit order."""
+        thread, one change at a time in commit order. Returns once the subscription
+        covers the prefix (or the client's timeout passed), so every change committed
+        after this call is reported."""
 
         def run(change: Change) -> None:
             try:
@@ -201,7 +203,9 @@ class RegistryClient:
                 self._callbacks.submit(run, change)
 
         async def add() -> Callable[[], None]:
-            return self._async.on_change(subject_or_prefix, hand_over)
+            remove = self._async.on_change(subject_or_prefix, hand_over)
+            await self._async.start()
+            return remove
 
         remove = self._run(add())
 

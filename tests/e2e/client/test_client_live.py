@@ -42,6 +42,7 @@ async def test_hooks_see_each_change_once_in_order_and_latest_follows(client: An
     prefix = unique_subject("hooks") + "."
     seen: list[Change] = []
     client.on_change(prefix, seen.append)
+    await client.start()  # hooks see what is committed once the subscription is open
     subject = prefix + "weather"
     await client.register(subject, tool_schema("city"))
     await wait_until(lambda: len(seen) == 1)
@@ -65,6 +66,7 @@ async def test_deleting_the_latest_version_falls_back_to_the_one_before(
     subject = unique_subject("deleted")
     seen: list[Change] = []
     client.on_change(subject, seen.append)
+    await client.start()
     await client.register(subject, tool_schema("city"))
     await client.register(subject, tool_schema("city", "unit"))
     await wait_until(lambda: len(seen) == 2)
@@ -93,6 +95,7 @@ async def test_a_failing_callback_is_logged_and_the_watch_goes_on(client: Any) -
 
     client.on_change(subject, broken)
     client.on_change(subject, lambda change: seen.append(change.event.version or 0))
+    await client.start()
     await client.register(subject, tool_schema("city"))
     await client.register(subject, tool_schema("city", "unit"))
 

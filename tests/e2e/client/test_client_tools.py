@@ -46,6 +46,7 @@ async def test_the_tool_list_follows_changes_without_a_request(
     await client.register(weather, tool_schema("city"))
     seen: list[Change] = []
     client.on_change(prefix, seen.append)
+    await client.start()
     assert len(await client.tools(prefix, "openai")) == 1
     before = client.stats.total
 
