@@ -37,8 +37,10 @@ $(RUN_STAMP): pyproject.toml $(wildcard $(addsuffix /__init__.py,$(PACKAGES))) |
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(STAMP): $(RUN_STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# The Python client (client/, its own distribution) is installed beside the registry: its
+# tests, the gateway example and load/bench_client_latency.py import it.
+$(STAMP): $(RUN_STAMP) client/pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]' -e client
 	touch $@
 
 install: $(STAMP)

@@ -1,0 +1,1 @@
+"""An LLM gateway whose tools come live from the schema registry (see README.md)."""
