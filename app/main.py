@@ -57,17 +57,18 @@ logger = logging.getLogger(__name__)
 
 
 class _CacheFirstPublisher:
-    """Applies each committed event to this replica's response cache before announcing
-    it, so a read that follows a permanent delete here never sees the deleted schema.
-    Other replicas clear theirs when the event reaches them through the hub."""
+    """Applies each committed event to this replica's response caches before announcing
+    it, so a read that follows a change here never sees the state before it (read your
+    writes). Other replicas apply it when the event reaches them through the hub."""
 
-    def __init__(self, hub: EventHub, cache: ResponseCache) -> None:
+    def __init__(self, hub: EventHub, caches: Sequence[ResponseCache]) -> None:
         self._hub = hub
-        self._cache = cache
+        self._caches = caches
 
     async def publish(self, events: Sequence[ChangeEvent]) -> None:
         for event in events:
-            self._cache.observe(event)
+            for cache in self._caches:
+                cache.observe(event)
         await self._hub.publish(events)
 
 
@@ -167,11 +168,14 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
         graphql_app.principal_limits = PrincipalLimits.from_settings(
             settings, on_refused=lambda kind: metrics.access_refused.labels(kind, "memory").inc()
         )
+    # The GraphQL endpoint's cache, then the REST API's (built with the middleware).
+    caches: list[ResponseCache] = []
     cache = ResponseCache(
         graphql_app,
         path="/graphql",
         max_entries=settings.response_cache_entries,
         on_hit=metrics.response_cache_hits.inc,
+        created=caches.append,
     )
     hub_holder: dict[str, EventHub] = {}
     database_setting = (
@@ -190,7 +194,8 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
             # Before any later event reaches a subscriber (the hub calls this first).
             graphql_app.open_sockets.revoke(event.key_id)
             return
-        cache.observe(event)
+        for each in caches:
+            each.observe(event)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -232,7 +237,7 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
                 opened.push_async_callback(limiter.aclose)
             graphql_app.services = app.state.services = Services(
                 store=store,
-                publisher=_CacheFirstPublisher(hub, cache),
+                publisher=_CacheFirstPublisher(hub, caches),
                 feed=hub,
                 max_schema_bytes=settings.max_schema_bytes,
                 checker=checker or INLINE_CHECKER,
@@ -359,6 +364,17 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
     )
     # Innermost: API reads get an ETag and answer If-None-Match with 304 (app/etags.py).
     app.add_middleware(ConditionalGet)
+    # The REST API's GET reads, kept until the next event (app/response_cache.py).
+    app.add_middleware(
+        ResponseCache,
+        path="",
+        rest=True,
+        max_entries=settings.response_cache_entries,
+        on_hit=metrics.response_cache_hits.inc,
+        skip_paths=frozenset({"/", "/graphql", "/healthz", "/readyz", "/metrics", OPENAPI_PATH}),
+        skip_prefixes=(ASSETS_PATH,),
+        created=caches.append,
+    )
     # Next: who is asking is known to every route (and to the response cache).
     app.add_middleware(
         AuthenticationMiddleware,

@@ -1,5 +1,6 @@
-"""Provider rules per scope (which providers' rules a registration is linted against, and
-OFF / WARN / ENFORCE), and the lint findings a registration event carries.
+"""Provider rules per scope, and the lint findings a registration event carries.
+
+Which providers' rules a registration is linted against, and OFF / WARN / ENFORCE.
 
 Every column is new and nullable: an upgraded registry keeps its data and settings, and
 lints nothing until rules are set.

@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from app import response_cache
-from app.response_cache import Message, ResponseCache, is_cacheable_document
+from app.response_cache import Message, ResponseCache, is_cacheable_document, is_live_document
 from registry.access import LOCAL_PRINCIPAL, Principal, Role, SubjectScopes
 from registry.model import ChangeEvent, EventKind
 from registry.types import Sequence, SubjectName
@@ -286,7 +286,7 @@ async def test_an_uncacheable_document_always_reaches_graphql(
     cache: ResponseCache, downstream: Downstream
 ) -> None:
     for _ in range(2):
-        reply = await call(cache, query="{ schema(id: 1) { id versions { subject } } }")
+        reply = await call(cache, query='{ validatePayload(subject: "a", payload: {}) { valid } }')
         assert b"etag" not in reply.headers
 
     assert downstream.calls == 2
@@ -483,3 +483,115 @@ async def test_with_authentication_a_get_answer_may_be_kept_by_private_caches_on
     second = await call(cache, "GET", principal=ADMIN)
     for reply in (first, second):
         assert reply.headers[b"cache-control"] == b"private, max-age=31536000, immutable"
+
+
+# ---- live answers: kept until the next event -----------------------------------------
+
+LATEST_QUERY = '{ subject(name: "orders") { latest { id version } } }'
+
+
+def latest_response(version: int) -> bytes:
+    return orjson.dumps({"data": {"subject": {"latest": {"id": version, "version": version}}}})
+
+
+def registration(sequence: int = 10, subject: str = "other") -> ChangeEvent:
+    return ChangeEvent(
+        sequence=Sequence(sequence), kind=EventKind.REGISTERED, subject=SubjectName(subject)
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (LATEST_QUERY, True),
+        ('{ subject(name: "a") { versions latest { schema references { name } } } }', True),
+        ('{ subjects(prefix: "tools.") { name } }', True),
+        ("{ config { compatibility policy } }", True),
+        ('{ a: subject(name: "a") { name } b: config(subject: "a") { mode } }', True),
+        (
+            "query Q($s: String!) { subject(name: $s) { ...F } } fragment F on Subject { name }",
+            True,
+        ),
+        ('{ exportSchema(subject: "a", target: OPENAI_TOOL) { document } }', True),
+        ("{ schema(id: 1) { versions { subject version } } }", True),
+        ('{ validatePayload(subject: "a", payload: {}) { valid } }', False),
+        ("{ apiKeys { id } }", False),
+        ("{ auditLog { edges { node { action } } } }", False),
+        ('{ subject(name: "a") { name } apiKeys { id } }', False),
+        ('mutation { registerSchema(subject: "a", schema: "{}") { id } }', False),
+        ("subscription { schemaChanges { sequence } }", False),
+        ("{ __schema { types { name } } }", False),
+        ("{ subject(", False),
+    ],
+)
+def test_which_documents_are_live(query: str, expected: bool) -> None:
+    assert is_live_document(query) is expected
+
+
+async def test_a_live_answer_is_kept_until_any_event(downstream: Downstream) -> None:
+    cache = ResponseCache(downstream, path="/graphql", max_entries=100)
+    downstream.body = latest_response(1)
+    first = await call(cache, query=LATEST_QUERY)
+    again = await call(cache, query=LATEST_QUERY)
+    assert downstream.calls == 1 and again.body == first.body
+
+    # Any event ends it, whatever its subject: the answer may read other subjects.
+    cache.observe(registration(subject="other"))
+    downstream.body = latest_response(2)
+    fresh = await call(cache, query=LATEST_QUERY)
+    assert downstream.calls == 2
+    assert orjson.loads(fresh.body)["data"]["subject"]["latest"]["version"] == 2
+    assert fresh.headers[b"etag"] != first.headers[b"etag"]
+
+
+async def test_an_immutable_answer_outlives_ordinary_events(
+    cache: ResponseCache, downstream: Downstream
+) -> None:
+    await call(cache)
+    cache.observe(registration())
+    await call(cache)
+    assert downstream.calls == 1
+
+
+async def test_a_live_read_that_raced_an_event_is_not_kept(downstream: Downstream) -> None:
+    cache = ResponseCache(downstream, path="/graphql", max_entries=100)
+    downstream.body = latest_response(1)
+    # The event is applied while the read runs (after it started, before it answered).
+    downstream.before_response = lambda: cache.observe(registration())
+    raced = await call(cache, query=LATEST_QUERY)
+    downstream.before_response = None
+    downstream.body = latest_response(2)
+    after = await call(cache, query=LATEST_QUERY)
+
+    assert orjson.loads(raced.body)["data"]["subject"]["latest"]["version"] == 1
+    assert orjson.loads(after.body)["data"]["subject"]["latest"]["version"] == 2
+    assert downstream.calls == 2
+
+
+async def test_a_live_get_answer_must_be_revalidated(downstream: Downstream) -> None:
+    cache = ResponseCache(downstream, path="/graphql", max_entries=100)
+    downstream.body = latest_response(1)
+    first = await call(cache, method="GET", query=LATEST_QUERY)
+    second = await call(cache, method="GET", query=LATEST_QUERY)
+    revalidated = await call(
+        cache,
+        method="GET",
+        query=LATEST_QUERY,
+        headers={"if-none-match": "W/" + first.headers[b"etag"].decode()},
+    )
+
+    assert first.headers[b"cache-control"] == b"no-cache"
+    assert second.headers[b"cache-control"] == b"no-cache"
+    assert b"Authorization" in second.headers[b"vary"]
+    assert revalidated.status == 304 and revalidated.body == b""
+    assert downstream.calls == 1
+
+
+async def test_evicted_live_entries_are_forgotten(downstream: Downstream) -> None:
+    cache = ResponseCache(downstream, path="/graphql", max_entries=2)
+    downstream.body = latest_response(1)
+    for name in ("a", "b", "c"):
+        await call(cache, query=f'{{ subject(name: "{name}") {{ name }} }}')
+    assert len(cache) == 2
+    cache.observe(registration())
+    assert len(cache) == 0
