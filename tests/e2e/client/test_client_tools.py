@@ -147,8 +147,16 @@ async def test_a_version_the_provider_refuses_is_reported_and_the_others_served(
         search in w and "OPENAI_PROPERTY_NOT_REQUIRED at #/properties/query" in w for w in warnings
     ), warnings
 
-    # The fix is a new version OpenAI takes: it is served at once, with no request.
+    # A new refused subject is reported as it comes, from the watcher's socket alone.
     before = client.stats.total
+    lookup = prefix + "lookup"
+    await gql_http.register(lookup, open_tool_schema("city"))
+    await wait_until(lambda: any(c.subject == lookup for c in seen))
+    refused_now = await client.tool_refusals(prefix, "openai")
+    assert [(r.subject, r.code) for r in refused_now][:1] == [(lookup, "PROVIDER_LINT_FAILED")]
+    assert client.stats.total == before
+
+    # The fix is a new version OpenAI takes: it is served at once, with no request.
     await gql_http.set_compatibility(search, "NONE")  # optional -> required and nullable
     await gql_http.register(search, strict_tool_schema("city", "query", nullable=("query",)))
     await wait_until(lambda: any(c.subject == search for c in seen))
@@ -157,7 +165,10 @@ async def test_a_version_the_provider_refuses_is_reported_and_the_others_served(
         (prefix + "get_weather", 1),
         (search, 2),
     ]
-    assert [r.subject for r in await client.tool_refusals(prefix, "openai")] == [prefix + "point"]
+    assert [r.subject for r in await client.tool_refusals(prefix, "openai")] == [
+        lookup,
+        prefix + "point",
+    ]
     assert client.stats.total == before
 
 
