@@ -1,10 +1,13 @@
 """The gateway: ``GET /tools?provider=openai`` serves the tool list for a provider's SDK,
 ``POST /chat`` asks the model and checks its tool call against the tool's current schema
-before passing it on, ``GET /status`` says how live the registry link is.
+before passing it on, ``GET /status`` says how live the registry link is and which tools
+each provider refuses.
 
 The tool list comes from the client's live cache: one subscription keeps it current, so a
 new version registered in the registry is served at once, with no restart, no poll and no
-registry request per gateway request.
+registry request per gateway request. A tool whose schema a provider cannot take (a
+closed object for Gemini, an optional property for OpenAI's strict mode) is left out of
+that provider's list only, and reported.
 
     GATEWAY_REGISTRY_URL=http://127.0.0.1:8000 GATEWAY_TOOLS_PREFIX=tools. \\
         uvicorn --factory examples.gateway.app:create_app_from_env --port 8080
@@ -26,7 +29,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from examples.gateway.fake_model import FakeModel
-from llm_schema_registry_client import AsyncRegistryClient, Change, Provider, RegistryError
+from llm_schema_registry_client import (
+    AsyncRegistryClient,
+    Change,
+    Provider,
+    RegistryError,
+    ToolRefusal,
+)
 
 logger = logging.getLogger("gateway")
 
@@ -59,11 +68,23 @@ def _gateway(request: Request) -> Gateway:
     return gateway
 
 
+def _refusal(refusal: ToolRefusal) -> dict[str, Any]:
+    return {
+        "subject": refusal.subject,
+        "version": refusal.version,
+        "schemaId": refusal.schema_id,
+        "code": refusal.code,
+        "message": refusal.message,
+        "findings": refusal.findings,
+    }
+
+
 async def tools(request: Request) -> JSONResponse:
     gateway = _gateway(request)
     provider = request.query_params.get("provider", "openai")
     try:
         exports = await gateway.client.tool_exports(gateway.prefix, provider)
+        refused = await gateway.client.tool_refusals(gateway.prefix, provider)
     except ValueError as exc:
         return JSONResponse({"error": "UNKNOWN_PROVIDER", "message": str(exc)}, status_code=400)
     return JSONResponse(
@@ -79,6 +100,8 @@ async def tools(request: Request) -> JSONResponse:
                 }
                 for e in exports
             ],
+            # Live versions this provider cannot take (left out of "tools"), and why.
+            "refused": [_refusal(r) for r in refused],
         }
     )
 
@@ -141,10 +164,16 @@ async def chat(request: Request) -> JSONResponse:
 
 async def status(request: Request) -> JSONResponse:
     gateway = _gateway(request)
+    # From the cache only: /status never asks the registry (null: not known right now).
+    refused: dict[str, list[dict[str, Any]] | None] = {}
+    for provider in Provider:
+        cached = gateway.client.cached_tool_refusals(gateway.prefix, provider)
+        refused[provider.value] = None if cached is None else [_refusal(r) for r in cached]
     stats = gateway.client.stats
     return JSONResponse(
         {
             "live": gateway.client.is_live,
+            "refused": refused,
             "registryRequests": stats.total,
             "registryRequestsByOperation": dict(stats.by_operation),
             "changes": list(gateway.changes),
@@ -161,7 +190,8 @@ def create_app(registry_url: str, prefix: str = "tools.", api_key: str | None = 
             if not await client.start():
                 logger.warning("registry at %s not reachable yet; retrying", registry_url)
             else:
-                await client.tools(prefix, Provider.OPENAI)  # warm the cache
+                for provider in Provider:  # warm the cache
+                    await client.tools(prefix, provider)
             app.state.gateway = gateway
             yield
 

@@ -21,25 +21,41 @@ from tests.support.server import ROOT, ServerProcess, free_port
 
 PREFIX = "tools."
 WEATHER = "tools.get_weather"
+SEARCH = "tools.search"
 REGISTER = """
 mutation($subject: String!, $schema: String!) {
   registerSchema(subject: $subject, schema: $schema) { version id }
 }
 """
+SET_LLM_POLICY = """
+mutation($subject: String!) { setCompatibility(subject: $subject, policy: LLM) { policy } }
+"""
 
 
 def weather_schema(extra: int) -> str:
-    """Version 1 + extra: each adds an optional property to a closed object (BACKWARD)."""
+    """Version 1 + extra, in OpenAI's strict form (closed, every property required): each
+    version adds an optional parameter, spelled nullable, which the LLM policy accepts."""
     properties: dict[str, Any] = {"city": {"type": "string"}}
-    properties.update({f"option{i}": {"type": "string"} for i in range(extra)})
+    properties.update({f"option{i}": {"type": ["string", "null"]} for i in range(extra)})
     return json.dumps(
         {
             "type": "object",
             "properties": properties,
-            "required": ["city"],
+            "required": list(properties),
             "additionalProperties": False,
         }
     )
+
+
+# An open object with an optional parameter: Gemini's Schema object and Anthropic's plain
+# tool use take it, OpenAI's strict mode does not.
+SEARCH_SCHEMA = json.dumps(
+    {
+        "type": "object",
+        "properties": {"query": {"type": "string"}, "limit": {"type": "integer"}},
+        "required": ["query"],
+    }
+)
 
 
 class Gateway:
@@ -108,16 +124,42 @@ def test_a_new_tool_version_is_served_and_enforced_at_once(
     registry: ServerProcess, tmp_path: Path
 ) -> None:
     with httpx.Client(timeout=10) as http:
+        answer = http.post(
+            registry.graphql_url, json={"query": SET_LLM_POLICY, "variables": {"subject": WEATHER}}
+        ).json()
+        assert answer["data"]["setCompatibility"]["policy"] == "LLM", answer
         register(http, registry, WEATHER, weather_schema(0))
-        register(http, registry, "tools.search", weather_schema(0))
+        register(http, registry, SEARCH, SEARCH_SCHEMA)
         gateway = Gateway(registry, tmp_path / "gateway.log")
         try:
             gateway.wait_live(http)
-            tools = http.get(gateway.url + "/tools", params={"provider": "openai"}).json()
-            assert [v["subject"] for v in tools["versions"]] == [WEATHER, "tools.search"]
-            assert len(tools["tools"]) == 2
-            anthropic = http.get(gateway.url + "/tools", params={"provider": "anthropic"}).json()
-            assert "input_schema" in anthropic["tools"][0]
+            served = {
+                provider: http.get(gateway.url + "/tools", params={"provider": provider}).json()
+                for provider in ("openai", "anthropic", "gemini")
+            }
+            # Each provider is served the tools it takes; the others are reported.
+            assert [v["subject"] for v in served["openai"]["versions"]] == [WEATHER]
+            assert served["openai"]["tools"][0]["function"]["strict"] is True
+            assert [(r["subject"], r["code"]) for r in served["openai"]["refused"]] == [
+                (SEARCH, "PROVIDER_LINT_FAILED")
+            ]
+            anthropic = served["anthropic"]["tools"]
+            assert [(t["name"], t.get("strict")) for t in anthropic] == [
+                ("get_weather", True),  # in the strict subset
+                ("search", None),  # plain tool use
+            ]
+            assert served["anthropic"]["refused"] == []
+            assert [t["name"] for t in served["gemini"]["tools"]] == ["search"]
+            assert served["gemini"]["tools"][0]["parameters"]["type"] == "OBJECT"
+            refused = served["gemini"]["refused"]
+            assert [(r["subject"], r["version"]) for r in refused] == [(WEATHER, 1)]
+            assert refused[0]["findings"][0]["pointer"] == "#/additionalProperties"
+            status = http.get(gateway.url + "/status").json()
+            assert status["refused"] == {
+                "OPENAI": served["openai"]["refused"],
+                "ANTHROPIC": [],
+                "GEMINI": refused,
+            }
 
             ok = http.post(gateway.url + "/chat", json={"message": "Oslo", "tool": "get_weather"})
             assert ok.status_code == 200, ok.text
@@ -152,17 +194,20 @@ def test_a_new_tool_version_is_served_and_enforced_at_once(
                     assert time.time() - sent < 10, "the gateway's hook never ran"
                 to_callback.append(change["receivedAt"] - sent)
                 # Nothing asked the registry for the tool list between registration and use.
-                assert status["registryRequests"] == before["registryRequests"], status
+                assert status["registryRequests"] == before["registryRequests"], (
+                    before["registryRequestsByOperation"],
+                    status["registryRequestsByOperation"],
+                )
+                # Gemini's refusal followed the new version too.
+                gemini = status["refused"]["GEMINI"]
+                assert [(r["subject"], r["version"]) for r in gemini] == [(WEATHER, version)]
 
-                # The new version is enforced: its new property is accepted now.
-                option = f"option{extra - 1}"
+                # The new version is enforced: its new parameter is accepted now.
+                arguments = {"city": "Oslo", **{f"option{i}": None for i in range(extra)}}
+                arguments[f"option{extra - 1}"] = "x"
                 enforced = http.post(
                     gateway.url + "/chat",
-                    json={
-                        "message": "Oslo",
-                        "tool": "get_weather",
-                        "arguments": {"city": "Oslo", option: "x"},
-                    },
+                    json={"message": "Oslo", "tool": "get_weather", "arguments": arguments},
                 )
                 assert enforced.status_code == 200, enforced.text
                 assert enforced.json()["schema"]["version"] == version

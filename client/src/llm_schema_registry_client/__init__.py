@@ -19,6 +19,7 @@ from llm_schema_registry_client.models import (
     Schema,
     SchemaExport,
     SchemaVersion,
+    ToolRefusal,
 )
 from llm_schema_registry_client.transport import Backoff, RequestStats
 
@@ -43,4 +44,5 @@ __all__ = [
     "Schema",
     "SchemaExport",
     "SchemaVersion",
+    "ToolRefusal",
 ]

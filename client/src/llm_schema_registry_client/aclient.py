@@ -5,6 +5,7 @@ provider tool lists."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -14,7 +15,7 @@ import httpx
 
 from llm_schema_registry_client import documents
 from llm_schema_registry_client.cache import Cache, ExportKey
-from llm_schema_registry_client.errors import TRANSPORT_ERROR, RegistryError
+from llm_schema_registry_client.errors import RegistryError
 from llm_schema_registry_client.models import (
     TOOL_TARGETS,
     Change,
@@ -28,6 +29,7 @@ from llm_schema_registry_client.models import (
     Schema,
     SchemaExport,
     SchemaVersion,
+    ToolRefusal,
 )
 from llm_schema_registry_client.transport import (
     Backoff,
@@ -43,6 +45,8 @@ logger = logging.getLogger("llm_schema_registry_client")
 ChangeCallback = Callable[[Change], Awaitable[None] | None]
 # A snapshot overtaken by events this many times in a row is returned without caching.
 _SNAPSHOT_ATTEMPTS = 5
+# Export refusals that say the version itself is gone, not that the provider refuses it.
+_GONE_CODES = frozenset({"SUBJECT_NOT_FOUND", "VERSION_NOT_FOUND"})
 
 
 def _references(references: Sequence[Reference | dict[str, Any]] | None) -> list[Any] | None:
@@ -313,14 +317,41 @@ class AsyncRegistryClient:
         """The tool list for ``provider``'s SDK (OPENAI, ANTHROPIC, GEMINI): the exported
         document of every live subject under ``prefix``, by subject name. Kept live: after
         the first call it is computed from the cache, and the watcher fetches the export
-        of a new version before it calls the hooks. A version the provider cannot take
-        (PROVIDER_LINT_FAILED) is left out and logged."""
+        of a new version before it calls the hooks. A version the registry will not export
+        for the provider is left out, logged once and listed by ``tool_refusals()``."""
         return [item.document for item in await self.tool_exports(prefix, provider)]
 
     async def tool_exports(self, prefix: str, provider: Provider | str) -> list[SchemaExport]:
         """``tools()`` with each document's subject, version, schema id and name."""
-        target = _tool_target(provider)
-        cached = self.cached_tool_exports(prefix, provider)
+        exports, _ = await self._tool_list(prefix, _tool_target(provider))
+        return exports
+
+    async def tool_refusals(self, prefix: str, provider: Provider | str) -> list[ToolRefusal]:
+        """The live versions under ``prefix`` that ``tools()`` leaves out, by subject name,
+        each with the registry's refusal (``PROVIDER_LINT_FAILED`` and its findings, or
+        ``BAD_USER_INPUT`` for a schema that is not JSON Schema). Kept live as ``tools()``
+        is: a new version that the provider takes moves the subject back to the list."""
+        _, refused = await self._tool_list(prefix, _tool_target(provider))
+        return refused
+
+    def cached_tool_exports(
+        self, prefix: str, provider: Provider | str
+    ) -> list[SchemaExport] | None:
+        """The tool list when the cache holds all of it (no request), else None."""
+        found = self._cached_tool_list(prefix, _tool_target(provider))
+        return None if found is None else found[0]
+
+    def cached_tool_refusals(
+        self, prefix: str, provider: Provider | str
+    ) -> list[ToolRefusal] | None:
+        """``tool_refusals()`` when the cache holds all of it (no request), else None."""
+        found = self._cached_tool_list(prefix, _tool_target(provider))
+        return None if found is None else found[1]
+
+    async def _tool_list(
+        self, prefix: str, target: ExportTarget
+    ) -> tuple[list[SchemaExport], list[ToolRefusal]]:
+        cached = self._cached_tool_list(prefix, target)
         if cached is not None:
             return cached
         self._tool_sets.add((prefix, target))
@@ -329,13 +360,11 @@ class AsyncRegistryClient:
             await self._list(prefix)
         versions = await self._latest_under(prefix)
         await self._fetch_exports([(v.subject, v.id, target.value) for v in versions], versions)
-        return self._exports_of(versions, target)
+        return self._split(versions, target)
 
-    def cached_tool_exports(
-        self, prefix: str, provider: Provider | str
-    ) -> list[SchemaExport] | None:
-        """The tool list when the cache holds all of it (no request), else None."""
-        target = _tool_target(provider)
+    def _cached_tool_list(
+        self, prefix: str, target: ExportTarget
+    ) -> tuple[list[SchemaExport], list[ToolRefusal]] | None:
         if (
             (prefix, target) not in self._tool_sets
             or self._watcher.failure is not None
@@ -347,17 +376,28 @@ class AsyncRegistryClient:
         keys = [(v.subject, v.id, target.value) for v in versions]
         if self.cache.missing_exports(keys):
             return None
-        return self._exports_of(versions, target)
+        return self._split(versions, target)
 
-    def _exports_of(
+    def _split(
         self, versions: list[SchemaVersion], target: ExportTarget
-    ) -> list[SchemaExport]:
-        found = []
+    ) -> tuple[list[SchemaExport], list[ToolRefusal]]:
+        """The exports of ``versions`` and the refusals, each under the version it is for
+        (the same content registered again under a later version shares its export)."""
+        exports: list[SchemaExport] = []
+        refused: list[ToolRefusal] = []
         for version in versions:
-            export = self.cache.export((version.subject, version.id, target.value))
-            if isinstance(export, SchemaExport):
-                found.append(export)
-        return found
+            found = self.cache.export((version.subject, version.id, target.value))
+            if isinstance(found, SchemaExport):
+                exports.append(
+                    found
+                    if found.version == version.version
+                    else dataclasses.replace(found, version=version.version)
+                )
+            elif isinstance(found, RegistryError):
+                refused.append(
+                    ToolRefusal(version.subject, version.version, version.id, target.value, found)
+                )
+        return exports, refused
 
     async def _latest_under(self, prefix: str) -> list[SchemaVersion]:
         if not self.cache.is_listed(prefix):
@@ -387,15 +427,22 @@ class AsyncRegistryClient:
         try:
             data = await self._watcher.execute(documents.EXPORT, variables, "Export")
         except RegistryError as exc:
-            if exc.is_retryable or exc.code == TRANSPORT_ERROR:
+            if exc.is_retryable:
                 raise
-            logger.warning(
-                "%s version %d left out of the %s tool list: %s",
-                version.subject,
-                version.version,
-                target.value,
-                exc,
-            )
+            if exc.code in _GONE_CODES:
+                # Deleted while its export was asked for: the deletion's event follows.
+                logger.info("%s version %d is gone: %s", version.subject, version.version, exc)
+                return
+            if self.cache.export(key) is None:
+                logger.warning(
+                    "%s version %d (schema %d) left out of the %s tool list: %s%s",
+                    version.subject,
+                    version.version,
+                    version.id,
+                    target.value,
+                    exc,
+                    _describe_findings(exc),
+                )
             self.cache.put_export(key, exc)
             return
         self.cache.put_export(key, SchemaExport.read(data["exportSchema"]))
@@ -494,6 +541,14 @@ def common_prefix(prefixes: Iterable[str]) -> str:
     while size < min(len(first), len(last)) and first[size] == last[size]:
         size += 1
     return first[:size]
+
+
+def _describe_findings(error: RegistryError) -> str:
+    described = [
+        f"{item.get('ruleId')} at {item.get('pointer') or '#'}: {item.get('message')}"
+        for item in error.findings
+    ]
+    return "; findings: " + "; ".join(described) if described else ""
 
 
 def _found(subject: str, latest: SchemaVersion | None) -> SchemaVersion:

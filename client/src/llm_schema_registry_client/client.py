@@ -30,6 +30,7 @@ from llm_schema_registry_client.models import (
     Schema,
     SchemaExport,
     SchemaVersion,
+    ToolRefusal,
 )
 from llm_schema_registry_client.transport import Backoff, RequestStats
 
@@ -222,3 +223,9 @@ class RegistryClient:
         if cached is not None:
             return cached
         return self._run(self._async.tool_exports(prefix, provider))
+
+    def tool_refusals(self, prefix: str, provider: Provider | str) -> list[ToolRefusal]:
+        cached = self._async.cached_tool_refusals(prefix, provider)
+        if cached is not None:
+            return cached
+        return self._run(self._async.tool_refusals(prefix, provider))

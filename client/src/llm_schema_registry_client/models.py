@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from llm_schema_registry_client.errors import RegistryError
+
 
 class Provider(StrEnum):
     """Model providers whose SDKs ``tools()`` shapes tool lists for."""
@@ -234,6 +236,33 @@ class SchemaExport:
             str(data["name"]),
             data["document"],
         )
+
+
+@dataclass(frozen=True)
+class ToolRefusal:
+    """A live version left out of a tool list because the registry would not export it for
+    the provider: ``PROVIDER_LINT_FAILED`` (the schema breaks a rule of the provider's, the
+    findings say which and where) or ``BAD_USER_INPUT`` (not a JSON Schema: Avro,
+    Protobuf)."""
+
+    subject: str
+    version: int
+    schema_id: int
+    target: str
+    error: RegistryError = field(compare=False)
+
+    @property
+    def code(self) -> str:
+        return self.error.code
+
+    @property
+    def message(self) -> str:
+        return self.error.message
+
+    @property
+    def findings(self) -> list[dict[str, Any]]:
+        """The blocking findings: provider, ruleId, pointer (into the schema), message."""
+        return self.error.findings
 
 
 @dataclass(frozen=True)

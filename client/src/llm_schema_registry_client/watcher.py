@@ -98,8 +98,13 @@ class Watcher:
         """On the watcher's socket when it is open, else over HTTP."""
         connection = self._connection
         if connection is not None and connection.lost is None:
-            with contextlib.suppress(RegistryError):
+            try:
                 return await connection.execute(query, variables, seconds=self._timeout)
+            except RegistryError as exc:
+                # The registry's answer (a refusal) stands; only a lost socket or a busy
+                # server is worth asking again over HTTP.
+                if not exc.is_retryable:
+                    raise
         return await self._http.execute(operation, query, variables)
 
     async def _run(self) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from llm_schema_registry_client import AsyncRegistryClient, RegistryClient
+from tests.e2e.conftest import GraphQLHttp
 from tests.support.server import ServerProcess
 
 
@@ -57,6 +58,53 @@ def tool_schema(*properties: str, required: tuple[str, ...] = ("city",)) -> str:
             "additionalProperties": False,
         }
     )
+
+
+def strict_tool_schema(*properties: str, nullable: tuple[str, ...] = ()) -> str:
+    """What OpenAI's strict mode takes: a closed object whose every property is required,
+    an optional one (``nullable``) spelled as a nullable type."""
+    return json.dumps(
+        {
+            "type": "object",
+            "properties": {
+                name: {"type": ["string", "null"] if name in nullable else "string"}
+                for name in properties
+            },
+            "required": list(properties),
+            "additionalProperties": False,
+        }
+    )
+
+
+def open_tool_schema(
+    *properties: str, required: tuple[str, ...] = ("city",), nullable: tuple[str, ...] = ()
+) -> str:
+    """What Gemini's Schema object takes: no additionalProperties (it cannot close an
+    object), optional properties simply not required."""
+    return json.dumps(
+        {
+            "type": "object",
+            "properties": {
+                name: {"type": ["string", "null"] if name in nullable else "string"}
+                for name in properties
+            },
+            "required": list(required),
+        }
+    )
+
+
+SET_POLICY = """
+mutation SetPolicy($subject: String!, $policy: CompatibilityPolicy) {
+  setCompatibility(subject: $subject, policy: $policy) { policy }
+}
+"""
+
+
+async def set_policy(gql_http: GraphQLHttp, subject: str, policy: str) -> None:
+    """LLM lets a strict-mode tool gain a nullable parameter; LENIENT lets an open object
+    gain a property (STRICT refuses both)."""
+    data = await gql_http.data(SET_POLICY, {"subject": subject, "policy": policy})
+    assert data["setCompatibility"]["policy"] == policy
 
 
 async def wait_until(predicate: Callable[[], bool], seconds: float = 10.0) -> None:

@@ -13,8 +13,13 @@ from llm_schema_registry_client import (
     RegistryError,
     SchemaExport,
 )
-from tests.e2e.client.conftest import tool_schema
-from tests.e2e.conftest import unique_subject
+from tests.e2e.client.conftest import (
+    open_tool_schema,
+    set_policy,
+    strict_tool_schema,
+    tool_schema,
+)
+from tests.e2e.conftest import GraphQLHttp, unique_subject
 
 
 async def test_register_then_read_by_id_latest_and_version(client: Any) -> None:
@@ -145,31 +150,136 @@ async def test_validate_one_and_many_payloads(client: Any) -> None:
     assert many[2].errors[0].keyword == "required"
 
 
+def openai_tool(name: str, parameters: Any, **described: str) -> dict[str, Any]:
+    function = {"name": name, **described, "parameters": parameters, "strict": True}
+    return {"type": "function", "function": function}
+
+
+def anthropic_tool(name: str, input_schema: Any, **described: str) -> dict[str, Any]:
+    return {"name": name, **described, "input_schema": input_schema}
+
+
+def anthropic_strict_tool(name: str, input_schema: Any, **described: str) -> dict[str, Any]:
+    return {**anthropic_tool(name, input_schema, **described), "strict": True}
+
+
+def gemini_function(name: str, parameters: Any, **described: str) -> dict[str, Any]:
+    return {"name": name, **described, "parameters": parameters}
+
+
+STRICT_V1 = strict_tool_schema("city")
+STRICT_V2 = strict_tool_schema("city", "unit", nullable=("unit",))
+OPEN_V1 = open_tool_schema("city")
+OPEN_V2 = open_tool_schema("city", "unit", nullable=("unit",))
+# Gemini's Schema object: upper-case type names, a nullable type as nullable: true.
+GEMINI_V1 = {"type": "OBJECT", "properties": {"city": {"type": "STRING"}}, "required": ["city"]}
+GEMINI_V2 = {
+    "type": "OBJECT",
+    "properties": {"city": {"type": "STRING"}, "unit": {"type": "STRING", "nullable": True}},
+    "required": ["city"],
+}
+
+
 @pytest.mark.parametrize(
-    ("target", "where_the_schema_is"),
+    ("target", "policy", "schemas", "envelope", "parameters"),
     [
-        (ExportTarget.OPENAI_TOOL, None),
-        (ExportTarget.ANTHROPIC_TOOL, "input_schema"),
-        (ExportTarget.GEMINI_FUNCTION, "parameters"),
-        (ExportTarget.JSON_SCHEMA, None),
+        (
+            ExportTarget.OPENAI_TOOL,
+            "LLM",
+            (STRICT_V1, STRICT_V2),
+            openai_tool,
+            (json.loads(STRICT_V1), json.loads(STRICT_V2)),
+        ),
+        (
+            ExportTarget.ANTHROPIC_TOOL,
+            "LLM",
+            (STRICT_V1, STRICT_V2),
+            anthropic_strict_tool,
+            (json.loads(STRICT_V1), json.loads(STRICT_V2)),
+        ),
+        (
+            ExportTarget.ANTHROPIC_TOOL,
+            "LENIENT",
+            (OPEN_V1, OPEN_V2),
+            anthropic_tool,
+            (json.loads(OPEN_V1), json.loads(OPEN_V2)),
+        ),
+        (
+            ExportTarget.GEMINI_FUNCTION,
+            "LENIENT",
+            (OPEN_V1, OPEN_V2),
+            gemini_function,
+            (GEMINI_V1, GEMINI_V2),
+        ),
     ],
+    ids=["openai", "anthropic-strict", "anthropic", "gemini"],
 )
-async def test_export_renders_a_version_for_a_provider(
-    client: Any, target: ExportTarget, where_the_schema_is: str | None
+async def test_export_renders_a_version_as_the_provider_takes_it(
+    client: Any,
+    gql_http: GraphQLHttp,
+    target: ExportTarget,
+    policy: str,
+    schemas: tuple[str, str],
+    envelope: Any,
+    parameters: tuple[Any, Any],
 ) -> None:
     subject = unique_subject("export.get_weather")
-    first = await client.register(subject, tool_schema("city"))
-    await client.register(subject, tool_schema("city", "unit"))
+    await set_policy(gql_http, subject, policy)
+    first = await client.register(subject, schemas[0])
+    second = await client.register(subject, schemas[1])
 
     latest = await client.export(subject, target, description="Weather for a city")
     pinned = await client.export(subject, target.value, version=1, name="weather_v1")
 
     assert isinstance(latest, SchemaExport)
-    assert (latest.subject, latest.version, latest.target) == (subject, 2, target.value)
-    assert (pinned.version, pinned.schema_id) == (1, first.id)
-    if target is not ExportTarget.JSON_SCHEMA:
-        assert pinned.name == "weather_v1"
-        assert "weather_v1" in json.dumps(pinned.document)
-    if where_the_schema_is is not None:
-        assert latest.document[where_the_schema_is]["properties"].keys() == {"city", "unit"}
-    assert "unit" in json.dumps(latest.document) and "unit" not in json.dumps(pinned.document)
+    name = subject.rsplit(".", 1)[-1]  # by default the subject's last segment
+    assert (latest.subject, latest.version, latest.schema_id) == (subject, 2, second.id)
+    assert (latest.target, latest.name) == (target.value, name)
+    assert latest.document == envelope(name, parameters[1], description="Weather for a city")
+    assert (pinned.version, pinned.schema_id, pinned.name) == (1, first.id, "weather_v1")
+    assert pinned.document == envelope("weather_v1", parameters[0])
+
+
+async def test_export_as_json_schema_is_the_schema_itself(client: Any) -> None:
+    subject = unique_subject("export.plain")
+    registered = await client.register(subject, STRICT_V1)
+
+    exported = await client.export(subject, ExportTarget.JSON_SCHEMA)
+
+    assert (exported.version, exported.schema_id) == (1, registered.id)
+    # The registry reads a schema naming no dialect as draft-07 (its default); the export
+    # says so, so the document means the same wherever it goes.
+    draft_07 = {"$schema": "http://json-schema.org/draft-07/schema"}
+    assert exported.document == {**draft_07, **json.loads(STRICT_V1)}
+
+
+@pytest.mark.parametrize(
+    ("target", "schema", "rule", "pointer"),
+    [
+        (ExportTarget.OPENAI_TOOL, OPEN_V1, "OPENAI_ADDITIONAL_PROPERTIES_REQUIRED", "#"),
+        (
+            ExportTarget.OPENAI_TOOL,
+            tool_schema("city", "unit"),
+            "OPENAI_PROPERTY_NOT_REQUIRED",
+            "#/properties/unit",
+        ),
+        (
+            ExportTarget.GEMINI_FUNCTION,
+            STRICT_V1,
+            "GEMINI_UNSUPPORTED_KEYWORD",
+            "#/additionalProperties",
+        ),
+    ],
+)
+async def test_export_refuses_what_the_provider_cannot_take_with_the_findings(
+    client: Any, target: ExportTarget, schema: str, rule: str, pointer: str
+) -> None:
+    subject = unique_subject("export.refused")
+    await client.register(subject, schema)
+
+    with pytest.raises(RegistryError) as raised:
+        await client.export(subject, target)
+
+    assert raised.value.code == "PROVIDER_LINT_FAILED"
+    findings = [(f["provider"], f["ruleId"], f["pointer"]) for f in raised.value.findings]
+    assert findings == [(target.value.split("_")[0], rule, pointer)]
