@@ -149,8 +149,15 @@ class _Entry:
 
 class ResponseCache:
     def __init__(
-        self, app: ASGIApp, *, path: str, max_entries: int, on_hit: Callable[[], None] | None = None
+        self,
+        app: ASGIApp,
+        *,
+        path: str,
+        max_entries: int,
+        on_hit: Callable[[str], None] | None = None,
     ) -> None:
+        """``on_hit`` is told of each answer served from the cache, by kind: ``shared``
+        (cached for every caller) or ``private`` (for one principal)."""
         self._app = app
         self._path = path
         self._max_entries = max_entries
@@ -194,7 +201,7 @@ class ResponseCache:
         entry = self._entries.get(key)
         if entry is not None:
             if self._on_hit is not None:
-                self._on_hit()
+                self._on_hit("private" if is_private else "shared")
             await _send_cached(scope, send, entry, is_get=method == "GET", is_private=is_private)
             return
         query = _query_of(method, raw)
