@@ -17,15 +17,16 @@ PACKAGES := app graph rest resolvers registry storage subscriptions
 SERVICES_ENV := .services/env
 PYTEST_ARGS ?=
 
-.PHONY: help install install-run run services services-stop services-status browser lint test bench clean distclean
+.PHONY: help install install-run run services services-stop services-status browser promtool lint test bench clean distclean
 
 help:
 	@echo "make install   venv ($(VENV)) + dev extras"
 	@echo "make run       install what serving needs, serve on 127.0.0.1:8000 (SQLite + memory:// unless REGISTRY_* say otherwise)"
 	@echo "make services  local PostgreSQL + Redis (scripts/services.sh start; stop: make services-stop)"
 	@echo "make browser   Debian's Chromium for the GraphiQL browser test (scripts/browser.sh)"
+	@echo "make promtool  Debian's promtool for the alert-rule tests (scripts/promtool.sh)"
 	@echo "make lint      ruff format --check, ruff check, mypy"
-	@echo "make test      install + services + browser + lint + pytest (unit, integration, e2e)"
+	@echo "make test      install + services + browser + promtool + lint + pytest (unit, integration, e2e)"
 	@echo "make bench     load/ benchmarks against the local services"
 	@echo "make clean     remove venv and caches (distclean also stops services, removes .services/)"
 
@@ -62,14 +63,17 @@ services-status:
 browser:
 	scripts/browser.sh
 
+promtool:
+	scripts/promtool.sh
+
 lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# The fixtures fail (never skip) when PostgreSQL, Redis or Chromium is missing, and a
-# run with any skipped test fails (tests/conftest.py).
-test: install services browser lint
+# The fixtures fail (never skip) when PostgreSQL, Redis, Chromium or promtool is missing,
+# and a run with any skipped test fails (tests/conftest.py).
+test: install services browser promtool lint
 	. ./$(SERVICES_ENV) && \
 		$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
 

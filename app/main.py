@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import time
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
@@ -22,6 +23,7 @@ from strawberry.extensions.tracing import OpenTelemetryExtension
 
 from app.authentication import AuthenticationMiddleware, Authenticator
 from app.check_pool import ProcessChecker
+from app.check_timing import TimedChecker
 from app.cors import cors_middleware
 from app.etags import ConditionalGet
 from app.graphiql import ASSETS_PATH, asset_routes
@@ -150,6 +152,7 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
     )
     broadcast = create_broadcast(settings.broadcast_url.get_secret_value())
     metrics.watch_broadcast(lambda: broadcast.health.is_up, lambda: broadcast.health.reconnects)
+    metrics.watch_database(lambda: not (store.is_down or store.is_failing), store.pool_connections)
     graphql_app = RegistryGraphQL(_executable_schema(settings, metrics), settings)
     tokens = build_token_verifier(settings)
     if tokens is not None and not settings.auth:
@@ -174,7 +177,7 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
         graphql_app,
         path="/graphql",
         max_entries=settings.response_cache_entries,
-        on_hit=metrics.response_cache_hits.inc,
+        on_hit=lambda kind: metrics.response_cache_hits.labels(kind).inc(),
         created=caches.append,
     )
     hub_holder: dict[str, EventHub] = {}
@@ -186,7 +189,7 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
     )
 
     def on_event(event: ChangeEvent) -> None:
-        metrics.events_delivered.labels(event.kind.value).inc()
+        metrics.observe_event(event, time.time())
         # Versions this replica keeps (storage/version_cache.py): its own writes dropped
         # them at commit, the other replicas' are dropped here, in sequence order.
         store.observe(event)
@@ -226,6 +229,8 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
                 poll_interval=settings.event_poll_interval,
                 max_queue=settings.subscriber_queue_size,
                 on_event=on_event,
+                on_gap_read=metrics.outbox_gap_reads.inc,
+                on_poll_recovery=metrics.outbox_poll_recoveries.inc,
             )
             await startup_step("subscribing to change events", broadcast_setting, hub.start())
             opened.push_async_callback(hub.stop)
@@ -240,9 +245,10 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
                 publisher=_CacheFirstPublisher(hub, caches),
                 feed=hub,
                 max_schema_bytes=settings.max_schema_bytes,
-                checker=checker or INLINE_CHECKER,
+                checker=TimedChecker(checker or INLINE_CHECKER, metrics.compatibility_checks),
                 key_hasher=Argon2Hasher(),
                 audit_log=store,
+                on_registration=lambda outcome: metrics.registrations.labels(outcome).inc(),
             )
             # Ready (and listening) only once the workers have started and the first
             # requests' one-time costs are paid: a replica that restarts takes traffic warm.
@@ -370,7 +376,7 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
         path="",
         rest=True,
         max_entries=settings.response_cache_entries,
-        on_hit=metrics.response_cache_hits.inc,
+        on_hit=lambda kind: metrics.response_cache_hits.labels(kind).inc(),
         skip_paths=frozenset({"/", "/graphql", "/healthz", "/readyz", "/metrics", OPENAPI_PATH}),
         skip_prefixes=(ASSETS_PATH,),
         created=caches.append,

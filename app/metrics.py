@@ -22,6 +22,7 @@ from strawberry.extensions import SchemaExtension
 
 from app.response_cache import ASGIApp, Message, Receive, Scope, Send
 from graph.operations import operation_type, root_fields
+from registry.model import ChangeEvent
 
 
 class Metrics:
@@ -57,7 +58,44 @@ class Metrics:
         )
         self.response_cache_hits = Counter(
             "registry_response_cache_hits_total",
-            "Schema-by-id reads served from the cache.",
+            "Schema-by-id reads served from the cache, by kind: shared (an answer for "
+            "every caller) or private (one principal's).",
+            ["kind"],
+            registry=self.registry,
+        )
+        for kind in ("shared", "private"):
+            self.response_cache_hits.labels(kind)
+        self.registrations = Counter(
+            "registry_registrations_total",
+            "Schema registrations (GraphQL and REST) by outcome: created, existing (the "
+            "content was already a version of the subject) or the error code.",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.compatibility_checks = Histogram(
+            "registry_compatibility_check_seconds",
+            "Compatibility checks by the candidate's format and the level checked, "
+            "including any wait for a check worker.",
+            ["format", "level"],
+            registry=self.registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
+        self.event_delivery_lag = Histogram(
+            "registry_event_delivery_lag_seconds",
+            "From an event's commit to its hand-over to this replica's subscribers.",
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+        )
+        self.outbox_gap_reads = Counter(
+            "registry_outbox_gap_reads_total",
+            "Broadcast messages that skipped ahead, so the events between were read from "
+            "the outbox.",
+            registry=self.registry,
+        )
+        self.outbox_poll_recoveries = Counter(
+            "registry_outbox_poll_recoveries_total",
+            "Outbox checks that found committed events the broadcast had not delivered "
+            "(lost or late publishes, or the broadcast down).",
             registry=self.registry,
         )
         self.events_delivered = Counter(
@@ -104,6 +142,20 @@ class Metrics:
             registry=self.registry,
         )
 
+    def observe_event(self, event: ChangeEvent, now: float) -> None:
+        """An event the hub hands to subscribers; ``now`` is wall-clock time, as the
+        commit time is (clocks of replicas and database host are assumed in sync)."""
+        self.events_delivered.labels(event.kind.value).inc()
+        if event.created_at > 0:
+            self.event_delivery_lag.observe(max(0.0, now - event.created_at))
+
+    def watch_database(
+        self, is_up: Callable[[], bool], pool: Callable[[], tuple[int, int, int]]
+    ) -> None:
+        """``registry_database_up`` and ``registry_db_pool_connections{state}``, read from
+        the store at each scrape; ``pool`` gives connections in use, idle and at most."""
+        self.registry.register(_DatabaseCollector(is_up, pool))
+
     def watch_broadcast(self, is_up: Callable[[], bool], reconnects: Callable[[], int]) -> None:
         """``registry_broadcast_up`` and ``registry_broadcast_reconnects_total``, read
         from the broadcast's health at each scrape."""
@@ -127,6 +179,30 @@ class _BroadcastCollector(Collector):
             "Times the broadcast link was re-established after being lost.",
             value=self._reconnects(),
         )
+
+
+class _DatabaseCollector(Collector):
+    def __init__(self, is_up: Callable[[], bool], pool: Callable[[], tuple[int, int, int]]) -> None:
+        self._is_up = is_up
+        self._pool = pool
+
+    def collect(self) -> Iterator[Metric]:
+        yield GaugeMetricFamily(
+            "registry_database_up",
+            "1 while the database answers; 0 once an operation found it unavailable, "
+            "until one succeeds again.",
+            value=1.0 if self._is_up() else 0.0,
+        )
+        in_use, idle, most = self._pool()
+        pool = GaugeMetricFamily(
+            "registry_db_pool_connections",
+            "Database connections of this replica: in_use, idle, and max (the pool's "
+            "size limit; SQLite holds one).",
+            labels=["state"],
+        )
+        for state, value in (("in_use", in_use), ("idle", idle), ("max", most)):
+            pool.add_metric([state], float(value))
+        yield pool
 
 
 _KNOWN_ROUTES = ("/graphql", "/metrics", "/healthz", "/readyz")

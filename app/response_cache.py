@@ -205,14 +205,16 @@ class ResponseCache:
         *,
         path: str,
         max_entries: int,
-        on_hit: Callable[[], None] | None = None,
+        on_hit: Callable[[str], None] | None = None,
         rest: bool = False,
         skip_paths: frozenset[str] = frozenset(),
         skip_prefixes: tuple[str, ...] = (),
         created: Callable[[ResponseCache], None] | None = None,
     ) -> None:
-        """``created`` is told of the new cache (a middleware is built by Starlette, and
-        whoever applies events needs to reach it)."""
+        """``on_hit`` is told of each answer served from the cache, by kind: ``shared``
+        (cached for every caller) or ``private`` (for one principal). ``created`` is told
+        of the new cache (a middleware is built by Starlette, and whoever applies events
+        needs to reach it)."""
         self._app = app
         self._path = path
         self._rest = rest
@@ -282,7 +284,7 @@ class ResponseCache:
         entry = self._entries.get(key)
         if entry is not None:
             if self._on_hit is not None:
-                self._on_hit()
+                self._on_hit("private" if is_private else "shared")
             await _send_cached(scope, send, entry, is_get=method == "GET", is_private=is_private)
             return
         if self._rest:

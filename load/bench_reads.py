@@ -163,10 +163,12 @@ def verify(
 
 def cache_hits(server: Managed) -> float:
     text = httpx.get(server.url + "/metrics", timeout=10).text
-    for line in text.splitlines():
-        if line.startswith("registry_response_cache_hits_total "):
-            return float(line.split()[1])
-    return 0.0
+    # Every kind (shared, private) of hit.
+    return sum(
+        float(line.split()[-1])
+        for line in text.splitlines()
+        if line.startswith("registry_response_cache_hits_total{")
+    )
 
 
 def measure(

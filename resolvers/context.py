@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 
 from registry import checks
 from registry.access import Principal
 from registry.checks import CanonicalSchema, CheckRequest, SchemaSource
 from registry.compatibility import Incompatibility
-from registry.model import ProviderFinding
+from registry.errors import RegistryError
+from registry.model import ProviderFinding, RegistrationResult
 from registry.ports import (
     AuditLog,
     ChangeFeed,
@@ -46,6 +48,10 @@ class InlineChecker:
 INLINE_CHECKER = InlineChecker()
 
 
+def _ignore_outcome(outcome: str) -> None:
+    pass
+
+
 @dataclass(frozen=True, slots=True)
 class Services:
     store: RegistryStore
@@ -58,6 +64,8 @@ class Services:
     actor: Actor | None = None
     # Shared by every view of these services (``replace`` keeps the same instance).
     validators: ValidatorCache = field(default_factory=ValidatorCache)
+    # Told how each registration ended (``observe_registration``): for the app's metrics.
+    on_registration: Callable[[str], None] = _ignore_outcome
 
     def for_principal(
         self, principal: Principal, *, client: str = "", request_id: str = ""
@@ -97,3 +105,21 @@ class Services:
             return
         actor = replace(self.actor, action=action, operation=operation)
         await record_refusal(self.audit_log, actor, code, subject)
+
+
+async def observe_registration(
+    services: Services, registration: Awaitable[RegistrationResult]
+) -> RegistrationResult:
+    """``registration``'s result, after telling ``services.on_registration`` how it
+    ended: ``created``, ``existing`` (the content already was a version of the subject),
+    the ``RegistryError``'s code, or ``INTERNAL_ERROR``."""
+    try:
+        result = await registration
+    except RegistryError as exc:
+        services.on_registration(exc.code)
+        raise
+    except Exception:
+        services.on_registration("INTERNAL_ERROR")
+        raise
+    services.on_registration("created" if result.is_new_version else "existing")
+    return result

@@ -19,7 +19,7 @@ from registry.validation import (
     validate_subject_name,
     validate_version_number,
 )
-from resolvers.context import Services
+from resolvers.context import Services, observe_registration
 from resolvers.references import ReferenceResolver
 from resolvers.schemas import parse_candidate
 from resolvers.settings import effective_settings
@@ -38,6 +38,20 @@ async def import_schema(
     compatibility check runs. Allowed only in IMPORT mode, and there only with the schema
     id (as in Confluent Schema Registry). Repeating an import is a no-op; an id that holds
     other content, or a version that holds another schema, is refused."""
+    return await observe_registration(
+        services, _import_schema(services, subject, text, format, schema_id, version, references)
+    )
+
+
+async def _import_schema(
+    services: Services,
+    subject: str,
+    text: str,
+    format: SchemaFormat,
+    schema_id: int | None,
+    version: int | None,
+    references: Sequence[SchemaReference],
+) -> RegistrationResult:
     name = validate_subject_name(subject)
     if version is not None:
         validate_version_number(version)

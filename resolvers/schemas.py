@@ -36,7 +36,7 @@ from registry.validation import (
     validate_subject_name,
     validate_version_number,
 )
-from resolvers.context import Services
+from resolvers.context import Services, observe_registration
 from resolvers.provider_rules import ProviderRules, enforce, lint_candidate
 from resolvers.references import ReferenceResolver, stored_sources, unscoped
 from resolvers.settings import effective_settings
@@ -123,6 +123,18 @@ async def register_schema(
     each chosen provider; ENFORCE refuses one with a BLOCKING finding
     (``ProviderLintFailedError``). A refused schema leaves no trace.
     """
+    return await observe_registration(
+        services, _register_schema(services, subject, text, format, references)
+    )
+
+
+async def _register_schema(
+    services: Services,
+    subject: str,
+    text: str,
+    format: SchemaFormat,
+    references: Sequence[SchemaReference],
+) -> RegistrationResult:
     name = validate_subject_name(subject)
     store = services.store
     settings = await effective_settings(store, name)

@@ -128,6 +128,7 @@ class DatabaseStore(AuditReads):
                 "timeout": connect_timeout,
             }
         self._database = Database(url, **options)
+        self._max_connections = 1 if self.is_sqlite else pool_max_size
         self._held: Connection | None = None
         self._lock = asyncio.Lock()
         # Failures since the database was last seen working (logged when this leaves 0).
@@ -148,6 +149,18 @@ class DatabaseStore(AuditReads):
         """Whether operations are refused at once: a probe found the database unavailable
         and none has found it available since."""
         return self._is_down
+
+    def pool_connections(self) -> tuple[int, int, int]:
+        """Connections (in use, idle, at most): asyncpg's pool on PostgreSQL; on SQLite
+        the one held connection, in use while a query holds it."""
+        if self._held is not None:
+            in_use = int(self._lock.locked())
+            return in_use, 1 - in_use, 1
+        pool = getattr(self._database._backend, "_pool", None)
+        if pool is None:
+            return 0, 0, self._max_connections
+        idle = pool.get_idle_size()
+        return pool.get_size() - idle, idle, pool.get_max_size()
 
     async def connect(self) -> None:
         if not self.is_sqlite:

@@ -110,6 +110,8 @@ class EventHub:
         degraded_poll_interval: float = DEGRADED_POLL_INTERVAL,
         max_queue: int = 10_000,
         on_event: Callable[[ChangeEvent], None] | None = None,
+        on_gap_read: Callable[[], None] | None = None,
+        on_poll_recovery: Callable[[], None] | None = None,
     ) -> None:
         self._reader = reader
         self._broadcast = broadcast
@@ -127,6 +129,9 @@ class EventHub:
         self._publish_trouble = _Trouble("publishing change events", "replicas poll them")
         self._max_queue = max_queue
         self._on_event = on_event
+        # For the metrics: a gap filled from the outbox, a poll that delivered events.
+        self._on_gap_read = on_gap_read
+        self._on_poll_recovery = on_poll_recovery
         self._subscribers: set[_Subscriber] = set()
         self._last = Sequence(0)
         self._advance_lock = asyncio.Lock()
@@ -222,7 +227,10 @@ class EventHub:
             try:
                 newest = await self._reader.get_last_sequence()
                 if newest > self._last:
+                    before = self._last
                     await self._advance(None, upto=newest)
+                    if self._last > before and self._on_poll_recovery is not None:
+                        self._on_poll_recovery()
             except Exception as exc:
                 self._outbox_trouble.failed(exc)
             else:
@@ -234,6 +242,8 @@ class EventHub:
         if target is None or target <= self._last:
             return
         async with self._advance_lock:
+            if event is not None and self._last < target - 1 and self._on_gap_read is not None:
+                self._on_gap_read()
             while self._last < target - (1 if event is not None else 0):
                 before = self._last
                 for item in await self._reader.list_events_after(self._last, _PAGE):

@@ -198,7 +198,7 @@ class GraphQLHttp:
         return int((await self.readiness())["lastSequence"])
 
     async def metric(self, name: str) -> float:
-        """The value of an unlabelled metric."""
+        """The value of one series: an unlabelled metric, or a name with its labels."""
         text = (await self.http.get(f"{self.server.url}/metrics")).text
         match = re.search(rf"^{re.escape(name)} (\S+)$", text, re.MULTILINE)
         assert match is not None, f"{name} not exposed"

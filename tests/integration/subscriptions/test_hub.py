@@ -210,7 +210,8 @@ async def test_filters_select_subjects_and_global_config_changes_match_every_fil
 async def test_an_event_announced_before_the_one_preceding_it_is_delivered_after_it(
     store, open_hub, silent
 ):
-    hub = await open_hub(store, poll_interval=NO_POLL)
+    gap_reads: list[None] = []
+    hub = await open_hub(store, poll_interval=NO_POLL, on_gap_read=lambda: gap_reads.append(None))
     quiet = _quiet(store, hub, silent)
     for n in range(1, 4):
         await register_schema(quiet, "orders", titled(n))
@@ -228,12 +229,17 @@ async def test_an_event_announced_before_the_one_preceding_it_is_delivered_after
 
     assert sequences(delivered) == [1, 2, 3, 4]
     assert delivered[1:3] == [second, third]
+    # Only the third event skipped ahead; the second came late and the fourth in turn.
+    assert len(gap_reads) == 1
 
 
 async def test_a_committed_event_that_is_never_announced_is_delivered_by_the_poll(
     store, open_hub, silent
 ):
-    hub = await open_hub(store, poll_interval=0.05)
+    recoveries: list[None] = []
+    hub = await open_hub(
+        store, poll_interval=0.05, on_poll_recovery=lambda: recoveries.append(None)
+    )
 
     async with closing(hub.subscribe()) as stream:
         first = await start_reading(hub, stream)
@@ -241,6 +247,7 @@ async def test_a_committed_event_that_is_never_announced_is_delivered_by_the_pol
         event = await asyncio.wait_for(first, WAIT)
 
     assert [event] == silent.events
+    assert len(recoveries) == 1
 
 
 async def test_one_event_for_many_subscribers_costs_one_outbox_read(store, open_hub, silent):
