@@ -360,3 +360,61 @@ async def test_a_damaged_file_is_refused_naming_the_line_and_imports_nothing(
         counts = await data_counts(postgres_url)
         assert set(counts.values()) == {0, 1}
         assert counts["registry_state"] == 1 and counts["last_sequence"] == 0
+
+
+def _peak_rss_of_export(url: str) -> int:
+    """The export process's peak resident memory in bytes (its own, from wait4)."""
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")},
+        "REGISTRY_DATABASE_URL": url,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "export"],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    assert process.returncode == 0
+    return usage.ru_maxrss * 1024  # kilobytes on Linux
+
+
+def _versions(path: Path, count: int, text_size: int) -> int:
+    """``count`` schemas and versions written directly (the API would take minutes);
+    returns the bytes of schema text stored."""
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO subjects (name, deleted, created_at) VALUES ('bulk', 0, 1.0)")
+        db.executemany(
+            "INSERT INTO schemas (id, fingerprint, format, schema_text, created_at) "
+            "VALUES (?, ?, 'JSON', ?, 1.0)",
+            (
+                (i, f"{i:064x}", f'{{"title": "{i:0{text_size - 14}d}"}}')
+                for i in range(1, count + 1)
+            ),
+        )
+        db.executemany(
+            "INSERT INTO subject_versions (subject, version, schema_id, deleted, created_at) "
+            "VALUES ('bulk', ?, ?, 0, 1.0)",
+            ((i, i) for i in range(1, count + 1)),
+        )
+    return count * text_size
+
+
+def test_export_streams_in_bounded_memory(tmp_path: Path) -> None:
+    small, large = tmp_path / "small", tmp_path / "large"
+    for directory in (small, large):
+        directory.mkdir()
+        assert cli(sqlite_file_url(directory), "migrate").code == 0
+    _versions(small / "registry.db", 10, 4000)
+    stored = _versions(large / "registry.db", 20_000, 4000)
+
+    baseline = _peak_rss_of_export(sqlite_file_url(small))
+    peak = _peak_rss_of_export(sqlite_file_url(large))
+
+    # 80 MB of schema text went through; holding it would grow the process by more.
+    assert stored == 80_000_000
+    assert peak - baseline < stored // 4, (baseline, peak)
+    exported = cli(sqlite_file_url(large), "export").stdout
+    assert exported.count(b"\n") == 1 + 20_000 * 2 + 2
