@@ -93,15 +93,23 @@ class RequestContextFilter(logging.Filter):
         return True
 
 
-class QueryStringFilter(logging.Filter):
-    """uvicorn quotes a request's path with its query string, in its access lines and
-    its websocket lines. A query string can carry a whole GraphQL query with a schema in
-    it, or a token a client put there: only the path is kept."""
+class RedactionFilter(logging.Filter):
+    """Keeps what a request carries out of uvicorn's lines. Its access and websocket
+    lines quote a path with its query string, which can carry a whole GraphQL query (a
+    schema in it) or a token a client put there: only the path is kept. At DEBUG, the
+    websocket library it drives dumps the upgrade request's headers (``Authorization``)
+    and an excerpt of every frame (a ``connection_init`` token, a schema) to
+    ``uvicorn.error``, each line starting ``< `` or ``> ``: those are dropped."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.name == "uvicorn.access":
             index = 2  # client, method, path, HTTP version, status
-        elif record.name == "uvicorn.error" and str(record.msg).startswith('%s - "WebSocket %s"'):
+        elif record.name == "uvicorn.error":
+            message = str(record.msg)
+            if record.levelno <= logging.DEBUG and message.startswith(("< ", "> ")):
+                return False
+            if not message.startswith('%s - "WebSocket %s"'):
+                return True
             index = 1  # client, path[, status]
         else:
             return True
@@ -117,7 +125,7 @@ def configure_logging(level: str, log_format: LogFormat = "text") -> None:
     """Everything goes through the root logger's one handler on stderr; uvicorn is told
     not to install its own (``log_config=None``), so its lines share the format."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(QueryStringFilter())
+    handler.addFilter(RedactionFilter())
     if log_format == "json":
         handler.addFilter(RequestContextFilter())
         handler.setFormatter(JsonFormatter())
@@ -128,6 +136,8 @@ def configure_logging(level: str, log_format: LogFormat = "text") -> None:
         root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # At DEBUG, `databases` logs every query with its arguments: schema bodies, key hashes.
+    logging.getLogger("databases").setLevel(max(logging.INFO, root.level))
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)
         logger.handlers.clear()

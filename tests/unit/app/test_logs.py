@@ -1,4 +1,5 @@
-"""The JSON line format, and the filters that name the request and hide query strings."""
+"""The JSON line format, and the filters that name the request and keep what it carries
+(query strings, headers, websocket frames) out of uvicorn's lines."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from opentelemetry import context as otel_context
 from app.logs import (
     FIELDS,
     JsonFormatter,
-    QueryStringFilter,
+    RedactionFilter,
     RequestContextFilter,
     current_request_id,
 )
@@ -143,7 +144,7 @@ def test_uvicorn_access_lines_lose_the_query_string() -> None:
         name="uvicorn.access",
     )
 
-    QueryStringFilter().filter(access)
+    RedactionFilter().filter(access)
 
     assert access.getMessage() == '127.0.0.1:5000 - "GET /graphql HTTP/1.1" 200'
 
@@ -161,7 +162,7 @@ def test_uvicorn_websocket_lines_lose_the_query_string() -> None:
     )
 
     for made in (accepted, refused):
-        QueryStringFilter().filter(made)
+        RedactionFilter().filter(made)
 
     assert accepted.getMessage() == '127.0.0.1:5000 - "WebSocket /graphql" [accepted]'
     assert refused.getMessage() == '127.0.0.1:5000 - "WebSocket /graphql" 403'
@@ -170,6 +171,20 @@ def test_uvicorn_websocket_lines_lose_the_query_string() -> None:
 def test_other_lines_are_left_as_they_are() -> None:
     other = record("%s asked for %s", ("someone", "/a?b=c"), name="uvicorn.error")
 
-    QueryStringFilter().filter(other)
+    RedactionFilter().filter(other)
 
     assert other.getMessage() == "someone asked for /a?b=c"
+
+
+def test_the_websocket_librarys_wire_dump_is_dropped_at_debug() -> None:
+    def debug(message: str, *args: object) -> logging.LogRecord:
+        return record(message, args, name="uvicorn.error", level=logging.DEBUG)
+
+    header = debug("< %s: %s", "authorization", "Bearer lsr_secret")
+    response = debug("> %s: %s", "x-request-id", "abc")
+    frame = debug("< %s", 'TEXT \'{"type": "connection_init"...\' [153 bytes]')
+    state = debug("= connection is %s", "OPEN")
+
+    kept = [made for made in (header, response, frame, state) if RedactionFilter().filter(made)]
+
+    assert kept == [state]
