@@ -14,12 +14,11 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import uuid
 from collections.abc import Mapping
 from typing import Protocol
 
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.keys import KeyVerifier, split_bearer_token
 from app.rate_limit import MemoryBuckets, RateLimiter, retry_after
@@ -130,10 +129,6 @@ class AuthenticationMiddleware:
         self._failures = MemoryBuckets(FAILURE_RATE, failure_burst) if failure_burst > 0 else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # Names the request in the audit log, and in the answer for the client to quote.
-        request_id = scope["request_id"] = uuid.uuid4().hex[:16]
-        if scope["type"] == "http":
-            send = _with_request_id(send, request_id)
         path = scope.get("path", "")
         if scope.get(WARM_UP_SCOPE_KEY) is True:
             scope["principal"] = LOCAL_PRINCIPAL
@@ -204,18 +199,6 @@ class AuthenticationMiddleware:
 def _rate_limited(what: str, wait: float) -> RateLimitedError:
     seconds = retry_after(wait)
     return RateLimitedError(f"{what}; retry in {seconds} s.", seconds)
-
-
-def _with_request_id(send: Send, request_id: str) -> Send:
-    async def sending(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            message = {
-                **message,
-                "headers": [*message.get("headers", []), (b"x-request-id", request_id.encode())],
-            }
-        await send(message)
-
-    return sending
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -128,9 +128,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from app.startup import StartupError, load_settings
 
+    log_format = "text"
     try:
         settings = load_settings()
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format)
+        log_format = settings.log_format
         if args.command == "migrate":
             _migrate(settings)
             logger.info("database is up to date")
@@ -145,6 +147,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         port = args.port if args.port is not None else settings.port
         return _serve(settings, host, port)
     except StartupError as exc:
+        if log_format == "json":
+            # A log store reads every line as JSON: the reason is one record.
+            logger.error("%s", exc.message)
+            return exc.exit_code
         for line in exc.message.splitlines():
             sys.stderr.write(f"llm-schema-registry: error: {line}\n")
         return exc.exit_code

@@ -34,6 +34,7 @@ from app.principal_limits import PrincipalLimits
 from app.rate_limit import create_rate_limiter
 from app.request_body import RequestBodyTimeout
 from app.request_limits import BodySizeLimit, request_error_response
+from app.request_log import RequestLog
 from app.response_cache import ResponseCache
 from app.security_headers import SecurityHeaders
 from app.settings import Settings
@@ -405,8 +406,11 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
     cors = cors_middleware(settings)
     if cors is not None:
         app.add_middleware(cors.cls, *cors.args, **cors.kwargs)
-    # Outermost: every response gets them, errors and refusals included.
+    # Every response gets them, errors and refusals included.
     app.add_middleware(SecurityHeaders)
+    # Outermost: names the request (X-Request-ID, traceparent) for every line logged
+    # while it is handled, and times it whole for its access line.
+    app.add_middleware(RequestLog, access_log=settings.log_format == "json")
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.response_cache = cache

@@ -58,6 +58,8 @@ def build_server(app: RegistryApp, settings: Settings, host: str, port: int) -> 
         log_level=settings.log_level,
         # Logging is configured once (app/logs.py): uvicorn's lines share its format.
         log_config=None,
+        # In JSON, the access lines are the application's (app/request_log.py), with fields.
+        access_log=settings.log_format == "text",
         loop="auto",
         http=bounded_http_protocol(limits),
         # The handshake bound (app/connections.py) reads this implementation's state.

@@ -189,6 +189,9 @@ class Settings(BaseSettings):
     )
     # ---- end of abuse limits and CORS ----
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="text, or json: one JSON object per line for a log store."
+    )
     otel_exporter: Literal["none", "console"] = "none"
     otel_service_name: str = "llm-schema-registry"
 
