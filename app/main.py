@@ -149,6 +149,7 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
         settings.database_url.get_secret_value(),
         pool_min_size=settings.db_pool_min_size,
         pool_max_size=settings.db_pool_max_size,
+        query_timeout=settings.database_query_timeout,
         version_cache_subjects=settings.version_cache_subjects,
     )
     broadcast = create_broadcast(settings.broadcast_url.get_secret_value())

@@ -144,6 +144,14 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds `serve` and `migrate` keep retrying an unreachable database.",
     )
+    database_query_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description=(
+            "Seconds one PostgreSQL statement may take; past it the request is answered "
+            "STORAGE_UNAVAILABLE and the database probed, as for a lost connection."
+        ),
+    )
     startup_timeout: float = Field(
         default=10.0, gt=0, description="Seconds each startup step (connect, subscribe) may take."
     )

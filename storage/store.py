@@ -115,8 +115,12 @@ class DatabaseStore(AuditReads):
         pool_min_size: int = 1,
         pool_max_size: int = 10,
         connect_timeout: float = _CONNECT_TIMEOUT,
+        query_timeout: float | None = None,
         version_cache_subjects: int = DEFAULT_MAX_SUBJECTS,
     ) -> None:
+        """``query_timeout`` (PostgreSQL): seconds one statement may take before it is
+        abandoned as the database being unavailable (a hung server, a network path that
+        drops packets), so no request waits on it for ever; None: no limit."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         options: dict[str, Any] = {}
@@ -126,6 +130,7 @@ class DatabaseStore(AuditReads):
                 "max_size": pool_max_size,
                 "connection_class": _NoResetConnection,
                 "timeout": connect_timeout,
+                "command_timeout": query_timeout,
             }
         self._database = Database(url, **options)
         self._max_connections = 1 if self.is_sqlite else pool_max_size

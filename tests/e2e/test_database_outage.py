@@ -118,3 +118,58 @@ async def test_an_outage_is_storage_unavailable_and_the_replica_recovers_by_itse
         if " refused: " not in line and "uvicorn" not in line and "alembic" not in line
     ]
     assert len(other) <= 12, "\n".join(other)
+
+
+async def test_a_hung_database_holds_no_request_for_ever(
+    postgres_server: PrivatePostgres, tmp_path: Path
+) -> None:
+    """PostgreSQL stops answering without closing anything (every server process
+    SIGSTOPped): each request that needs it is answered STORAGE_UNAVAILABLE within the
+    query or connect timeout instead of waiting for ever; answers kept in memory and the
+    probes go on; once it answers again the replica serves by itself."""
+    url = postgres_server.create_database()
+    log = tmp_path / "server.log"
+    server = await start_server(new_server(url, log, REGISTRY_DATABASE_QUERY_TIMEOUT="1"))
+    try:
+        async with httpx.AsyncClient(timeout=60) as http:
+            client = GraphQLHttp(http, server)
+            first = await client.register("hung", object_schema({"n": "integer"}))
+            by_id = "query($i: Int!) { schema(id: $i) { id schema } }"
+            kept = await client.data(by_id, {"i": first["id"]})
+
+            postgres_server.freeze()
+            try:
+                answers: list[tuple[str, float]] = []
+                for n in range(3):
+                    started = asyncio.get_running_loop().time()
+                    mutation = await client.post(
+                        REGISTER, {"subject": f"hung-{n}", "schema": object_schema({"x": "string"})}
+                    )
+                    answers.append((outcome(mutation), asyncio.get_running_loop().time() - started))
+                    started = asyncio.get_running_loop().time()
+                    listing = await http.get(f"{server.url}/subjects?deleted=true&n={n}")
+                    answers.append((outcome(listing), asyncio.get_running_loop().time() - started))
+                served = await client.data(by_id, {"i": first["id"]})
+                alive = await http.get(f"{server.url}/healthz")
+                readiness = await http.get(f"{server.url}/readyz")
+            finally:
+                postgres_server.thaw()
+
+            await poll(
+                lambda: http.get(f"{server.url}/readyz"),
+                lambda response: response.status_code == 200,
+                within=30,
+            )
+            after = await client.register("hung-after", object_schema({"n": "integer"}))
+    finally:
+        await stop_server(server)
+
+    assert {code for code, _ in answers} <= {"STORAGE_UNAVAILABLE", "503/50001/retry-after=1"}
+    # Bounded by the 1 s query timeout or the 5 s connect timeout, never open-ended.
+    assert max(seconds for _, seconds in answers) < 15, answers
+    assert served == kept
+    assert alive.status_code == 200
+    assert readiness.status_code == 503
+    assert after["version"] == 1
+    lines = log.read_text(errors="replace").splitlines()
+    assert not [line for line in lines if "Traceback" in line or "INTERNAL_ERROR" in line]

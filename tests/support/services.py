@@ -220,6 +220,29 @@ class PrivatePostgres:
         """``immediate`` ends every server process at once, as a crash or a failover does."""
         self._checked(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
 
+    def _processes(self) -> list[int]:
+        """The postmaster and every process it started (its backends and workers)."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        children = []
+        for status in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                fields = status.read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) == postmaster:
+                    children.append(int(status.parent.name))
+        return [postmaster, *children]
+
+    def freeze(self) -> None:
+        """Stop every server process without ending it (SIGSTOP): connections stay open
+        and nothing answers, as a hung server or a path that drops packets."""
+        for pid in self._processes():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        for pid in self._processes():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+
     @property
     def is_running(self) -> bool:
         if not self._initialized:
