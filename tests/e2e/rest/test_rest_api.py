@@ -232,6 +232,14 @@ def test_the_openapi_document_is_served_and_metrics_use_route_templates(
     metrics = rest.get("/metrics").text
     assert document["openapi"].startswith("3.")
     assert "/subjects/{subject}/versions" in document["paths"]
+    # Both ways credentials are sent, and none at all while authentication is off.
+    schemes = document["components"]["securitySchemes"]
+    assert {(s["type"], s["scheme"]) for s in schemes.values()} == {
+        ("http", "basic"),
+        ("http", "bearer"),
+    }
+    assert {} in document["security"]
+    assert {name for option in document["security"] for name in option} == set(schemes)
     assert 'route="/subjects/{subject}/versions"' in metrics
     assert subject not in metrics
 
