@@ -31,7 +31,7 @@ from registry.model import ChangeEvent
 from registry.ports import RegistryReader
 from registry.types import Sequence
 from subscriptions.broadcast import BroadcastHealth, RegistryBroadcast
-from subscriptions.codec import decode_event, encode_event
+from subscriptions.codec import Announcement, decode_message, encode_event
 
 logger = logging.getLogger(__name__)
 
@@ -203,12 +203,16 @@ class EventHub:
                 except Unsubscribed:
                     return
                 try:
-                    event = decode_event(message.message)
+                    decoded = decode_message(message.message)
                 except ValueError:
                     logger.warning("ignored a malformed message on %s", self._channel)
                     continue
                 try:
-                    await self._advance(event)
+                    if isinstance(decoded, Announcement):
+                        # Too large for the transport: read it (and any gap) from the outbox.
+                        await self._advance(None, upto=decoded.sequence)
+                    else:
+                        await self._advance(decoded)
                 except Exception as exc:
                     # Typically the outbox read of a gap failed; the poll retries it.
                     self._outbox_trouble.failed(exc)
