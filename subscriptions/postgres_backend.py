@@ -123,11 +123,16 @@ class PostgresNotifyBackend(BroadcastBackend):
         await self._link.wait_first_attempt(2 * CONNECT_TIMEOUT + 1)
 
     async def disconnect(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        if task is None:
+            return
+        # Cancelled until it ends: a cancellation that a library call swallowed (a race
+        # with the connection ending) must not leave the link reconnecting for good.
+        while not task.done():
+            task.cancel()
+            await asyncio.wait({task}, timeout=0.5)
+        with contextlib.suppress(asyncio.CancelledError):
+            task.result()
 
     async def subscribe(self, channel: str) -> None:
         """Returns once PostgreSQL runs the LISTEN, or at once while the link is down (the
@@ -205,8 +210,11 @@ class PostgresNotifyBackend(BroadcastBackend):
                     await connection.add_listener(name, self._on_notification)
         self._link.report_up()
         while True:
+            # Not ``wait_for``: on Python 3.11 it can swallow a cancellation that coincides
+            # with the wait ending, and ``disconnect`` would then wait forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(lost.wait(), self._liveness_interval)
+                async with asyncio.timeout(self._liveness_interval):
+                    await lost.wait()
             if lost.is_set() or connection.is_closed():
                 raise ConnectionError("connection closed by the server")
             try:
