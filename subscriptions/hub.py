@@ -6,7 +6,8 @@ replicas publish after commit, so messages may arrive out of order or not at all
 between commit and publish, a Redis hiccup). The hub delivers strictly increasing
 sequences: when a message skips ahead it first reads the missing events from the outbox,
 and a periodic check of the last sequence recovers lost publishes. That costs one query
-per gap per process, never one per subscriber.
+per gap per process, never one per subscriber. A message that only announces a sequence
+(an event too large for the transport, see subscriptions/codec.py) is read the same way.
 
 While the broadcast is down (``BroadcastHealth``), nothing arrives over it: the hub then
 checks the outbox every ``degraded_poll_interval`` instead, and skips publishing. Failures
