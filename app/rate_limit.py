@@ -34,7 +34,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from registry.errors import RateLimitedError
-from subscriptions.redis_backend import describe
+from subscriptions.link import describe
 
 if TYPE_CHECKING:
     from app.settings import Settings

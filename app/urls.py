@@ -15,7 +15,10 @@ DATABASE_URL_FORMS = (
     "sqlite+aiosqlite:///path/to/registry.db or "
     "postgresql+asyncpg://user:password@host:5432/database"
 )
-BROADCAST_URL_FORMS = "memory:// (one process) or redis://host:6379 (replicas share events)"
+BROADCAST_URL_FORMS = (
+    "memory:// (one process), or for replicas to share events redis://host:6379 or "
+    "postgresql://user:password@host:5432/database (the registry's database)"
+)
 
 # Spellings people use for the two databases, mapped to the async drivers the registry runs.
 _DRIVERS = {
@@ -26,8 +29,10 @@ _DRIVERS = {
     "postgresql+asyncpg": "postgresql+asyncpg",
 }
 _BROADCAST_SCHEMES = ("memory", "redis", "rediss")
+# LISTEN/NOTIFY through asyncpg, whichever spelling names it.
+_POSTGRES_BROADCAST_SCHEMES = ("postgresql", "postgres", "postgresql+asyncpg")
 
-_PASSWORD = re.compile(r"(?P<head>://[^/@:]*:)[^@/]*@")
+_PASSWORD = re.compile(r"(?P<head>://[^/@:]*:)[^/]*@")
 
 
 def mask_url(text: str) -> str:
@@ -58,10 +63,41 @@ def normalize_database_url(raw: str) -> str:
 
 
 def normalize_broadcast_url(raw: str) -> str:
-    scheme, separator, _ = raw.strip().partition("://")
-    if not separator or scheme.lower() not in _BROADCAST_SCHEMES:
+    """The URL as the broadcast takes it (PostgreSQL ones as ``postgresql://``), or
+    ValueError saying what is expected; the message never quotes the URL."""
+    text = raw.strip()
+    scheme, separator, _ = text.partition("://")
+    scheme = scheme.lower()
+    if separator and scheme in _POSTGRES_BROADCAST_SCHEMES:
+        return _normalize_postgres_broadcast_url(text)
+    if separator and scheme.startswith(("postgres", "postgresql+")):
+        raise ValueError(
+            f"unsupported PostgreSQL driver {scheme!r} for the broadcast (it uses asyncpg); "
+            f"expected {BROADCAST_URL_FORMS}"
+        )
+    if not separator or scheme not in _BROADCAST_SCHEMES:
         raise ValueError(f"unsupported broadcast URL; expected {BROADCAST_URL_FORMS}")
-    return raw.strip()
+    return text
+
+
+def _normalize_postgres_broadcast_url(text: str) -> str:
+    try:
+        url = make_url(text)
+        # The port is parsed lazily by some versions; a bad one must fail here.
+        _ = url.port
+    except (ArgumentError, ValueError):
+        raise ValueError(f"not a PostgreSQL URL; expected {BROADCAST_URL_FORMS}") from None
+    if not url.database:
+        raise ValueError(
+            "the broadcast URL names no database; LISTEN/NOTIFY works within one database, "
+            "so every replica must name the same one (usually that of REGISTRY_DATABASE_URL)"
+        )
+    query = dict(url.query)
+    # SQLAlchemy's asyncpg spelling; asyncpg's own DSN takes sslmode.
+    if "ssl" in query and "sslmode" not in query:
+        query["sslmode"] = query.pop("ssl")
+    url = url.set(drivername="postgresql", query=query)
+    return url.render_as_string(hide_password=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,11 @@
-"""The broadcast transport: memory:// in one process, redis:// across replicas.
+"""The broadcast transport: memory:// in one process; across replicas redis:// (pub/sub)
+or postgresql:// (LISTEN/NOTIFY on the registry's database).
 
-Over Redis the link can drop (a restart, a failover, a network cut) or be missing at
+Across replicas the link can drop (a restart, a failover, a network cut) or be missing at
 startup. ``BroadcastHealth`` says whether events travel over it right now; the hub polls
-the outbox quickly while they do not, so delivery stays timely, and the Redis backend
-(``subscriptions/redis_backend.py``) reconnects by itself.
+the outbox quickly while they do not, so delivery stays timely, and the backends
+(``subscriptions/redis_backend.py``, ``subscriptions/postgres_backend.py``) reconnect by
+themselves.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import time
 from collections.abc import Callable
 
 from broadcaster import Broadcast
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://", "postgresql+asyncpg://")
 
 
 class BroadcastHealth:
@@ -74,6 +78,12 @@ class RegistryBroadcast(Broadcast):
             backend = ReconnectingRedisBackend(url)
             super().__init__(backend=backend)
             self.health = backend.health
+        elif url.startswith(POSTGRES_SCHEMES):
+            from subscriptions.postgres_backend import PostgresNotifyBackend
+
+            notify = PostgresNotifyBackend(url)
+            super().__init__(backend=notify)
+            self.health = notify.health
         else:
             super().__init__(url)
             self.health = BroadcastHealth()

@@ -1,7 +1,14 @@
-"""Wire encoding of change events on the broadcast channel."""
+"""Wire encoding of change events on the broadcast channel.
+
+A message is a whole event, or, where the transport limits its size (PostgreSQL NOTIFY
+payloads stay under 8000 bytes, and a registration carries its schema text), an
+announcement: the event's sequence alone. A receiver reads an announced event from the
+outbox, as it reads the events a gap skipped.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -68,3 +75,42 @@ def decode_event(message: str | bytes) -> ChangeEvent:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"Not a change event: {exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    """Event ``sequence`` was committed; its content is in the outbox."""
+
+    sequence: Sequence
+
+
+def encode_announcement(sequence: Sequence) -> str:
+    return orjson.dumps({"sequence": sequence, "announcement": True}).decode()
+
+
+def announcement_of(message: str | bytes) -> str:
+    """The announcement of an encoded event; ``ValueError`` if it is not one."""
+    try:
+        data = orjson.loads(message)
+        if not isinstance(data, dict):
+            raise TypeError(f"expected an object, got {type(data).__name__}")
+        sequence = data["sequence"]
+        if not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 1:
+            raise TypeError(f"expected a positive integer sequence, got {sequence!r}")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"Not a change event: {exc}") from exc
+    return encode_announcement(Sequence(sequence))
+
+
+def decode_message(message: str | bytes) -> ChangeEvent | Announcement:
+    """A whole event or an announcement; raises ``ValueError`` on anything else."""
+    try:
+        data = orjson.loads(message)
+    except ValueError as exc:
+        raise ValueError(f"Not a change event: {exc}") from exc
+    if isinstance(data, dict) and data.get("announcement") is True:
+        sequence = data.get("sequence")
+        if not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 1:
+            raise ValueError(f"Not a change event: announcement of sequence {sequence!r}")
+        return Announcement(Sequence(sequence))
+    return decode_event(message)

@@ -6,7 +6,8 @@ replicas publish after commit, so messages may arrive out of order or not at all
 between commit and publish, a Redis hiccup). The hub delivers strictly increasing
 sequences: when a message skips ahead it first reads the missing events from the outbox,
 and a periodic check of the last sequence recovers lost publishes. That costs one query
-per gap per process, never one per subscriber.
+per gap per process, never one per subscriber. A message that only announces a sequence
+(an event too large for the transport, see subscriptions/codec.py) is read the same way.
 
 While the broadcast is down (``BroadcastHealth``), nothing arrives over it: the hub then
 checks the outbox every ``degraded_poll_interval`` instead, and skips publishing. Failures
@@ -31,7 +32,7 @@ from registry.model import ChangeEvent
 from registry.ports import RegistryReader
 from registry.types import Sequence
 from subscriptions.broadcast import BroadcastHealth, RegistryBroadcast
-from subscriptions.codec import decode_event, encode_event
+from subscriptions.codec import Announcement, decode_message, encode_event
 
 logger = logging.getLogger(__name__)
 
@@ -208,12 +209,16 @@ class EventHub:
                 except Unsubscribed:
                     return
                 try:
-                    event = decode_event(message.message)
+                    decoded = decode_message(message.message)
                 except ValueError:
                     logger.warning("ignored a malformed message on %s", self._channel)
                     continue
                 try:
-                    await self._advance(event)
+                    if isinstance(decoded, Announcement):
+                        # Too large for the transport: read it (and any gap) from the outbox.
+                        await self._advance(None, upto=decoded.sequence)
+                    else:
+                        await self._advance(decoded)
                 except Exception as exc:
                     # Typically the outbox read of a gap failed; the poll retries it.
                     self._outbox_trouble.failed(exc)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -28,7 +27,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-from subscriptions.broadcast import BroadcastHealth
+from subscriptions.link import Backoff, LinkReporter, describe
 
 logger = logging.getLogger(__name__)
 
@@ -43,12 +42,6 @@ RETRY_CAP = 2.0
 LIVENESS_INTERVAL = 5.0
 # Seconds ``subscribe`` waits for Redis to confirm a subscription.
 SUBSCRIBE_TIMEOUT = 5.0
-
-
-def describe(error: BaseException) -> str:
-    """One line: what went wrong with the link, without a traceback."""
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0].rstrip('.')}" if text else type(error).__name__
 
 
 class ReconnectingRedisBackend(BroadcastBackend):
@@ -70,23 +63,21 @@ class ReconnectingRedisBackend(BroadcastBackend):
         )
         options = self._subscriber.connection_pool.connection_kwargs
         self.address = f"{options.get('host', 'localhost')}:{options.get('port', 6379)}"
-        self.health = BroadcastHealth(is_up=False, reason="not connected yet")
-        self._retry_first = retry_first
-        self._retry_cap = retry_cap
+        self._link = LinkReporter(logger, f"redis at {self.address}", "pub/sub")
+        self.health = self._link.health
+        self._backoff = Backoff(retry_first, retry_cap)
         self._liveness_interval = liveness_interval
         self._channels: set[str] = set()
         self._confirmed: dict[str, asyncio.Event] = {}
         self._queue: asyncio.Queue[Event] = asyncio.Queue()
         self._pubsub: PubSub | None = None
-        self._first_attempt = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         self._task = asyncio.create_task(self._run(), name="broadcast-redis-link")
         # A Redis that accepts connections but never answers would hold startup: the first
         # attempt gets as long as one attempt may take, then the replica starts degraded.
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._first_attempt.wait(), 2 * CONNECT_TIMEOUT + 1)
+        await self._link.wait_first_attempt(2 * CONNECT_TIMEOUT + 1)
 
     async def disconnect(self) -> None:
         if self._task is not None:
@@ -127,7 +118,6 @@ class ReconnectingRedisBackend(BroadcastBackend):
         return await self._queue.get()
 
     async def _run(self) -> None:
-        delay = self._retry_first
         while True:
             pubsub = self._subscriber.pubsub()
             try:
@@ -146,11 +136,9 @@ class ReconnectingRedisBackend(BroadcastBackend):
                 with contextlib.suppress(Exception):
                     await close()
             if self.health.is_up:
-                delay = self._retry_first
-            self._report_down(reason)
-            self._first_attempt.set()
-            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
-            delay = min(delay * 2, self._retry_cap)
+                self._backoff.reset()
+            self._link.report_down(reason)
+            await asyncio.sleep(self._backoff.next_delay())
 
     async def _listen(self, pubsub: PubSub) -> None:
         """Connect, subscribe, then read until the link fails (it never returns)."""
@@ -165,7 +153,7 @@ class ReconnectingRedisBackend(BroadcastBackend):
             if pending:
                 await pubsub.subscribe(*pending)
         if not pending:
-            self._report_up()
+            self._link.report_up()
         ping_sent = False
         while True:
             message = await pubsub.get_message(timeout=self._liveness_interval)
@@ -187,33 +175,4 @@ class ReconnectingRedisBackend(BroadcastBackend):
                 if channel in self._confirmed:
                     self._confirmed[channel].set()
                 if not pending:
-                    self._report_up()
-
-    def _report_up(self) -> None:
-        down_for = self.health.down_seconds
-        was_started = self._first_attempt.is_set()
-        if self.health.mark_up() and was_started:
-            logger.warning(
-                "broadcast reconnected to redis at %s after %.1f s down; "
-                "events travel over pub/sub again",
-                self.address,
-                down_for,
-            )
-        self._first_attempt.set()
-
-    def _report_down(self, reason: str) -> None:
-        if not self._first_attempt.is_set():
-            logger.warning(
-                "broadcast unreachable at startup (redis at %s): %s; serving degraded, "
-                "events are delivered by polling the outbox until redis answers",
-                self.address,
-                reason,
-            )
-            self.health.mark_down(reason)
-        elif self.health.mark_down(reason):
-            logger.warning(
-                "broadcast lost (redis at %s): %s; reconnecting, events are delivered by "
-                "polling the outbox meanwhile",
-                self.address,
-                reason,
-            )
+                    self._link.report_up()

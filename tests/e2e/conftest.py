@@ -147,6 +147,15 @@ def module_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPr
         server.stop()
 
 
+@pytest.fixture(params=["redis", "postgresql"])
+def shared_broadcast_url(request: pytest.FixtureRequest, postgres_url: str) -> str:
+    """The broadcast replicas share: Redis pub/sub, or NOTIFY on the registry's database
+    (``postgres_url``, in the driver form REGISTRY_DATABASE_URL takes)."""
+    if request.param == "redis":
+        return str(request.getfixturevalue("redis_url"))
+    return postgres_url
+
+
 class GraphQLHttp:
     """POSTs GraphQL documents and checks the envelope."""
 

@@ -1,4 +1,5 @@
-"""Two server processes sharing one PostgreSQL database and one Redis channel."""
+"""Two server processes sharing one PostgreSQL database and one broadcast channel; the
+tests on the ``replicas`` fixture run over Redis and over PostgreSQL NOTIFY."""
 
 from __future__ import annotations
 
@@ -43,12 +44,12 @@ class Replicas:
 
 @pytest.fixture
 async def replicas(
-    postgres_url: str, redis_url: str, unique_channel: str, tmp_path: Path
+    postgres_url: str, shared_broadcast_url: str, unique_channel: str, tmp_path: Path
 ) -> AsyncIterator[Replicas]:
     env = {
-        "REGISTRY_BROADCAST_URL": redis_url,
+        "REGISTRY_BROADCAST_URL": shared_broadcast_url,
         "REGISTRY_BROADCAST_CHANNEL": unique_channel,
-        # Far beyond any wait here: events must travel through Redis, not the outbox poll.
+        # Far beyond any wait here: events must travel over the broadcast, not the poll.
         "REGISTRY_EVENT_POLL_INTERVAL": "60",
     }
     # One after the other: the first applies the migrations.

@@ -1,7 +1,9 @@
 """A TCP proxy on one loopback port in front of one or more servers, as a load balancer
 stands in front of replicas: each new connection goes to the first backend that accepts
 it. ``cut()`` drops every open connection (a network cut), and a killed backend's
-connections end as it dies, so clients reconnect through the same URL to another one."""
+connections end as it dies, so clients reconnect through the same URL to another one.
+``freeze()`` stops forwarding without closing anything (a cut that no side is told of)
+until ``thaw()``."""
 
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ class TcpProxy:
         self._server: asyncio.Server | None = None
         self._pipes: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
 
     @property
     def url(self) -> str:
@@ -45,6 +49,12 @@ class TcpProxy:
             writer.transport.abort()
         self._writers.clear()
 
+    def freeze(self) -> None:
+        self._flowing.clear()
+
+    def thaw(self) -> None:
+        self._flowing.set()
+
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         for port in self.backends:
             try:
@@ -69,6 +79,7 @@ class TcpProxy:
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while data := await reader.read(65536):
+                await self._flowing.wait()
                 writer.write(data)
                 await writer.drain()
         except (OSError, asyncio.IncompleteReadError):

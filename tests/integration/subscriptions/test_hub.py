@@ -1,4 +1,5 @@
-"""EventHub with the real store, on memory:// and on Redis: order, replay, gaps, fan-out."""
+"""EventHub with the real store, on memory://, Redis and PostgreSQL NOTIFY: order, replay,
+gaps, fan-out."""
 
 from __future__ import annotations
 
@@ -53,10 +54,13 @@ class Transport:
     redis: aioredis.Redis | None = None
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "postgresql"])
 def transport(request: pytest.FixtureRequest) -> Transport:
     if request.param == "memory":
         return Transport("memory://")
+    if request.param == "postgresql":
+        # LISTEN has run when subscribe returns: no wait for the subscription to count.
+        return Transport(str(request.getfixturevalue("postgres_server_url")))
     return Transport(
         str(request.getfixturevalue("redis_url")), request.getfixturevalue("redis_client")
     )
