@@ -1,6 +1,6 @@
 """uvicorn, configured for a registry replica: the bounds of ``app/connections.py`` on
-every connection, keep-alive and listen backlog from the settings, and exit status 0
-after a SIGTERM drain."""
+every connection, keep-alive and listen backlog from the settings, and a SIGTERM drain
+that closes each websocket with 1012 and a reason, then exits with status 0."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from types import FrameType
 
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from app.connections import ConnectionLimits, bounded_http_protocol, raise_open_files_limit
 from app.main import RegistryApp
@@ -19,6 +20,39 @@ from app.metrics import Metrics
 from app.settings import Settings
 
 logger = logging.getLogger("llm_schema_registry")
+
+# 1012 is "Service Restart" (IANA WebSocket close code registry): the server is going
+# away, another may serve the client. The reason is at most 123 bytes (RFC 6455).
+SERVICE_RESTART = 1012
+SERVICE_RESTART_REASON = (
+    "Replica stopping: reconnect and resubscribe with after = the last sequence received"
+)
+
+
+class DrainingWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's websocket protocol, whose shutdown (SIGTERM) closes an open socket with
+    1012 and a reason telling the client what to do, rather than 1012 alone. Either
+    subscription protocol's client sees the same close frame: it is below both."""
+
+    def shutdown(self) -> None:
+        if self.close_sent or not self.handshake_complete or self.initial_response is not None:
+            # Closing already, mid-handshake (a 500) or an HTTP answer: uvicorn's way.
+            super().shutdown()
+            return
+        self.stop_keepalive()
+        # The application's receive ends as if the client had left; its sends from now
+        # on are refused (the connection is closing) and dropped by the handlers.
+        self.queue.put_nowait(
+            {
+                "type": "websocket.disconnect",
+                "code": SERVICE_RESTART,
+                "reason": SERVICE_RESTART_REASON,
+            }
+        )
+        self.conn.send_close(SERVICE_RESTART, SERVICE_RESTART_REASON)
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        # Not waiting for the client's close frame: the drain is not held by a slow one.
+        self.transport.close()
 
 
 class RegistryServer(uvicorn.Server):
@@ -62,8 +96,9 @@ def build_server(app: RegistryApp, settings: Settings, host: str, port: int) -> 
         access_log=settings.log_format == "text",
         loop="auto",
         http=bounded_http_protocol(limits),
-        # The handshake bound (app/connections.py) reads this implementation's state.
-        ws="websockets-sansio",
+        # The handshake bound (app/connections.py) reads this implementation's state;
+        # it is uvicorn's websockets-sansio with a drain that says why it closes.
+        ws=DrainingWebSocketProtocol,
         # permessage-deflate roughly doubles the memory each idle subscriber costs.
         ws_per_message_deflate=settings.websocket_per_message_deflate,
         # A larger message closes the socket with 1009 (message too big).
