@@ -1,6 +1,7 @@
 """The client behind one URL in front of two replicas (PostgreSQL + Redis): the replica
-holding its subscription is killed while changes keep coming through the other, and the
-client resumes there with ``after``, missing and repeating nothing."""
+holding its subscription is killed, or stopped (SIGTERM: its sockets are closed with
+1012), while changes keep coming through the other, and the client resumes there with
+``after``, missing and repeating nothing."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import asyncio
 from pathlib import Path
 
 import httpx
+import pytest
 
 from llm_schema_registry_client import AsyncRegistryClient, Change
 from tests.e2e.client.conftest import tool_schema, wait_until
@@ -23,8 +25,14 @@ from tests.e2e.conftest import (
 from tests.support.tcp_proxy import TcpProxy
 
 
-async def test_killing_the_replica_under_the_subscription_loses_and_repeats_nothing(
-    postgres_url: str, redis_url: str, unique_channel: str, tmp_path: Path
+@pytest.mark.parametrize("ending", ["killed", "drained"])
+async def test_losing_the_replica_under_the_subscription_loses_and_repeats_nothing(
+    ending: str,
+    postgres_url: str,
+    redis_url: str,
+    unique_channel: str,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     env = {
         "REGISTRY_BROADCAST_URL": redis_url,
@@ -59,7 +67,10 @@ async def test_killing_the_replica_under_the_subscription_loses_and_repeats_noth
             await wait_until(lambda: len(seen) == 6)
             writer = asyncio.create_task(write(10, 3))
             await asyncio.sleep(0.1)
-            a.kill()  # SIGKILL: the socket dies with the process
+            if ending == "killed":
+                a.kill()  # SIGKILL: the socket dies with the process
+            else:
+                assert await stop_server(a) == 0  # SIGTERM: closed with 1012, drained
             await writer
             await wait_until(lambda: len(seen) == 26, seconds=WAIT * 2)
             await asyncio.sleep(0.5)  # room for a repeat to show
@@ -74,6 +85,8 @@ async def test_killing_the_replica_under_the_subscription_loses_and_repeats_noth
         a.kill()
 
     assert latest == dict.fromkeys(subjects, 13)
+    if ending == "drained":
+        assert "websocket closed (1012)" in caplog.text
     assert [c.event.sequence for c in seen] == [e["sequence"] for e in history]
     assert [(c.subject, c.event.version) for c in seen] == [
         (e["subject"], e["version"]) for e in history
