@@ -44,7 +44,7 @@ from tests.e2e.conftest import (
     stop_server,
     unique_subject,
 )
-from tests.support.server import ServerProcess
+from tests.support.server import ROOT, ServerProcess
 
 SHUTDOWN_TIMEOUT = 5  # REGISTRY_SHUTDOWN_TIMEOUT, as server_env sets it
 # Room for the process to start its shutdown and close the database and broadcast.
@@ -377,3 +377,11 @@ async def test_a_replica_drained_under_load_loses_no_acknowledged_write_or_event
         seen = {(e["subject"], e["version"], e["id"]) for e in subscriber.events}
         assert acknowledged_events <= seen
         assert len(seen) == last
+
+
+def test_the_readme_quotes_the_close_reason_a_stopping_replica_sends() -> None:
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert f"`{SERVICE_RESTART}` (Service Restart)" in readme
+    assert f"`{SERVICE_RESTART_REASON}`" in readme
+    # RFC 6455: a close frame's reason is at most 123 bytes of UTF-8.
+    assert len(SERVICE_RESTART_REASON.encode()) <= 123
