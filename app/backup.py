@@ -28,21 +28,6 @@ if TYPE_CHECKING:
     from app.settings import Settings
     from storage.backup import Header
 
-COMMANDS = ("export", "import")
-
-
-def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    export = commands.add_parser(
-        "export", help="write every row of the database as JSON Lines (a backup)"
-    )
-    export.add_argument(
-        "--output", "-o", metavar="FILE", help="write to FILE instead of stdout (replaced whole)"
-    )
-    restore = commands.add_parser(
-        "import", help="migrate an empty database and load a backup into it, all or nothing"
-    )
-    restore.add_argument("file", metavar="FILE", help="a file written by `export` (- for stdin)")
-
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     url = settings.database_url.get_secret_value()

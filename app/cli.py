@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from app import backup, key_commands
+from app import backup_commands, key_commands
 from app.logs import configure_logging
 from app.version import version
 
@@ -110,7 +110,7 @@ def _parser() -> argparse.ArgumentParser:
         "checkpoint",
         help="verify the log, then sign its head with REGISTRY_AUDIT_CHECKPOINT_KEY and store it",
     )
-    backup.add_parsers(commands)
+    backup_commands.add_parsers(commands)
     return parser
 
 
@@ -141,8 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return key_commands.run(args, settings)
         if args.command == "audit":
             return _audit(settings, args)
-        if args.command in backup.COMMANDS:
-            return backup.run(args, settings)
+        if args.command in backup_commands.COMMANDS:
+            return backup_commands.run(args, settings)
         host = args.host or settings.host
         port = args.port if args.port is not None else settings.port
         return _serve(settings, host, port)
