@@ -53,6 +53,9 @@ _KNOWN_ROUTES = frozenset({"/", "/graphql"})
 # Exporters already sending this process's spans (one processor each, whichever app
 # asked first: the tracer provider is process-wide, as OpenTelemetry's API makes it).
 _exporting: list[SpanExporter] = []
+# The exporter each REGISTRY_OTEL_EXPORTER value built: the CLI checks the settings before
+# it touches anything, and the app it then creates sends through the same exporter.
+_built: dict[str, SpanExporter] = {}
 
 
 def configure_tracing(settings: Settings, exporter: SpanExporter | None = None) -> bool:
@@ -62,7 +65,9 @@ def configure_tracing(settings: Settings, exporter: SpanExporter | None = None) 
     if exporter is None:
         if settings.otel_exporter == "none":
             return False
-        exporter = build_exporter(settings)
+        exporter = _built.get(settings.otel_exporter)
+        if exporter is None:
+            exporter = _built[settings.otel_exporter] = build_exporter(settings)
     provider = _process_provider(settings)
     if not any(each is exporter for each in _exporting):
         provider.add_span_processor(BatchSpanProcessor(exporter))
