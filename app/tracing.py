@@ -155,7 +155,11 @@ class GraphQLTracing(OpenTelemetryExtension):
         super().__init__(arg_filter=_omit_arguments, **options)
 
     def on_operation(self) -> Generator[None, None, None]:
-        span = self._tracer.start_span("GraphQL operation", kind=SpanKind.SERVER)
+        # Under the HTTP request's server span, internal; a websocket's operations have
+        # no span above them here, and are the server's part of their trace.
+        is_nested = trace.get_current_span().is_recording()
+        kind = SpanKind.INTERNAL if is_nested else SpanKind.SERVER
+        span = self._tracer.start_span("GraphQL operation", kind=kind)
         self._span_holder[LifecycleStep.OPERATION] = span
         span.set_attribute("component", "graphql")
         try:
@@ -164,16 +168,15 @@ class GraphQLTracing(OpenTelemetryExtension):
             context = self.execution_context
             name = context.operation_name
             try:
-                kind = context.operation_type.value
+                operation = context.operation_type.value
             except RuntimeError:
-                kind = ""  # the document did not parse: no operation to name
-            if kind:
-                span.set_attribute("graphql.operation.type", kind)
+                operation = ""  # the document did not parse: no operation to name
+            if operation:
+                span.set_attribute("graphql.operation.type", operation)
             if name:
                 span.set_attribute("graphql.operation.name", name)
-            span.update_name(
-                " ".join(filter(None, ("GraphQL", f"{kind}:" if name else kind, name)))
-            )
+            label = f"{operation}:" if name else operation
+            span.update_name(" ".join(filter(None, ("GraphQL", label, name))))
             errors = getattr(context.result, "errors", None)
             if errors:
                 span.set_status(Status(StatusCode.ERROR))

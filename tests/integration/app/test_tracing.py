@@ -14,6 +14,7 @@ import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import SpanKind, StatusCode
 from pydantic import SecretStr
 from starlette.testclient import TestClient
 
@@ -141,6 +142,7 @@ def test_a_registration_is_one_trace_of_its_operation_use_case_write_check_and_p
     assert publish.attributes["registry.events"] == 1
     assert operation.attributes is not None
     assert operation.attributes["graphql.operation.type"] == "mutation"
+    assert (server.kind, operation.kind) == (SpanKind.SERVER, SpanKind.INTERNAL)
     assert server.attributes is not None
     assert server.attributes["http.response.status_code"] == 200
 
@@ -236,6 +238,7 @@ def test_a_subscription_with_traceparent_in_connection_init_is_parented(
     operation = the(spans, "GraphQL subscription: Watch")
     assert operation.parent is not None
     assert format(operation.parent.span_id, "016x") == CALLER_SPAN
+    assert operation.kind is SpanKind.SERVER
     # The registration over HTTP is a trace of its own.
     assert format(the(spans, "registry.register").context.trace_id, "032x") != CALLER_TRACE
 
@@ -261,3 +264,36 @@ def test_no_span_name_or_attribute_holds_a_subject_in_its_name_or_a_schema(
         assert "orderId" not in span.name
         for value in (span.attributes or {}).values():
             assert "orderId" not in str(value), (span.name, value)
+
+
+def test_an_operation_that_does_not_parse_is_one_failed_span_named_graphql(
+    client: TestClient,
+) -> None:
+    answer = client.post("/graphql", json={"query": "{ schema(id: 1"})
+    assert answer.json()["errors"], answer.text
+
+    spans = finished_spans()
+    operation = the(spans, "GraphQL")
+    assert operation.status.status_code is StatusCode.ERROR
+    assert operation.attributes is not None
+    assert operation.attributes["registry.error_code"] == "GRAPHQL_PARSE_FAILED"
+    assert ancestors(operation, spans) == ["POST /graphql"]
+
+
+def test_a_compatibility_dry_run_is_the_check_use_case(client: TestClient) -> None:
+    register(client, SCHEMA_V1)
+    forget_spans()
+
+    answer = client.post(
+        f"/compatibility/subjects/{SUBJECT}/versions/latest",
+        json={"schema": SCHEMA_V2, "schemaType": "JSON"},
+    )
+    assert answer.json() == {"is_compatible": True}, answer.text
+
+    spans = finished_spans()
+    assert ancestors(the(spans, "registry.compatibility_check"), spans) == [
+        "registry.check",
+        "POST /compatibility/subjects/{subject}/versions/{version}",
+    ]
+    assert named(spans, "registry.db.write") == []
+    assert named(spans, "registry.publish") == []
