@@ -1,9 +1,11 @@
-"""How long compatibility checks take, whichever checker runs them (inline or workers)."""
+"""How long compatibility checks take, whichever checker runs them (inline or workers):
+observed in a histogram, and one span per check."""
 
 from __future__ import annotations
 
 import time
 
+from opentelemetry import trace
 from prometheus_client import Histogram
 
 from registry.checks import CanonicalSchema, CheckRequest, SchemaSource
@@ -11,6 +13,8 @@ from registry.compatibility import Incompatibility
 from registry.model import ProviderFinding
 from registry.ports import SchemaChecker
 from registry.providers.model import Provider
+
+_tracer = trace.get_tracer("llm_schema_registry.app")
 
 
 class TimedChecker:
@@ -33,7 +37,16 @@ class TimedChecker:
         if request.is_trivial:
             return await self._inner.find_incompatibilities(request)
         started = time.perf_counter()
-        found = await self._inner.find_incompatibilities(request)
+        with _tracer.start_as_current_span(
+            "registry.compatibility_check",
+            attributes={
+                "registry.schema.format": request.candidate.format.value,
+                "registry.compatibility.level": request.level.value,
+                "registry.compared_versions": len(request.earlier),
+            },
+        ) as span:
+            found = await self._inner.find_incompatibilities(request)
+            span.set_attribute("registry.incompatibilities", len(found))
         self._histogram.labels(request.candidate.format.value, request.level.value).observe(
             time.perf_counter() - started
         )

@@ -55,8 +55,11 @@ def _serve(settings: Settings, host: str, port: int) -> int:
         check_exposure,
         wait_for_migrations,
     )
+    from app.tracing import configure_tracing
 
     check_exposure(settings, host)
+    # Exporter settings that cannot work are told before any port, file or database.
+    configure_tracing(settings)
     # The port first: a port in use is reported before any file or database is touched.
     listener = bind_listener(host, port)
     try:

@@ -23,8 +23,9 @@ from app.graphiql import content_security_policy, render_page
 from app.principal_limits import PrincipalLimits
 from app.request_limits import request_error_response
 from app.settings import Settings
+from app.socket_tracing import TracedLegacyWSHandler, TracedTransportWSHandler
 from graph.context import GraphContext
-from graph.websocket import LegacyWSHandler, OpenSockets, SocketRef, TransportWSHandler
+from graph.websocket import OpenSockets, SocketRef
 from registry.access import Principal
 from registry.errors import UnauthenticatedError
 from resolvers.context import Services
@@ -67,8 +68,9 @@ class RegistryGraphQL(GraphQL[GraphContext, None]):
             self.graphiql_page, headers={"Content-Security-Policy": self.graphiql_policy}
         )
 
-    graphql_transport_ws_handler_class = TransportWSHandler
-    graphql_ws_handler_class = LegacyWSHandler
+    # A traceparent in connection_init parents the socket's operations (app/socket_tracing.py).
+    graphql_transport_ws_handler_class = TracedTransportWSHandler
+    graphql_ws_handler_class = TracedLegacyWSHandler
     websocket_adapter_class = _SocketAdapter
 
     def decode_json(self, data: str | bytes) -> object:

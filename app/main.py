@@ -12,6 +12,7 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontext
 from typing import Any
 
 import strawberry
+from opentelemetry.sdk.trace.export import SpanExporter
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -19,7 +20,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
-from strawberry.extensions.tracing import OpenTelemetryExtension
 
 from app.authentication import AuthenticationMiddleware, Authenticator
 from app.check_pool import ProcessChecker
@@ -40,7 +40,7 @@ from app.security_headers import SecurityHeaders
 from app.settings import Settings
 from app.startup import EXIT_CONFIGURATION, StartupError
 from app.tokens import build_token_verifier
-from app.tracing import configure_tracing
+from app.tracing import GraphQLTracing, HttpTracing, configure_tracing, publish_span
 from app.urls import mask_url
 from app.version import commit, version
 from app.warm_up import warm_up
@@ -69,10 +69,11 @@ class _CacheFirstPublisher:
         self._caches = caches
 
     async def publish(self, events: Sequence[ChangeEvent]) -> None:
-        for event in events:
-            for cache in self._caches:
-                cache.observe(event)
-        await self._hub.publish(events)
+        with publish_span(events):
+            for event in events:
+                for cache in self._caches:
+                    cache.observe(event)
+            await self._hub.publish(events)
 
 
 def _reason(error: BaseException) -> str:
@@ -124,7 +125,7 @@ class RegistryApp(Starlette):
         await send({"type": "lifespan.shutdown.complete"})
 
 
-def _executable_schema(settings: Settings, metrics: Metrics) -> strawberry.Schema:
+def _executable_schema(settings: Settings, metrics: Metrics, *, traced: bool) -> strawberry.Schema:
     schema = build_schema(
         QueryLimits(
             max_cost=settings.max_query_cost,
@@ -136,14 +137,18 @@ def _executable_schema(settings: Settings, metrics: Metrics) -> strawberry.Schem
     # Metrics first so that it observes errors after RegistryErrorExtension formatted them
     # (the "after" halves of the hooks run in reverse order).
     extensions: list[Any] = [graphql_metrics_extension(metrics), *schema.extensions]
-    if configure_tracing(settings):
-        extensions.append(OpenTelemetryExtension)
+    if traced:
+        extensions.append(GraphQLTracing)
     schema.extensions = tuple(extensions)
     return schema
 
 
-def create_app(settings: Settings | None = None) -> RegistryApp:
+def create_app(
+    settings: Settings | None = None, *, span_exporter: SpanExporter | None = None
+) -> RegistryApp:
+    """``span_exporter``: where spans go instead of ``REGISTRY_OTEL_EXPORTER``'s choice."""
     settings = settings or Settings()
+    traced = configure_tracing(settings, span_exporter)
     metrics = Metrics(version=version(), commit=commit(settings.build_commit))
     store = DatabaseStore(
         settings.database_url.get_secret_value(),
@@ -155,7 +160,7 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
     broadcast = create_broadcast(settings.broadcast_url.get_secret_value())
     metrics.watch_broadcast(lambda: broadcast.health.is_up, lambda: broadcast.health.reconnects)
     metrics.watch_database(lambda: not (store.is_down or store.is_failing), store.pool_connections)
-    graphql_app = RegistryGraphQL(_executable_schema(settings, metrics), settings)
+    graphql_app = RegistryGraphQL(_executable_schema(settings, metrics, traced=traced), settings)
     tokens = build_token_verifier(settings)
     if tokens is not None and not settings.auth:
         raise StartupError(
@@ -409,6 +414,9 @@ def create_app(settings: Settings | None = None) -> RegistryApp:
         app.add_middleware(cors.cls, *cors.args, **cors.kwargs)
     # Every response gets them, errors and refusals included.
     app.add_middleware(SecurityHeaders)
+    if traced:
+        # Inside RequestLog, which makes the caller's traceparent the current context.
+        app.add_middleware(HttpTracing, routes=confluent)
     # Outermost: names the request (X-Request-ID, traceparent) for every line logged
     # while it is handled, and times it whole for its access line.
     app.add_middleware(RequestLog, access_log=settings.log_format == "json")

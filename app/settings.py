@@ -6,7 +6,14 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.cors import parse_origins
@@ -200,8 +207,21 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field(
         default="text", description="text, or json: one JSON object per line for a log store."
     )
-    otel_exporter: Literal["none", "console"] = "none"
+    otel_exporter: Literal["none", "console", "otlp"] = Field(
+        default="none",
+        description="Where spans go: none, console (stdout), or otlp (configured by the "
+        "standard OTEL_EXPORTER_OTLP_* variables).",
+    )
     otel_service_name: str = "llm-schema-registry"
+    # OpenTelemetry's own variable (no REGISTRY_ prefix), the traces-specific one first;
+    # the exporters read the other OTEL_EXPORTER_OTLP_* variables themselves. Checked
+    # when the exporter is built (app/tracing.py), where the message can name both.
+    otel_exporter_otlp_protocol: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "otel_exporter_otlp_traces_protocol", "otel_exporter_otlp_protocol"
+        ),
+    )
 
     # --- JWT bearer tokens (app/tokens.py); off while jwt_issuer is unset. ---------------
     jwt_issuer: str | None = Field(

@@ -22,6 +22,7 @@ from registry.types import SubjectName
 from registry.validation import validate_subject_name
 from resolvers.context import Services
 from resolvers.settings import load_config
+from resolvers.tracing import use_case
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,7 @@ async def get_config(services: Services, subject: str | None = None) -> ConfigVi
     return ConfigView.of(name, scope, settings)
 
 
+@use_case("set_compatibility")
 async def set_compatibility(
     services: Services,
     subject: str | None,
@@ -100,6 +102,7 @@ async def set_compatibility(
     return ConfigView.of(name, scope, settings)
 
 
+@use_case("set_provider_rules")
 async def set_provider_rules(
     services: Services,
     subject: str | None,

@@ -13,6 +13,7 @@ from registry.providers.export import Export, ExportTarget, export_schema
 from resolvers import subjects as subject_resolvers
 from resolvers.context import Services
 from resolvers.references import stored_sources
+from resolvers.tracing import use_case
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,7 @@ async def export_version(
     return await export_found(services, found, target, name, description)
 
 
+@use_case("export")
 async def export_found(
     services: Services,
     found: SchemaVersion,

@@ -23,8 +23,10 @@ from resolvers.context import Services, observe_registration
 from resolvers.references import ReferenceResolver
 from resolvers.schemas import parse_candidate
 from resolvers.settings import effective_settings
+from resolvers.tracing import use_case
 
 
+@use_case("import")
 async def import_schema(
     services: Services,
     subject: str,

@@ -17,6 +17,7 @@ from registry.access import ApiKey, Role, SubjectScopes
 from registry.errors import BadUserInputError, KeyNotFoundError
 from registry.model import EventKind
 from resolvers.context import Services
+from resolvers.tracing import use_case
 
 MAX_KEY_NAME = 255
 # An API key as one bearer token: ``lsr_<id>_<secret>`` (a JWT never starts so).
@@ -47,6 +48,7 @@ class NewKey:
         return f"{BEARER_PREFIX}{self.key.id}_{self.secret}"
 
 
+@use_case("create_api_key")
 async def create_api_key(
     services: Services, *, name: str, role: Role, scopes: SubjectScopes
 ) -> NewKey:
@@ -71,6 +73,7 @@ async def list_api_keys(services: Services) -> list[ApiKey]:
     return await services.store.list_api_keys()
 
 
+@use_case("revoke_api_key")
 async def revoke_api_key(services: Services, key_id: str) -> ApiKey:
     """Revoke the key (idempotent: revoking a revoked key changes nothing)."""
     async with services.store.write() as tx:

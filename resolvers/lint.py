@@ -11,8 +11,10 @@ from registry.providers import LintFinding, Provider, lint, lint_tool_name
 from registry.validation import validate_schema_size
 from resolvers.context import Services
 from resolvers.settings import effective_settings
+from resolvers.tracing import use_case
 
 
+@use_case("lint")
 async def lint_schema(
     services: Services, text: str, provider: Provider, tool_name: str | None = None
 ) -> list[LintFinding]:

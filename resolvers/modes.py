@@ -10,6 +10,7 @@ from registry.types import SubjectName
 from registry.validation import validate_subject_name
 from resolvers.context import Services
 from resolvers.settings import load_config
+from resolvers.tracing import use_case
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,7 @@ async def get_mode(services: Services, subject: str | None = None) -> ModeView:
     return ModeView(name, scope.mode, settings.mode)
 
 
+@use_case("set_mode")
 async def set_mode(
     services: Services, subject: str | None, mode: RegistryMode | None, force: bool = False
 ) -> ModeView:

@@ -40,6 +40,7 @@ from resolvers.context import Services, observe_registration
 from resolvers.provider_rules import ProviderRules, enforce, lint_candidate
 from resolvers.references import ReferenceResolver, stored_sources, unscoped
 from resolvers.settings import effective_settings
+from resolvers.tracing import use_case
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,7 @@ def _inputs(
     return (level, policy, *((v.version, v.schema.id) for v in versions))
 
 
+@use_case("register")
 async def register_schema(
     services: Services,
     subject: str,
@@ -246,6 +248,7 @@ async def list_changelog(services: Services, subject: str) -> list[ChangelogEntr
     return await services.store.list_changelog(name)
 
 
+@use_case("lookup")
 async def lookup_schema(
     services: Services,
     subject: str,
@@ -279,6 +282,7 @@ async def lookup_schema(
     raise SchemaNotFoundError(f"Schema is not registered under subject '{name}'.")
 
 
+@use_case("check")
 async def check_compatibility(
     services: Services,
     subject: str,
@@ -307,6 +311,7 @@ async def check_compatibility(
     return await _check_against(services, candidate.source, target, level, policy)
 
 
+@use_case("check")
 async def check_compatibility_with_latest(
     services: Services,
     subject: str,

@@ -22,6 +22,7 @@ from registry.validation import (
 from resolvers.context import Services
 from resolvers.references import ensure_not_referenced, visibility
 from resolvers.settings import effective_settings
+from resolvers.tracing import use_case
 
 
 async def list_subjects(
@@ -108,6 +109,7 @@ async def get_latest_version(services: Services, subject: str) -> SchemaVersion:
     return found
 
 
+@use_case("delete_subject")
 async def delete_subject(
     services: Services, subject: str, permanent: bool = False
 ) -> list[Version]:
@@ -139,6 +141,7 @@ async def delete_subject(
     return affected
 
 
+@use_case("delete_version")
 async def delete_schema_version(
     services: Services, subject: str, version: int, permanent: bool = False
 ) -> Version:

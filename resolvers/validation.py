@@ -21,6 +21,7 @@ from registry.payloads import (
 from resolvers import subjects as subject_resolvers
 from resolvers.context import Services
 from resolvers.references import stored_sources
+from resolvers.tracing import use_case
 
 _MAX_MESSAGE_NAME_CHARS = 1024
 # Payloads past this many bytes in one request are checked off the event loop.
@@ -53,6 +54,7 @@ async def validate_payload(
     return verdict
 
 
+@use_case("validate")
 async def validate_payloads(
     services: Services,
     subject: str,

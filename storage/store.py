@@ -14,6 +14,8 @@ import asyncpg
 import sqlalchemy as sa
 from databases import Database
 from databases.core import Connection
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
 
 from registry.audit import AuditRecord
 from registry.errors import StorageUnavailableError
@@ -27,6 +29,8 @@ from storage.transaction import Transaction
 from storage.version_cache import DEFAULT_MAX_SUBJECTS, LATEST, Missing, VersionCache
 
 logger = logging.getLogger(__name__)
+# A span per write transaction, from the wait for the writer lock to the commit.
+_tracer = trace.get_tracer("llm_schema_registry.storage")
 
 # Driver errors that mean "the database cannot serve us right now", not "bad query".
 _UNAVAILABLE = (
@@ -289,17 +293,21 @@ class DatabaseStore(AuditReads):
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Transaction]:
         tx: Transaction | None = None
+        system = "sqlite" if self.is_sqlite else "postgresql"
         try:
-            async with self._session() as connection, connection.transaction():
-                # Taking the registry_state row lock first serializes writers (see
-                # tables.py).
-                await connection.execute(
-                    registry_state.update()
-                    .where(registry_state.c.id == 1)
-                    .values(last_sequence=registry_state.c.last_sequence)
-                )
-                tx = Transaction(connection, is_postgres=not self.is_sqlite)
-                yield tx
+            with _tracer.start_as_current_span(
+                "registry.db.write", kind=SpanKind.CLIENT, attributes={"db.system": system}
+            ):
+                async with self._session() as connection, connection.transaction():
+                    # Taking the registry_state row lock first serializes writers (see
+                    # tables.py).
+                    await connection.execute(
+                        registry_state.update()
+                        .where(registry_state.c.id == 1)
+                        .values(last_sequence=registry_state.c.last_sequence)
+                    )
+                    tx = Transaction(connection, is_postgres=not self.is_sqlite)
+                    yield tx
         finally:
             # Before the writer hears of its commit: a read that follows on this replica
             # sees the change (read-your-writes); the hub tells the other replicas.

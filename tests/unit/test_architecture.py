@@ -94,3 +94,30 @@ def test_the_domain_core_never_runs_a_regular_expression_in_a_backtracking_engin
         for name in _imports(path) & {"re", "regex", "fnmatch"}
     ]
     assert violations == []
+
+
+def _full_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(set(ALLOWED) - {"app"}))
+def test_only_the_app_picks_the_tracing_implementation(package: str) -> None:
+    """Below app/, spans are made through OpenTelemetry's API alone (a no-op until the app
+    installs the SDK, as ``logging`` is without handlers); the SDK and the exporters are
+    the app's choice. The domain core records no spans at all."""
+    allowed = () if package == "registry" else ("opentelemetry.trace", "opentelemetry.context")
+    violations = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in _modules(package)
+        for name in _full_imports(path)
+        if name.split(".")[0] == "opentelemetry"
+        and not any(name == a or name.startswith(f"{a}.") for a in allowed)
+    ]
+    assert violations == []
