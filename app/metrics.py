@@ -58,8 +58,8 @@ class Metrics:
         )
         self.response_cache_hits = Counter(
             "registry_response_cache_hits_total",
-            "Schema-by-id reads served from the cache, by kind: shared (an answer for "
-            "every caller) or private (one principal's).",
+            "Reads (GraphQL and REST) answered from the response cache, by kind: shared "
+            "(an answer for every caller) or private (one principal's).",
             ["kind"],
             registry=self.registry,
         )

@@ -1,52 +1,61 @@
-"""Reads of one schema by id: GraphQL (cached POST, cached GET, uncached POST) against a
-raw Starlette endpoint returning the same bytes, in the same run on the same machine.
+"""Reads as gateways and Confluent clients make them, each against a raw Starlette twin
+returning the same bytes, in the same run on the same machine: a schema by id (GraphQL
+POST and GET, and with the response cache off), a subject's latest version and its
+versions, a 20- and a 200-subject listing (and both with the cache off), the global
+config, and the REST reads of a subject's latest version and of a schema by id.
 
-    python -m load.bench_reads                 # temp SQLite, 10 s per case
-    python -m load.bench_reads --quick         # smoke run
-    python -m load.bench_reads --fresh-postgres  # a new database on TEST_DATABASE_URL
+    python -m load.bench_reads                    # temp SQLite, 10 s per case
+    python -m load.bench_reads --quick            # smoke run
+    python -m load.bench_reads --cases subjects   # one group (see --help)
+    python -m load.bench_reads --write-every-ms 100  # with events invalidating the cache
+    python -m load.bench_reads --fresh-postgres   # new databases on TEST_DATABASE_URL
 
-Servers and the load generator share the machine's cores; cases run in interleaved
-rounds (order reversed every other round) so drift and noise hit every case alike.
+Each case is checked once before any load (200, the expected document, and the same
+bytes as its raw twin). Servers and the load generator share the machine's cores; cases
+run in interleaved rounds (order reversed every other round) so drift and noise hit
+every case alike.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
-
-import httpx
 
 from load import loadgen
 from load.common import (
-    LOOPBACK,
-    REGISTER,
     Managed,
     Processes,
     cpu_seconds,
-    free_port,
     fresh_postgres_database,
-    graphql,
     machine_cpu_seconds,
     machine_info,
-    registry_env,
     run_managed,
     sigterm_as_interrupt,
     source_state,
-    tool_schema,
-    wait_ready,
     write_results,
 )
+from load.reads_cases import (
+    GROUPS,
+    LARGE_LISTING,
+    Fixture,
+    catalogue,
+)
+from load.reads_churn import Churn, slice_probe
 from load.reads_report import markdown, summarize
-
-QUERY = "query($id:Int!){schema(id:$id){id schema format}}"
+from load.reads_servers import (
+    answers_of,
+    register_fixtures,
+    start_baseline,
+    start_registries,
+    verify,
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -64,11 +73,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="auto",
         help="auto: wrk when installed, else load.http_load",
     )
+    parser.add_argument(
+        "--cases",
+        default=",".join(GROUPS),
+        help=f"comma-separated groups of cases (default: all): {', '.join(GROUPS)}",
+    )
+    parser.add_argument(
+        "--write-every-ms",
+        type=int,
+        default=0,
+        help="register a new version every N ms on the registry under load (0: off), so\n"
+        "events keep ending the cached live answers",
+    )
     parser.add_argument("--database-url", help="registry database (default: a temp SQLite file)")
+    parser.add_argument(
+        "--large-database-url",
+        help=f"the {LARGE_LISTING}-subject listing's database (default: a temp SQLite file,\n"
+        "or a second fresh database with --fresh-postgres)",
+    )
     parser.add_argument(
         "--fresh-postgres",
         action="store_true",
-        help="a new database on TEST_DATABASE_URL's server, dropped afterwards",
+        help="new databases on TEST_DATABASE_URL's server, dropped afterwards",
     )
     parser.add_argument("--log-level", default="warning", help="uvicorn level for all servers")
     parser.add_argument("--quick", action="store_true", help="smoke run: 2 s per case, 1 round")
@@ -76,99 +102,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.quick:
         args.duration, args.rounds, args.warmup = 2, 1, 1
     args.rounds = max(1, min(args.rounds, args.duration))
+    args.cases = [group.strip() for group in args.cases.split(",") if group.strip()]
+    unknown = sorted(set(args.cases) - set(GROUPS))
+    if unknown or not args.cases:
+        parser.error(f"--cases: unknown {unknown}; choose among {', '.join(GROUPS)}")
     return args
-
-
-def start_servers(
-    procs: Processes, database_url: str, log_level: str, workdir: Path
-) -> tuple[Managed, Managed, Managed, int, bytes]:
-    """The cached registry, the uncached one (same database) and the baseline serving the
-    cached registry's exact response bytes. Returns them, the schema id and those bytes."""
-    env = registry_env(database_url, log_level=log_level)
-    cached = procs.start_registry("registry", env)
-    with httpx.Client(timeout=10) as client:
-        registered = graphql(
-            client, cached.url, REGISTER, subject="tools.search_flights", schema=tool_schema()
-        )["registerSchema"]
-        schema_id = int(registered["id"])
-        response = client.post(
-            cached.url + "/graphql", json={"query": QUERY, "variables": {"id": schema_id}}
-        )
-        response.raise_for_status()
-        body = response.content
-    uncached = procs.start_registry(
-        "registry-uncached", {**env, "REGISTRY_RESPONSE_CACHE_ENTRIES": "0"}
-    )
-    body_file = workdir / "baseline-body.json"
-    body_file.write_bytes(body)
-    port = free_port()
-    baseline = procs.start(
-        "baseline",
-        [
-            sys.executable,
-            "-m",
-            "load.baseline_app",
-            "--port",
-            str(port),
-            "--body-file",
-            str(body_file),
-            "--log-level",
-            log_level,
-        ],
-    )
-    baseline.url = f"http://{LOOPBACK}:{port}"
-    wait_ready(baseline, "/healthz", 30)
-    return cached, uncached, baseline, schema_id, body
-
-
-def build_targets(
-    cached: Managed, uncached: Managed, baseline: Managed, schema_id: int
-) -> dict[str, tuple[Managed, loadgen.Target]]:
-    post_body = json.dumps(
-        {"query": QUERY, "variables": {"id": schema_id}}, separators=(",", ":")
-    ).encode()
-    query_string = urlencode({"query": QUERY, "variables": json.dumps({"id": schema_id})})
-    return {
-        "baseline": (baseline, loadgen.Target(baseline.url + "/schema")),
-        "baseline_post": (baseline, loadgen.Target(baseline.url + "/schema", "POST", post_body)),
-        "graphql_post": (cached, loadgen.Target(cached.url + "/graphql", "POST", post_body)),
-        "graphql_get": (cached, loadgen.Target(f"{cached.url}/graphql?{query_string}")),
-        "graphql_post_uncached": (
-            uncached,
-            loadgen.Target(uncached.url + "/graphql", "POST", post_body),
-        ),
-    }
-
-
-def verify(
-    targets: dict[str, tuple[Managed, loadgen.Target]], expected: dict[str, Any], body: bytes
-) -> None:
-    """One request per case before any load: 200 and the schema document itself."""
-    with httpx.Client(timeout=10) as client:
-        for name, (_, target) in targets.items():
-            if target.method == "POST":
-                response = client.post(
-                    target.url, content=target.body, headers={"content-type": "application/json"}
-                )
-            else:
-                response = client.get(target.url)
-            if response.status_code != 200:
-                raise RuntimeError(f"{name}: HTTP {response.status_code}: {response.text[:500]}")
-            document = response.json()
-            if document != {"data": {"schema": expected}}:
-                raise RuntimeError(f"{name}: unexpected body {response.text[:500]}")
-            if name == "baseline" and response.content != body:
-                raise RuntimeError("baseline bytes differ from the registry's response")
-
-
-def cache_hits(server: Managed) -> float:
-    text = httpx.get(server.url + "/metrics", timeout=10).text
-    # Every kind (shared, private) of hit.
-    return sum(
-        float(line.split()[-1])
-        for line in text.splitlines()
-        if line.startswith("registry_response_cache_hits_total{")
-    )
 
 
 def measure(
@@ -176,9 +114,15 @@ def measure(
     targets: dict[str, tuple[Managed, loadgen.Target]],
     workdir: Path,
     use_wrk: bool,
+    probe: Callable[[str], Callable[[dict[str, Any]], None]] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
+    """Warm every case up, then load each in interleaved rounds. ``probe(name)``, when
+    given, runs before each slice (outside its CPU accounting) and returns what to call
+    with the slice's result after it."""
+
     def once(name: str, seconds: int) -> dict[str, Any]:
         server, target = targets[name]
+        after = probe(name) if probe is not None else None
         cpu_before = cpu_seconds(server.pid)
         machine_before = machine_cpu_seconds()
         wall_before = time.monotonic()
@@ -201,6 +145,8 @@ def measure(
         result["server_cpu_pct"] = 100 * server_cpu / wall
         result["generator_cpu_pct"] = 100 * generator_cpu / wall
         result["other_cpu_pct"] = max(0.0, 100 * other / wall)
+        if after is not None:
+            after(result)
         return result
 
     for name in targets:
@@ -219,7 +165,9 @@ def measure(
     return runs
 
 
-def run(args: argparse.Namespace, procs: Processes, database_url: str, workdir: Path) -> None:
+def run(
+    args: argparse.Namespace, procs: Processes, databases: dict[str, str], workdir: Path
+) -> None:
     wrk = loadgen.find_wrk() if args.load_generator != "python" else None
     if args.load_generator == "wrk" and wrk is None:
         raise SystemExit("wrk is not installed (apt-get install -y wrk)")
@@ -228,37 +176,49 @@ def run(args: argparse.Namespace, procs: Processes, database_url: str, workdir: 
         if wrk
         else f"python load.http_load (asyncio/uvloop, {args.connections} connections)"
     )
-    cached, uncached, baseline, schema_id, body = start_servers(
-        procs, database_url, args.log_level, workdir
-    )
-    expected = json.loads(body)["data"]["schema"]
-    if json.loads(expected["schema"]) != json.loads(tool_schema()):
-        raise RuntimeError("the registry returned different schema content")
-    targets = build_targets(cached, uncached, baseline, schema_id)
-    verify(targets, expected, body)
-    hits_before = {"cached": cache_hits(cached), "uncached": cache_hits(uncached)}
-    runs = measure(args, targets, workdir, use_wrk=wrk is not None)
-    hits = {
-        "cached": cache_hits(cached) - hits_before["cached"],
-        "uncached": cache_hits(uncached) - hits_before["uncached"],
+    # The fixture's ids are known only once registered; the roles do not depend on them.
+    roles = {c.server for c in catalogue(Fixture((0,))) if c.group in args.cases}
+    servers = start_registries(procs, (roles - {"baseline"}) | {"main"}, databases, args.log_level)
+    fixture = register_fixtures(servers)
+    cases = [c for c in catalogue(fixture) if c.group in args.cases]
+    checks: dict[str, dict[str, Any]] = {}
+    answers = answers_of(cases, servers, checks)
+    servers["baseline"] = start_baseline(procs, cases, answers, args.log_level, workdir)
+    verify(cases, servers, answers, checks)
+    targets = {
+        c.name: (
+            servers[c.server],
+            loadgen.Target(servers[c.server].url + c.path, c.method, c.body),
+        )
+        for c in cases
     }
-    summary = summarize(runs)
-    db_kind = database_url.split(":", 1)[0]
+    churn = Churn(args.write_every_ms) if args.write_every_ms > 0 else None
+    probe = slice_probe(servers, {c.name: c.server for c in cases}, churn)
+    with churn or contextlib.nullcontext():
+        runs = measure(args, targets, workdir, use_wrk=wrk is not None, probe=probe)
+    summary = summarize(runs, {c.name: c.baseline or c.name for c in cases})
+    db_kind = databases["main"].split(":", 1)[0]
+    slice_seconds = max(1, round(args.duration / args.rounds))
+    writes = (
+        f"a registration every {args.write_every_ms} ms on the registry under load"
+        if churn
+        else "no writes"
+    )
     header = (
-        f"Schema by id ({len(body)} B response), {db_kind}, load generator: {generator}, "
-        f"{args.rounds} x {max(1, round(args.duration / args.rounds))} s per case after "
-        f"{args.warmup} s warm-up, {os.cpu_count()} CPUs shared by servers and generator."
+        f"{db_kind}, load generator: {generator}, {args.rounds} x {slice_seconds} s per case "
+        f"after {args.warmup} s warm-up, {writes}, {os.cpu_count()} CPUs shared by servers "
+        "and generator."
     )
-    print(markdown(summary, header))
+    print(markdown(summary, header, {c.name: c.label for c in cases}))
     print(
-        "\nreq/s over all slices; p50/p99 the mean of the slices'; ratios against the "
-        "baseline GET; CPU in % of one core (other = the rest of the machine: noise)."
+        "\nreq/s over all slices; p50/p99 the mean of the slices'; ratios against each "
+        "case's raw twin (the raw Starlette row above it with the same method and bytes); "
+        "cache hits/req from the deltas of /metrics registry_response_cache_hits_total; "
+        "writes/s: registrations during the case's slices (none while a raw twin is loaded); "
+        "CPU in % of one core (other = the rest of the machine: noise)."
     )
-    cached_requests = sum(s["requests"] for s in runs["graphql_post"] + runs["graphql_get"])
-    print(
-        f"\nResponse-cache hits during measurement: cached server {hits['cached']:.0f} "
-        f"(≥ {cached_requests} measured requests), uncached server {hits['uncached']:.0f}."
-    )
+    if churn is not None and churn.failures:
+        print(f"\n{len(churn.failures)} registrations failed, e.g. {churn.failures[:3]}")
     path = write_results(
         "reads",
         {
@@ -268,16 +228,41 @@ def run(args: argparse.Namespace, procs: Processes, database_url: str, workdir: 
             "source": source_state(),
             "load_generator": generator,
             "database": db_kind,
-            "readyz_status": {"cached": cached.readyz_status, "uncached": uncached.readyz_status},
-            "response_bytes": len(body),
-            "schema_id": schema_id,
+            "readyz_status": {role: s.readyz_status for role, s in servers.items()},
+            "response_bytes": {name: len(body) for name, body in answers.items()},
+            "schema_ids": list(fixture.ids),
+            "cases": {c.name: {"label": c.label, "baseline": c.baseline} for c in cases},
+            "checks": checks,
             "summary": summary,
             "runs": runs,
-            "cache_hits": hits,
+            "churn": None
+            if churn is None
+            else {"writes": churn.writes, "failures": churn.failures[:20]},
             "finished_at": time.time(),
         },
     )
     print(f"\nJSON: {path}")
+
+
+def databases_for(
+    args: argparse.Namespace, stack: contextlib.ExitStack, workdir: Path
+) -> dict[str, str]:
+    """The main registry's database and the large listing's (its own, so that the main
+    registry's listing stays at its size)."""
+    if args.fresh_postgres:
+        server_url = os.environ.get("TEST_DATABASE_URL")
+        if not server_url:
+            raise SystemExit("--fresh-postgres needs TEST_DATABASE_URL (source .services/env)")
+        return {
+            "main": stack.enter_context(fresh_postgres_database(server_url)),
+            "large": stack.enter_context(fresh_postgres_database(server_url)),
+        }
+    if args.database_url and not args.large_database_url and "subjects" in args.cases:
+        raise SystemExit("--database-url with the subjects cases needs --large-database-url")
+    return {
+        "main": args.database_url or f"sqlite+aiosqlite:///{workdir / 'registry.db'}",
+        "large": args.large_database_url or f"sqlite+aiosqlite:///{workdir / 'large.db'}",
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -285,15 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     sigterm_as_interrupt()
     with tempfile.TemporaryDirectory(prefix="bench-reads-") as tmp, contextlib.ExitStack() as stack:
         workdir = Path(tmp)
-        database_url = args.database_url or f"sqlite+aiosqlite:///{workdir / 'registry.db'}"
-        if args.fresh_postgres:
-            server_url = os.environ.get("TEST_DATABASE_URL")
-            if not server_url:
-                raise SystemExit("--fresh-postgres needs TEST_DATABASE_URL (source .services/env)")
-            database_url = stack.enter_context(fresh_postgres_database(server_url))
-        return run_managed(
-            workdir, lambda procs: run(args, procs, database_url, workdir), "servers"
-        )
+        databases = databases_for(args, stack, workdir)
+        return run_managed(workdir, lambda procs: run(args, procs, databases, workdir), "servers")
 
 
 if __name__ == "__main__":
