@@ -67,7 +67,19 @@ class RegistryReader(Protocol):
         self, subject: SubjectName, version: Version, include_deleted: bool = False
     ) -> SchemaVersion | None: ...
 
+    async def get_subjects(
+        self, names: Seq[SubjectName], include_deleted: bool = False
+    ) -> list[Subject]:
+        """``get_subject`` of each name at once: those found, in name order."""
+        ...
+
     async def get_latest_version(self, subject: SubjectName) -> SchemaVersion | None: ...
+
+    async def get_latest_versions(
+        self, subjects: Seq[SubjectName]
+    ) -> dict[SubjectName, SchemaVersion]:
+        """``get_latest_version`` of each subject at once: those that have one."""
+        ...
 
     async def list_versions(
         self,
