@@ -256,9 +256,10 @@ def run_http(args: argparse.Namespace, kind: str, workdir: Path) -> dict[str, An
 
     def body(procs: Processes) -> None:
         with _database(kind, workdir, "http") as url, _database(kind, workdir, "raw") as raw_url:
-            env = registry_env(
-                url, log_level=args.log_level, extra={"REGISTRY_RESPONSE_CACHE_ENTRIES": "0"}
-            )
+            extra = {"REGISTRY_RESPONSE_CACHE_ENTRIES": "0"}
+            if args.check_workers is not None:
+                extra["REGISTRY_CHECK_WORKERS"] = str(args.check_workers)
+            env = registry_env(url, log_level=args.log_level, extra=extra)
             registry = procs.start_registry("registry", env)
             port = free_port()
             baseline = procs.start(
@@ -403,6 +404,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=1)
     parser.add_argument("--listing-sizes", default="20,200")
     parser.add_argument("--log-level", default="warning")
+    parser.add_argument(
+        "--check-workers",
+        type=int,
+        help="REGISTRY_CHECK_WORKERS of the registry (default: its own, min(2, CPUs))",
+    )
     parser.add_argument("--quick", action="store_true", help="smoke run")
     parser.add_argument("--micro-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--micro-database-url", help=argparse.SUPPRESS)

@@ -124,6 +124,10 @@ class RegistryReader(Protocol):
         """Everything set for ``subject`` (global when None); unset fields are None."""
         ...
 
+    async def get_scope_configs(self, subjects: Seq[SubjectName | None]) -> list[ScopeConfig]:
+        """``get_scope_config`` of each scope at once, in the order given."""
+        ...
+
     async def list_events_after(self, sequence: Sequence, limit: int) -> list[ChangeEvent]:
         """Committed events with a greater sequence, in sequence order."""
         ...

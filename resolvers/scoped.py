@@ -170,6 +170,13 @@ class ScopedStore:
         found = await self._store.get_scope_config(subject)
         return found if self._sees(subject) else ScopeConfig()
 
+    async def get_scope_configs(self, subjects: Seq[SubjectName | None]) -> list[ScopeConfig]:
+        found = await self._store.get_scope_configs(subjects)
+        return [
+            config if self._sees(subject) else ScopeConfig()
+            for subject, config in zip(subjects, found, strict=True)
+        ]
+
     async def list_events_after(self, sequence: Sequence, limit: int) -> list[ChangeEvent]:
         found = await self._store.list_events_after(sequence, limit)
         return [e for e in found if self._sees(e.subject)]

@@ -169,6 +169,10 @@ def _latest_versions(dialect: str) -> Any:
     )
 
 
+_SCOPE_CONFIGS = Statement(
+    "get_scope_configs",
+    lambda dialect: sa.select(configs).where(_among_names(configs.c.subject, dialect)),
+)
 _SUBJECTS_VERSIONS = {flag: _subjects_versions(flag) for flag in (False, True)}
 _LATEST_VERSIONS = Statement("get_latest_versions", _latest_versions)
 
@@ -228,6 +232,19 @@ def _shape(page: Page | None) -> Page | None:
     if page is None:
         return None
     return Page(1 if page.offset else 0, None if page.limit is None else 1)
+
+
+def _scope_config_of(row: Mapping[str, Any] | None) -> ScopeConfig:
+    if row is None:
+        return ScopeConfig()
+    return ScopeConfig(
+        compatibility=enum_or_none(CompatibilityLevel, row["compatibility"]),
+        policy=enum_or_none(CompatibilityPolicy, row["policy"]),
+        mode=enum_or_none(RegistryMode, row["mode"]),
+        dialect=row["dialect"],
+        providers=providers_of(row["providers"]),
+        provider_enforcement=enum_or_none(ProviderEnforcement, row["provider_enforcement"]),
+    )
 
 
 class Reads:
@@ -352,17 +369,12 @@ class Reads:
 
     async def get_scope_config(self, subject: SubjectName | None) -> ScopeConfig:
         scope = GLOBAL_SCOPE if subject is None else subject
-        row = await self._row(_SCOPE_CONFIG, scope=scope)
-        if row is None:
-            return ScopeConfig()
-        return ScopeConfig(
-            compatibility=enum_or_none(CompatibilityLevel, row["compatibility"]),
-            policy=enum_or_none(CompatibilityPolicy, row["policy"]),
-            mode=enum_or_none(RegistryMode, row["mode"]),
-            dialect=row["dialect"],
-            providers=providers_of(row["providers"]),
-            provider_enforcement=enum_or_none(ProviderEnforcement, row["provider_enforcement"]),
-        )
+        return _scope_config_of(await self._row(_SCOPE_CONFIG, scope=scope))
+
+    async def get_scope_configs(self, subjects: Seq[SubjectName | None]) -> list[ScopeConfig]:
+        scopes = [GLOBAL_SCOPE if subject is None else subject for subject in subjects]
+        rows = {row["subject"]: row for row in await self._rows(_SCOPE_CONFIGS, names=scopes)}
+        return [_scope_config_of(rows.get(scope)) for scope in scopes]
 
     async def list_referencing_versions(
         self, subject: SubjectName, version: Version, include_deleted: bool = False

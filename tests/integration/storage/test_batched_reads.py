@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from registry.model import SchemaFormat
+from registry.model import CompatibilityLevel, SchemaFormat
 from registry.types import SubjectName, Version
+from resolvers.config import set_compatibility
 from resolvers.context import Services
 from resolvers.schemas import register_schema
 from resolvers.subjects import delete_schema_version, delete_subject
@@ -66,3 +67,19 @@ async def test_latest_versions_follow_a_registration_made_after_they_were_cached
     await register_schema(services, "beta", object_schema(title="beta-next"), SchemaFormat.JSON)
     after = await store.get_latest_versions(NAMES)
     assert after[SubjectName("beta")].version == before[SubjectName("beta")].version + 1
+
+
+async def test_scope_configs_read_together_match_those_read_one_by_one(
+    store: DatabaseStore, services: Services
+) -> None:
+    await _fill(services)
+    await set_compatibility(services, None, CompatibilityLevel.NONE)
+    await set_compatibility(services, "beta", CompatibilityLevel.FULL)
+    scopes: list[SubjectName | None] = [SubjectName("beta"), None, SubjectName("alpha")]
+    together = await store.get_scope_configs(scopes)
+    assert together == [await store.get_scope_config(s) for s in scopes]
+    assert [c.compatibility for c in together] == [
+        CompatibilityLevel.FULL,
+        CompatibilityLevel.NONE,
+        None,
+    ]
