@@ -44,6 +44,8 @@ MICRO_OPS = (
     "get_subject",
     "registration_transaction",
     "register_schema",
+    "graphql_listing_small",
+    "graphql_listing_large",
 )
 
 
@@ -70,9 +72,14 @@ def _tiny_schema(tag: str) -> str:
     )
 
 
-async def _micro(database_url: str, iterations: int, subjects_count: int) -> dict[str, Any]:
+async def _micro(
+    database_url: str, iterations: int, subjects_count: int, listing_sizes: list[int]
+) -> dict[str, Any]:
     import hashlib
 
+    from graph.context import GraphContext
+    from graph.schema import build_schema
+    from registry.access import Principal, Role
     from registry.model import EventKind, SchemaFormat
     from registry.types import SubjectName, Version
     from resolvers.context import Services
@@ -94,7 +101,24 @@ async def _micro(database_url: str, iterations: int, subjects_count: int) -> dic
     for name in names:
         for revision in range(3):
             await register_schema(services, name, _tiny_schema(f"{name}-{revision}"))
+    for size in listing_sizes:
+        for n in range(size):
+            await register_schema(services, f"list{size}.{n:04d}", _tiny_schema("listed"))
     counter = 0
+    schema = build_schema()
+    reader = Principal(id="bench", role=Role.READER)
+
+    def listing(size: int) -> Any:
+        async def run() -> None:
+            # Each GraphQL request gets its own context (and batch loaders).
+            context = GraphContext(services=services.for_principal(reader), principal=reader)
+            result = await schema.execute(
+                LISTING, variable_values={"p": f"list{size}."}, context_value=context
+            )
+            if result.errors or len(result.data["subjects"]) != size:  # type: ignore[index]
+                raise RuntimeError(f"listing failed: {result.errors}")
+
+        return run
 
     async def registration_transaction() -> None:
         nonlocal counter
@@ -123,6 +147,8 @@ async def _micro(database_url: str, iterations: int, subjects_count: int) -> dic
         "get_subject": lambda: store.get_subject(subject),
         "registration_transaction": registration_transaction,
         "register_schema": whole_registration,
+        "graphql_listing_small": listing(min(listing_sizes)),
+        "graphql_listing_large": listing(max(listing_sizes)),
     }
     # Statements per call, counted once (logging at DEBUG would skew the timings).
     handler = _Counter()
@@ -140,18 +166,22 @@ async def _micro(database_url: str, iterations: int, subjects_count: int) -> dic
         logger.setLevel(logging.WARNING)
     micros: dict[str, float] = {}
     for op, call in calls.items():
-        for _ in range(max(1, iterations // 10)):  # warm-up
+        # Listings are slower: as many calls as take about as long as the others'.
+        count = iterations if "listing" not in op else max(5, iterations // 10)
+        for _ in range(max(1, count // 10)):  # warm-up
             await call()
         started = time.perf_counter()
-        for _ in range(iterations):
+        for _ in range(count):
             await call()
-        micros[op] = (time.perf_counter() - started) / iterations * 1e6
+        micros[op] = (time.perf_counter() - started) / count * 1e6
     await store.disconnect()
     return {"us_per_call": micros, "statements_per_call": statements}
 
 
 def _micro_worker(args: argparse.Namespace) -> int:
-    result = asyncio.run(_micro(args.micro_database_url, args.iterations, args.subjects))
+    result = asyncio.run(
+        _micro(args.micro_database_url, args.iterations, args.subjects, args.listing_sizes)
+    )
     print(json.dumps(result))
     return 0
 
@@ -192,6 +222,8 @@ def run_micro(
                         str(args.iterations),
                         "--subjects",
                         str(args.subjects),
+                        "--listing-sizes",
+                        ",".join(str(n) for n in args.listing_sizes),
                     ],
                     cwd=trees[label],
                     env={**os.environ, "PYTHONPATH": str(trees[label])},
