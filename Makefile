@@ -80,6 +80,7 @@ test: install services browser promtool lint
 bench: install services
 	. ./$(SERVICES_ENV) && \
 		$(BIN)/python -m load.bench_reads && \
+		$(BIN)/python -m load.bench_storage && \
 		$(BIN)/python -m load.bench_fanout
 
 clean:

@@ -21,3 +21,5 @@ class GraphContext:
     connection_params: dict[str, Any] = field(default_factory=dict)
     subscription_slot: Callable[[], AbstractContextManager[None]] = nullcontext
     """Held for a subscription's life: refuses one over the principal's limit."""
+    loaders: dict[str, Any] = field(default_factory=dict)
+    """Batch loaders of this context (graph/loaders.py), made on first use."""

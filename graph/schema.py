@@ -73,10 +73,10 @@ class Query:
     async def subjects(
         self, info: GraphInfo, prefix: str | None = None, include_deleted: bool = False
     ) -> list[Subject]:
-        services = info.context.services
-        names = await subject_resolvers.list_subjects(services, prefix, include_deleted)
-        found = [await subject_resolvers.find_subject(services, n, include_deleted) for n in names]
-        return [Subject.from_domain(s) for s in found if s is not None]
+        found = await subject_resolvers.list_subject_details(
+            info.context.services, prefix, include_deleted
+        )
+        return [Subject.from_domain(s) for s in found]
 
     @strawberry.field(description="One subject by name; null when it does not exist.")
     async def subject(

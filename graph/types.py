@@ -10,6 +10,7 @@ import strawberry
 import strawberry.scalars
 from strawberry.types import Info
 
+from graph import loaders
 from graph.context import GraphContext
 from registry import access, audit, model, providers
 from registry import compatibility as domain_compat
@@ -200,7 +201,8 @@ class Subject:
 
     @strawberry.field(description="The newest live version.")
     async def latest(self, info: GraphInfo) -> SchemaVersion | None:
-        found = await subject_resolvers.find_latest_version(info.context.services, self.name)
+        # Batched: a listing's subjects load their latest versions in one read.
+        found = await loaders.latest_versions(info.context).load(self.name)
         return None if found is None else SchemaVersion.from_domain(found)
 
     @strawberry.field(description="One version by number; VERSION_NOT_FOUND if absent.")

@@ -67,7 +67,19 @@ class RegistryReader(Protocol):
         self, subject: SubjectName, version: Version, include_deleted: bool = False
     ) -> SchemaVersion | None: ...
 
+    async def get_subjects(
+        self, names: Seq[SubjectName], include_deleted: bool = False
+    ) -> list[Subject]:
+        """``get_subject`` of each name at once: those found, in name order."""
+        ...
+
     async def get_latest_version(self, subject: SubjectName) -> SchemaVersion | None: ...
+
+    async def get_latest_versions(
+        self, subjects: Seq[SubjectName]
+    ) -> dict[SubjectName, SchemaVersion]:
+        """``get_latest_version`` of each subject at once: those that have one."""
+        ...
 
     async def list_versions(
         self,
@@ -110,6 +122,10 @@ class RegistryReader(Protocol):
 
     async def get_scope_config(self, subject: SubjectName | None) -> ScopeConfig:
         """Everything set for ``subject`` (global when None); unset fields are None."""
+        ...
+
+    async def get_scope_configs(self, subjects: Seq[SubjectName | None]) -> list[ScopeConfig]:
+        """``get_scope_config`` of each scope at once, in the order given."""
         ...
 
     async def list_events_after(self, sequence: Sequence, limit: int) -> list[ChangeEvent]:

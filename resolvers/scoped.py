@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from collections.abc import Sequence as Seq
 from contextlib import AbstractAsyncContextManager
 
 from registry.access import ApiKey, Principal, StoredKey, SubjectScopes
@@ -105,6 +106,12 @@ class ScopedStore:
         found = await self._store.get_subject(name, include_deleted)
         return found if self._sees(name) else None
 
+    async def get_subjects(
+        self, names: Seq[SubjectName], include_deleted: bool = False
+    ) -> list[Subject]:
+        found = await self._store.get_subjects(names, include_deleted)
+        return [s for s in found if self._sees(s.name)]
+
     async def get_version(
         self, subject: SubjectName, version: Version, include_deleted: bool = False
     ) -> SchemaVersion | None:
@@ -114,6 +121,12 @@ class ScopedStore:
     async def get_latest_version(self, subject: SubjectName) -> SchemaVersion | None:
         found = await self._store.get_latest_version(subject)
         return found if self._sees(subject) else None
+
+    async def get_latest_versions(
+        self, subjects: Seq[SubjectName]
+    ) -> dict[SubjectName, SchemaVersion]:
+        found = await self._store.get_latest_versions(subjects)
+        return {name: v for name, v in found.items() if self._sees(name)}
 
     async def list_versions(
         self,
@@ -156,6 +169,13 @@ class ScopedStore:
     async def get_scope_config(self, subject: SubjectName | None) -> ScopeConfig:
         found = await self._store.get_scope_config(subject)
         return found if self._sees(subject) else ScopeConfig()
+
+    async def get_scope_configs(self, subjects: Seq[SubjectName | None]) -> list[ScopeConfig]:
+        found = await self._store.get_scope_configs(subjects)
+        return [
+            config if self._sees(subject) else ScopeConfig()
+            for subject, config in zip(subjects, found, strict=True)
+        ]
 
     async def list_events_after(self, sequence: Sequence, limit: int) -> list[ChangeEvent]:
         found = await self._store.list_events_after(sequence, limit)

@@ -13,10 +13,10 @@ async def load_config(
 ) -> tuple[ScopeConfig, EffectiveConfig]:
     """What is set at ``subject``'s scope (global when None) and what applies there,
     from the (at most) two rows they come from, each read once."""
-    global_ = await reader.get_scope_config(None)
     if subject is None:
+        global_ = await reader.get_scope_config(None)
         return global_, effective_config(None, global_)
-    own = await reader.get_scope_config(subject)
+    global_, own = await reader.get_scope_configs([None, subject])
     return own, effective_config(own, global_)
 
 

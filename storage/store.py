@@ -7,6 +7,7 @@ import contextlib
 import logging
 import sqlite3
 from collections.abc import AsyncIterator
+from collections.abc import Sequence as Seq
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -21,11 +22,9 @@ from registry.audit import AuditRecord
 from registry.errors import StorageUnavailableError
 from registry.model import ChangeEvent, SchemaVersion
 from registry.types import SubjectName, Version
+from storage import statements
 from storage.audit import AuditReads
-from storage.tables import (
-    registry_state,
-)
-from storage.transaction import Transaction
+from storage.transaction import LOCK_WRITERS, Transaction
 from storage.version_cache import DEFAULT_MAX_SUBJECTS, LATEST, Missing, VersionCache
 
 logger = logging.getLogger(__name__)
@@ -301,11 +300,7 @@ class DatabaseStore(AuditReads):
                 async with self._session() as connection, connection.transaction():
                     # Taking the registry_state row lock first serializes writers (see
                     # tables.py).
-                    await connection.execute(
-                        registry_state.update()
-                        .where(registry_state.c.id == 1)
-                        .values(last_sequence=registry_state.c.last_sequence)
-                    )
+                    await statements.execute(connection, LOCK_WRITERS)
                     tx = Transaction(connection, is_postgres=not self.is_sqlite)
                     yield tx
         finally:
@@ -338,6 +333,27 @@ class DatabaseStore(AuditReads):
         token = self.versions.token(subject)
         found = await super().get_latest_version(subject)
         self.versions.put(subject, LATEST, found, token)
+        return found
+
+    async def get_latest_versions(
+        self, subjects: Seq[SubjectName]
+    ) -> dict[SubjectName, SchemaVersion]:
+        """``get_latest_version`` of each subject: cached ones from the cache, the rest
+        in one query."""
+        found: dict[SubjectName, SchemaVersion] = {}
+        missing: list[SubjectName] = []
+        for subject in subjects:
+            cached = self.versions.get(subject, LATEST)
+            if isinstance(cached, Missing):
+                missing.append(subject)
+            elif cached is not None:
+                found[subject] = cached
+        if missing:
+            tokens = {subject: self.versions.token(subject) for subject in missing}
+            loaded = await super().get_latest_versions(missing)
+            for subject in missing:
+                self.versions.put(subject, LATEST, loaded.get(subject), tokens[subject])
+            found.update(loaded)
         return found
 
     async def append_audit(self, record: AuditRecord) -> AuditRecord:

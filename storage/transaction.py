@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from databases.core import Connection
+from sqlalchemy.dialects import postgresql, sqlite
 
 from registry.access import ApiKey
 from registry.audit import AuditRecord
@@ -33,9 +34,11 @@ from registry.model import (
 from registry.providers.enforcement import finding_records
 from registry.providers.model import Provider
 from registry.types import SchemaId, Sequence, SubjectName, Version
+from storage import statements
 from storage.audit import append_audit
-from storage.reads import Reads
+from storage.reads import ALL_VERSIONS, Reads
 from storage.rows import providers_text, references_text, schema_of, version_of
+from storage.statements import Statement, statement
 from storage.tables import (
     GLOBAL_SCOPE,
     api_keys,
@@ -46,6 +49,89 @@ from storage.tables import (
     schemas,
     subject_versions,
     subjects,
+)
+
+_SCHEMA_BY_FINGERPRINT = statement(
+    "find_schema_by_fingerprint",
+    sa.select(schemas).where(schemas.c.fingerprint == sa.bindparam("fingerprint")),
+)
+_SCHEMA_BY_ID = statement(
+    "find_schema_by_id", sa.select(schemas).where(schemas.c.id == sa.bindparam("id"))
+)
+_INSERT_SCHEMA = statement(
+    "insert_schema",
+    schemas.insert()
+    .values(
+        fingerprint=sa.bindparam("fingerprint"),
+        format=sa.bindparam("format"),
+        schema_text=sa.bindparam("schema_text"),
+        created_at=sa.bindparam("created_at", type_=sa.Float),
+        refs=sa.bindparam("refs", type_=sa.Text),
+        dialect=sa.bindparam("dialect", type_=sa.String),
+    )
+    .returning(schemas.c.id),
+)
+_NEXT_VERSION = statement(
+    "get_next_version",
+    sa.select(sa.func.max(subject_versions.c.version).label("highest")).where(
+        subject_versions.c.subject == sa.bindparam("subject")
+    ),
+)
+
+
+def _upsert_subject(dialect: str) -> Any:
+    """A new subject, or a soft-deleted one live again, in one statement."""
+    insert = (postgresql.insert if dialect == statements.POSTGRESQL else sqlite.insert)(subjects)
+    return insert.values(
+        name=sa.bindparam("subject"), deleted=False, created_at=sa.bindparam("created_at")
+    ).on_conflict_do_update(index_elements=[subjects.c.name], set_={"deleted": False})
+
+
+_UPSERT_SUBJECT = Statement("upsert_subject", _upsert_subject)
+_INSERT_VERSION = statement(
+    "insert_version",
+    subject_versions.insert().values(
+        subject=sa.bindparam("subject"),
+        version=sa.bindparam("version"),
+        schema_id=sa.bindparam("schema_id"),
+        deleted=False,
+        created_at=sa.bindparam("created_at", type_=sa.Float),
+        change=sa.bindparam("change", type_=sa.String),
+        change_findings=sa.bindparam("change_findings", type_=sa.Text),
+    ),
+)
+_NEXT_SEQUENCE = statement(
+    "next_sequence",
+    registry_state.update()
+    .where(registry_state.c.id == 1)
+    .values(last_sequence=registry_state.c.last_sequence + 1)
+    .returning(registry_state.c.last_sequence),
+)
+_EVENT_COLUMNS = {
+    "sequence": sa.BigInteger,
+    "kind": sa.String,
+    "subject": sa.String,
+    "version": sa.Integer,
+    "schema_id": sa.Integer,
+    "compatibility": sa.String,
+    "permanent": sa.Boolean,
+    "created_at": sa.Float,
+    "key_id": sa.String,
+    "change": sa.String,
+    "lint_findings": sa.Text,
+}
+_INSERT_EVENT = statement(
+    "append_event",
+    events.insert().values(
+        {name: sa.bindparam(name, type_=kind) for name, kind in _EVENT_COLUMNS.items()}
+    ),
+)
+# Taking the registry_state row lock first serializes writers (see tables.py).
+LOCK_WRITERS = statement(
+    "lock_writers",
+    registry_state.update()
+    .where(registry_state.c.id == 1)
+    .values(last_sequence=registry_state.c.last_sequence),
 )
 
 
@@ -64,14 +150,14 @@ class Transaction(Reads):
         yield self._connection
 
     async def list_all_versions(self, subject: SubjectName) -> list[SchemaVersion]:
-        return [version_of(row) for row in await self._fetch_all(self._versions_query(subject))]
+        return [version_of(row) for row in await self._rows(ALL_VERSIONS, subject=subject)]
 
     async def find_schema_by_fingerprint(self, fingerprint: str) -> Schema | None:
-        row = await self._fetch_one(sa.select(schemas).where(schemas.c.fingerprint == fingerprint))
+        row = await self._row(_SCHEMA_BY_FINGERPRINT, fingerprint=fingerprint)
         return None if row is None else schema_of(row)
 
     async def find_schema_by_id(self, schema_id: SchemaId) -> Schema | None:
-        row = await self._fetch_one(sa.select(schemas).where(schemas.c.id == schema_id))
+        row = await self._row(_SCHEMA_BY_ID, id=schema_id)
         return None if row is None else schema_of(row)
 
     async def insert_schema(
@@ -92,10 +178,12 @@ class Transaction(Reads):
             "refs": references_text(references),
             "dialect": dialect,
         }
-        if schema_id is not None:
+        if schema_id is None:
+            new_id = await statements.fetch_value(self._connection, _INSERT_SCHEMA, **values)
+        else:
             values["id"] = schema_id
-        query = schemas.insert().values(values).returning(schemas.c.id)
-        new_id = await self._connection.fetch_val(query)
+            query = schemas.insert().values(values).returning(schemas.c.id)
+            new_id = await self._connection.fetch_val(query)
         if "id" in values and self._is_postgres:
             # An explicit id does not advance the serial sequence: move it past the
             # highest id so later automatic ids never collide. (SQLite's rowid already
@@ -138,37 +226,22 @@ class Transaction(Reads):
         findings: Seq[Incompatibility] = (),
     ) -> None:
         now = time.time()
-        existing = await self._fetch_one(
-            sa.select(subjects.c.name).where(subjects.c.name == subject)
-        )
-        if existing is None:
-            await self._connection.execute(
-                subjects.insert().values(name=subject, deleted=False, created_at=now)
-            )
-        else:
-            await self._connection.execute(
-                subjects.update().where(subjects.c.name == subject).values(deleted=False)
-            )
-        await self._connection.execute(
-            subject_versions.insert().values(
-                subject=subject,
-                version=version,
-                schema_id=schema_id,
-                deleted=False,
-                created_at=now,
-                change=None if change is None else change.value,
-                change_findings=(
-                    None if change is None else json.dumps([item.as_record() for item in findings])
-                ),
-            )
+        await statements.execute(self._connection, _UPSERT_SUBJECT, subject=subject, created_at=now)
+        await statements.execute(
+            self._connection,
+            _INSERT_VERSION,
+            subject=subject,
+            version=version,
+            schema_id=schema_id,
+            created_at=now,
+            change=None if change is None else change.value,
+            change_findings=(
+                None if change is None else json.dumps([item.as_record() for item in findings])
+            ),
         )
 
     async def get_next_version(self, subject: SubjectName) -> Version:
-        highest = await self._connection.fetch_val(
-            sa.select(sa.func.max(subject_versions.c.version)).where(
-                subject_versions.c.subject == subject
-            )
-        )
+        highest = await statements.fetch_value(self._connection, _NEXT_VERSION, subject=subject)
         return Version(1 if highest is None else int(highest) + 1)
 
     async def soft_delete_versions(self, subject: SubjectName, versions: Seq[Version]) -> None:
@@ -297,35 +370,22 @@ class Transaction(Reads):
         change: ChangeClass | None = None,
         lint_findings: Seq[ProviderFinding] = (),
     ) -> ChangeEvent:
-        await self._connection.execute(
-            registry_state.update()
-            .where(registry_state.c.id == 1)
-            .values(last_sequence=registry_state.c.last_sequence + 1)
-        )
-        sequence = Sequence(
-            int(
-                await self._connection.fetch_val(
-                    sa.select(registry_state.c.last_sequence).where(registry_state.c.id == 1)
-                )
-            )
-        )
+        sequence = Sequence(int(await statements.fetch_value(self._connection, _NEXT_SEQUENCE)))
         now = time.time()
-        await self._connection.execute(
-            events.insert().values(
-                sequence=sequence,
-                kind=kind.value,
-                subject=subject,
-                version=version,
-                schema_id=None if schema is None else schema.id,
-                compatibility=None if compatibility is None else compatibility.value,
-                permanent=is_permanent,
-                created_at=now,
-                key_id=key_id,
-                change=None if change is None else change.value,
-                lint_findings=(
-                    json.dumps(finding_records(lint_findings)) if lint_findings else None
-                ),
-            )
+        await statements.execute(
+            self._connection,
+            _INSERT_EVENT,
+            sequence=sequence,
+            kind=kind.value,
+            subject=subject,
+            version=version,
+            schema_id=None if schema is None else schema.id,
+            compatibility=None if compatibility is None else compatibility.value,
+            permanent=is_permanent,
+            created_at=now,
+            key_id=key_id,
+            change=None if change is None else change.value,
+            lint_findings=(json.dumps(finding_records(lint_findings)) if lint_findings else None),
         )
         if subject is not None:
             self.touched.add(subject)
