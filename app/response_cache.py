@@ -22,7 +22,6 @@ gateway does not send twice.
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -38,7 +37,7 @@ from graphql import (
     parse,
 )
 
-from app.etags import matches
+from app.etags import entity_tag, matches
 from registry.access import PrincipalKind
 from registry.model import ChangeEvent
 
@@ -191,7 +190,7 @@ class _Entry:
         self.body = body
         self.live = live
         self.content_type = content_type
-        self.etag = b'"' + hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b'"'
+        self.etag = entity_tag(body)
 
 
 class ResponseCache:
